@@ -1,0 +1,1 @@
+"""ml_collections experiment configs; `default.py` holds the shared defaults."""

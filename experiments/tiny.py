@@ -1,0 +1,24 @@
+"""Tests: 8x16x16 clips, narrow networks, a few steps; seconds on a CPU."""
+
+from experiments import default
+
+
+def get_config():
+  config = default.get_config()
+  config.dataset = "action_scenes/tiny"
+  config.frames, config.size = 8, 16
+  config.batch_size = 8
+  config.shuffle_buffer = 64
+  config.num_train_steps = 6
+  config.log_every_steps = 2
+  config.sample_every_steps = 3
+  config.checkpoint_every_steps = 3
+  config.text.vocab_size = 300
+  config.text.max_length = 16
+  m = config.model
+  m.text_embed_dim, m.text_dim, m.text_heads = 16, 32, 2
+  m.z_dim, m.noise_dim = 8, 8
+  m.gist_width = m.refine_width = m.filters = 8
+  m.disc_widths, m.disc_text_dim = (8, 16, 16, 32), 16
+  config.sample_prompts = ("a man plays golf on the grass", "someone sails a boat across the snow")
+  return config

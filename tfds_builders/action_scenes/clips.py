@@ -1,0 +1,54 @@
+"""One example of the dataset as a pure function of (split, index, seed)."""
+
+import dataclasses
+import zlib
+
+import numpy as np
+
+from tfds_builders.action_scenes import pairs
+from tfds_builders.action_scenes.actions import ACTION_RENDERERS
+from tfds_builders.action_scenes.captions import make_caption
+from tfds_builders.action_scenes.render import Canvas, Nuisance, blend, sample_nuisance
+from tfds_builders.action_scenes.scenes import SCENE_RENDERERS
+
+
+@dataclasses.dataclass(frozen=True)
+class ClipSpec:
+  frames: int
+  size: int  # height == width
+
+
+def render_clip(spec: ClipSpec, action: str, scene: str, nuisance: Nuisance,
+                rng: np.random.Generator) -> np.ndarray:
+  """Renders one clip as uint8 [T, H, W, 3]."""
+  shake = (nuisance.shake * rng.standard_normal((spec.frames, 2))).astype(np.float32)
+  canvas = Canvas(spec.frames, spec.size, spec.size, shake)
+  image = SCENE_RENDERERS[scene](canvas, rng)
+  for alpha, colour in ACTION_RENDERERS[action](canvas, nuisance):
+    image = blend(image, alpha, colour)
+  image = np.clip(image * nuisance.light, 0.0, 1.0)
+  return np.round(image * 255).astype(np.uint8)
+
+
+def example_rng(split: str, index: int, seed: int) -> np.random.Generator:
+  # crc32, not hash(): Python salts str hashes per process, which would break determinism.
+  return np.random.default_rng([seed, zlib.crc32(split.encode()), index])
+
+
+def make_example(spec: ClipSpec, split: str, index: int, seed: int) -> dict:
+  """The `index`-th example of `split`; its pair cycles through the split's pairs."""
+  split_pairs = pairs.SPLIT_PAIRS[split]
+  action, scene = split_pairs[index % len(split_pairs)]
+  rng = example_rng(split, index, seed)
+  nuisance = sample_nuisance(rng)
+  return {
+      "video": render_clip(spec, action, scene, nuisance, rng),
+      "caption": make_caption(rng, action, scene, nuisance.colour, nuisance.direction),
+      "action": action,
+      "scene": scene,
+      "pair": pairs.pair_name(action, scene),
+      "colour": nuisance.colour,
+      "direction": nuisance.direction,
+      "size": np.float32(nuisance.size),
+      "speed": np.float32(nuisance.speed),
+  }

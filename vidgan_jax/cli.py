@@ -1,0 +1,35 @@
+"""The `vidgan` console script: `vidgan <command> [flags]`.
+
+Each command lives in its own module under `vidgan_jax.commands` and is imported only when
+called, so that the absl flags of one command (e.g. `--config`) never clash with another's.
+"""
+
+import importlib
+import sys
+
+COMMANDS = {
+    "build": "Build a TFDS dataset (TFDS's own `tfds build` flags).",
+    "train": "Train a model: --config=experiments/X.py --workdir=DIR.",
+    "sample": "Generate clips from prompts: --workdir=DIR --prompt='...' --out=DIR.",
+    "inspect": "Describe a checkpoint without loading its arrays: vidgan inspect PATH [--json].",
+}
+
+
+def _usage() -> str:
+  lines = ["usage: vidgan <command> [flags]", "", "commands:"]
+  lines += [f"  {name:<8} {text}" for name, text in COMMANDS.items()]
+  lines += ["", "`vidgan <command> --help` lists a command's flags."]
+  return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+  argv = list(sys.argv if argv is None else argv)
+  if len(argv) < 2 or argv[1] in ("-h", "--help", "help"):
+    print(_usage())
+    sys.exit(0 if len(argv) >= 2 else 2)
+  command = argv[1]
+  if command not in COMMANDS:
+    print(f"vidgan: unknown command {command!r}.\n\n{_usage()}", file=sys.stderr)
+    sys.exit(2)
+  module = importlib.import_module(f"vidgan_jax.commands.{command}")
+  module.run([f"vidgan {command}"] + argv[2:])

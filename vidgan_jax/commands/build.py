@@ -1,0 +1,23 @@
+"""`vidgan build`: TFDS's own build command, with TFDS's flags.
+
+`tfds build` in some TFDS releases fails at import without apache-beam (its CLI imports every
+sub-command, one of which needs Beam), although building these datasets never uses Beam. This runs
+the very same build command object, so every `tfds build` flag works unchanged:
+
+  vidgan build tfds_builders/action_scenes --config=32px --data_dir=~/tensorflow_datasets
+"""
+
+import logging
+
+from absl import logging as absl_logging
+from tensorflow_datasets.scripts.cli import build as tfds_build
+from tensorflow_datasets.scripts.cli import cli_utils
+
+
+def run(argv: list[str]) -> None:
+  args = cli_utils.make_flags_parser(tfds_build.Args, description=__doc__)(argv)
+  absl_logging.use_python_logging(quiet=True)
+  absl_logging.set_verbosity(absl_logging.INFO)
+  handler = absl_logging.get_absl_handler().python_handler
+  handler.setFormatter(logging.Formatter("{levelname}[{filename}]: {message}", style="{"))
+  args.execute()

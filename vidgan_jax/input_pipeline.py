@@ -1,0 +1,125 @@
+"""TFDS clips to sharded numpy batches for the train step.
+
+Each process reads its own slice of a split (`tfds.split_for_jax_process`), decodes, shuffles,
+repeats and batches with tf.data, then on the host tokenizes the captions, picks a mismatched
+caption for every clip (the discriminator's "real clip, wrong text" case) and reshapes every array
+to `[local_devices, per_device_batch, ...]` for `jax.pmap`.
+"""
+
+import dataclasses
+from collections.abc import Iterator
+
+import jax
+import numpy as np
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from vidgan_jax.text import Tokenizer
+
+Batch = dict[str, np.ndarray]
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchLayout:
+  """How a global batch splits over processes and devices."""
+  global_batch: int
+  process_count: int
+  local_devices: int
+
+  @property
+  def process_batch(self) -> int:
+    return self.global_batch // self.process_count
+
+  @property
+  def device_batch(self) -> int:
+    return self.process_batch // self.local_devices
+
+
+def batch_layout(global_batch: int, devices: list | None = None) -> BatchLayout:
+  """Validates that `global_batch` splits evenly over all devices; raises ValueError if not."""
+  devices = jax.devices() if devices is None else devices
+  process_count = len({d.process_index for d in devices})
+  if global_batch <= 0:
+    raise ValueError(f"batch_size must be positive, got {global_batch}")
+  if global_batch % len(devices):
+    raise ValueError(
+        f"batch_size={global_batch} is not divisible by the {len(devices)} devices "
+        f"({process_count} process(es)): use a multiple of {len(devices)}, e.g. "
+        f"--config.batch_size={max(1, round(global_batch / len(devices))) * len(devices)}")
+  return BatchLayout(global_batch, process_count, len(devices) // process_count)
+
+
+def load_builder(dataset: str, data_dir: str | None) -> tfds.core.DatasetBuilder:
+  """The TFDS builder for e.g. 'action_scenes/32px' (project builders are registered on import)."""
+  import tfds_builders  # noqa: F401  (registers the project's builders with TFDS)
+  return tfds.builder(dataset, data_dir=data_dir)
+
+
+def read_captions(builder: tfds.core.DatasetBuilder, split: str) -> list[str]:
+  """All captions of a split, in record order, without decoding any video."""
+  ds = builder.as_dataset(split, shuffle_files=False,
+                          decoders={"video": tfds.decode.SkipDecoding()})
+  return [c.decode() for c in ds.map(lambda x: x["caption"]).as_numpy_iterator()]
+
+
+def mismatch_partners(pair_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+  """For each example, the nearest other example (cyclically after it) showing a different pair.
+
+  Returns (partner index [N], valid [N] float32): valid is 0 where the whole batch shows one pair,
+  so that no partner with a different caption exists and the example must not count as mismatched.
+  """
+  n = len(pair_ids)
+  index = np.arange(n)
+  partners, valid = index.copy(), np.zeros(n, bool)
+  for shift in range(n - 1, 0, -1):  # Descending, so the smallest valid shift is written last.
+    candidate = (index + shift) % n
+    differs = pair_ids[candidate] != pair_ids
+    partners = np.where(differs, candidate, partners)
+    valid |= differs
+  return partners, valid.astype(np.float32)
+
+
+def _decode(example: dict) -> dict:
+  video = tf.cast(example["video"], tf.float32) / 127.5 - 1.0
+  return {"video": video, "caption": example["caption"], "pair": example["pair"],
+          "action": example["action"], "scene": example["scene"]}
+
+
+def create_split(builder: tfds.core.DatasetBuilder, split: str, process_batch: int, *,
+                 train: bool, seed: int, shuffle_buffer: int, cache: bool) -> tf.data.Dataset:
+  """This process's slice of `split` as batches of [process_batch, ...] (videos in [-1, 1])."""
+  split = tfds.split_for_jax_process(split, drop_remainder=True)
+  read_config = tfds.ReadConfig(shuffle_seed=seed, try_autocache=False)
+  ds = builder.as_dataset(split, shuffle_files=train, read_config=read_config)
+  ds = ds.map(_decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+  if cache:
+    ds = ds.cache()
+  if train:
+    ds = ds.repeat().shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+  ds = ds.batch(process_batch, drop_remainder=train)
+  return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def to_device_batch(examples: dict, tokenizer: Tokenizer, local_devices: int) -> Batch:
+  """Tokenizes captions, adds mismatched captions and shards: every array [devices, b, ...]."""
+  captions = [c.decode() for c in examples["caption"]]
+  tokens = tokenizer.encode(captions)
+  partners, valid = mismatch_partners(examples["pair"])
+  batch = {
+      "video": examples["video"].astype(np.float32),
+      "tokens": tokens,
+      "mismatch_tokens": tokens[partners],
+      "mismatch_valid": valid,
+      "action": examples["action"].astype(np.int32),
+      "scene": examples["scene"].astype(np.int32),
+  }
+  return {k: v.reshape((local_devices, -1) + v.shape[1:]) for k, v in batch.items()}
+
+
+def train_iterator(builder: tfds.core.DatasetBuilder, tokenizer: Tokenizer, layout: BatchLayout, *,
+                   split: str, seed: int, shuffle_buffer: int, cache: bool) -> Iterator[Batch]:
+  """Endless sharded training batches; `seed` fixes the order of files and examples."""
+  ds = create_split(builder, split, layout.process_batch, train=True, seed=seed,
+                    shuffle_buffer=shuffle_buffer, cache=cache)
+  for examples in ds.as_numpy_iterator():
+    yield to_device_batch(examples, tokenizer, layout.local_devices)

@@ -1,0 +1,87 @@
+"""The text-to-video GAN: a generator (text encoder, sketch, refine) and a discriminator."""
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import ml_collections
+
+from vidgan_jax.models.discriminator import VideoDiscriminator
+from vidgan_jax.models.layers import Dtype
+from vidgan_jax.models.refine import RefineGenerator, Text2Filter
+from vidgan_jax.models.sketch import SketchGenerator
+from vidgan_jax.models.text_encoder import TextEncoder
+
+DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
+
+
+class Generator(nn.Module):
+  """Caption tokens [B, L] -> clip [B, T, H, W, 3] and gist [B, H, W, 3], both in [-1, 1]."""
+  text_encoder: TextEncoder
+  sketch: SketchGenerator
+  refine: RefineGenerator
+  gist_target: str  # "mean" (temporal mean of the clip) or "first" (its first frame)
+
+  def target_gist(self, video: jax.Array) -> jax.Array:
+    """The image the sketch stage reconstructs: [B, T, H, W, 3] -> [B, H, W, 3]."""
+    if self.gist_target == "mean":
+      return video.mean(axis=1)
+    if self.gist_target == "first":
+      return video[:, 0]
+    raise ValueError(f"unknown gist_target {self.gist_target!r}: use 'mean' or 'first'")
+
+  def __call__(self, tokens: jax.Array, video: jax.Array, z_noise: jax.Array,
+               video_noise: jax.Array) -> dict[str, jax.Array]:
+    """Training pass with the posterior q(z | text, gist target of `video`)."""
+    text = self.text_encoder(tokens)
+    target = self.target_gist(video)
+    out = self.sketch(text, target, z_noise)
+    out["gist_target"] = target
+    out["video"] = self.refine(out["gist"], text, video_noise)
+    return out
+
+  def sample(self, tokens: jax.Array, z_noise: jax.Array, video_noise: jax.Array) -> dict[str, jax.Array]:
+    """Generation from text alone, z drawn from the prior p(z | text)."""
+    text = self.text_encoder(tokens)
+    gist = self.sketch.sample(text, z_noise)
+    return {"gist": gist, "video": self.refine(gist, text, video_noise)}
+
+
+class Discriminator(nn.Module):
+  """(clip [B, T, H, W, 3], caption tokens [B, L]) -> real/fake logit [B]."""
+  text_encoder: TextEncoder
+  video: VideoDiscriminator
+
+  def __call__(self, video: jax.Array, tokens: jax.Array) -> jax.Array:
+    return self.video(video, self.text_encoder(tokens))
+
+
+def _text_encoder(m: ml_collections.ConfigDict, vocab_size: int, dtype: Dtype) -> TextEncoder:
+  return TextEncoder(vocab_size=vocab_size, embed_dim=m.text_embed_dim, num_layers=m.text_layers,
+                     num_heads=m.text_heads, out_dim=m.text_dim, dtype=dtype)
+
+
+def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Generator, Discriminator]:
+  """The two networks for `config.model` and the clip shape `config.frames` x `config.size`^2."""
+  m = config.model
+  if m.dtype not in DTYPES:
+    raise ValueError(f"model.dtype={m.dtype!r} is not one of {sorted(DTYPES)}")
+  dtype = DTYPES[m.dtype]
+  if config.size < 8 or config.size & (config.size - 1):
+    raise ValueError(f"size={config.size} must be a power of two >= 8")
+  if config.frames % 4:
+    raise ValueError(f"frames={config.frames} must be a multiple of 4 (two temporal doublings)")
+  generator = Generator(
+      text_encoder=_text_encoder(m, vocab_size, dtype),
+      sketch=SketchGenerator(size=config.size, z_dim=m.z_dim, width=m.gist_width,
+                             upsample=m.upsample, dtype=dtype),
+      refine=RefineGenerator(frames=config.frames, width=m.refine_width, filters=m.filters,
+                             filter_size=m.filter_size, upsample=m.upsample, dtype=dtype),
+      gist_target=m.gist_target)
+  discriminator = Discriminator(
+      text_encoder=_text_encoder(m, vocab_size, dtype),
+      video=VideoDiscriminator(widths=tuple(m.disc_widths), text_dim=m.disc_text_dim, dtype=dtype))
+  return generator, discriminator
+
+
+__all__ = ["Discriminator", "Generator", "RefineGenerator", "SketchGenerator", "Text2Filter",
+           "TextEncoder", "VideoDiscriminator", "build_models"]

@@ -1,0 +1,30 @@
+"""The conditional, matching-aware 3D-conv discriminator."""
+
+from collections.abc import Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from vidgan_jax.models.layers import DownBlock, Dtype
+
+
+class VideoDiscriminator(nn.Module):
+  """(clip [B, T, H, W, 3], text embedding [B, D]) -> logit [B], float32.
+
+  Stride-2 3D convs reduce the clip; the text embedding is projected, replicated over the remaining
+  (t, h, w) grid and concatenated before a 1x1x1 conv judges clip and caption together.
+  """
+  widths: Sequence[int]
+  text_dim: int
+  dtype: Dtype = jnp.float32
+
+  @nn.compact
+  def __call__(self, video: jax.Array, text: jax.Array) -> jax.Array:
+    x = video.astype(self.dtype)
+    for features in self.widths:
+      x = DownBlock(features, self.dtype)(x)
+    t = nn.leaky_relu(nn.Dense(self.text_dim, dtype=self.dtype)(text.astype(self.dtype)), 0.2)
+    t = jnp.broadcast_to(t[:, None, None, None, :], x.shape[:4] + (self.text_dim,))
+    x = nn.leaky_relu(nn.Conv(self.widths[-1], (1, 1, 1), dtype=self.dtype)(jnp.concatenate([x, t], -1)), 0.2)
+    return nn.Dense(1, dtype=jnp.float32)(x.mean(axis=(1, 2, 3)).astype(jnp.float32))[:, 0]

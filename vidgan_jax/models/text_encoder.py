@@ -1,0 +1,36 @@
+"""A small transformer over sentencepiece ids, pooled to one caption embedding."""
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from vidgan_jax.models.layers import Dtype
+from vidgan_jax.text import PAD_ID
+
+
+class TextEncoder(nn.Module):
+  """int32 tokens [B, L] -> float embedding [B, out_dim]; padding (id 0) is masked out."""
+  vocab_size: int
+  embed_dim: int
+  num_layers: int
+  num_heads: int
+  out_dim: int
+  dtype: Dtype = jnp.float32
+
+  @nn.compact
+  def __call__(self, tokens: jax.Array) -> jax.Array:
+    mask = tokens != PAD_ID  # [B, L]
+    x = nn.Embed(self.vocab_size, self.embed_dim, dtype=self.dtype)(tokens)
+    positions = self.param("positions", nn.initializers.normal(0.02), (tokens.shape[1], self.embed_dim))
+    x = x + positions.astype(self.dtype)
+    attention_mask = nn.make_attention_mask(mask, mask)
+    for _ in range(self.num_layers):
+      y = nn.LayerNorm(dtype=self.dtype)(x)
+      x = x + nn.MultiHeadDotProductAttention(self.num_heads, dtype=self.dtype)(y, mask=attention_mask)
+      y = nn.LayerNorm(dtype=self.dtype)(x)
+      y = nn.Dense(4 * self.embed_dim, dtype=self.dtype)(y)
+      x = x + nn.Dense(self.embed_dim, dtype=self.dtype)(nn.gelu(y))
+    x = nn.LayerNorm(dtype=self.dtype)(x)
+    weights = mask[..., None].astype(x.dtype)
+    pooled = (x * weights).sum(1) / jnp.maximum(weights.sum(1), 1.0)
+    return nn.Dense(self.out_dim, dtype=self.dtype)(pooled)
