@@ -13,12 +13,11 @@ def get_config():
   config.log_every_steps = 2
   config.sample_every_steps = 3
   config.checkpoint_every_steps = 3
-  config.text.vocab_size = 300
-  config.text.max_length = 16
   m = config.model
   m.text_embed_dim, m.text_dim, m.text_heads = 16, 32, 2
   m.z_dim, m.noise_dim = 8, 8
   m.gist_width = m.refine_width = m.filters = 8
   m.disc_widths, m.disc_text_dim = (8, 16, 16, 32), 16
+  config.optim.g_learning_rate = config.optim.d_learning_rate = 1e-3  # Visible learning in a few steps.
   config.sample_prompts = ("a man plays golf on the grass", "someone sails a boat across the snow")
   return config

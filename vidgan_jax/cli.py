@@ -5,6 +5,7 @@ called, so that the absl flags of one command (e.g. `--config`) never clash with
 """
 
 import importlib
+import logging
 import sys
 
 COMMANDS = {
@@ -22,6 +23,22 @@ def _usage() -> str:
   return "\n".join(lines)
 
 
+def _setup_logging(argv: list[str]) -> list[str]:
+  """Our messages at INFO on stderr; libraries (orbax logs every file it writes) at WARNING.
+
+  Returns argv with absl's --verbosity defaulted to WARNING unless the user set it.
+  """
+  handler = logging.StreamHandler()
+  handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+  logger = logging.getLogger("vidgan_jax")
+  logger.addHandler(handler)
+  logger.setLevel(logging.INFO)
+  logger.propagate = False
+  if any(a.startswith(("--verbosity", "-v")) for a in argv):
+    return argv
+  return argv + ["--verbosity=-1"]
+
+
 def main(argv: list[str] | None = None) -> None:
   argv = list(sys.argv if argv is None else argv)
   if len(argv) < 2 or argv[1] in ("-h", "--help", "help"):
@@ -32,4 +49,5 @@ def main(argv: list[str] | None = None) -> None:
     print(f"vidgan: unknown command {command!r}.\n\n{_usage()}", file=sys.stderr)
     sys.exit(2)
   module = importlib.import_module(f"vidgan_jax.commands.{command}")
-  module.run([f"vidgan {command}"] + argv[2:])
+  args = argv[2:] if command == "build" else _setup_logging(argv[2:])
+  module.run([f"vidgan {command}"] + args)

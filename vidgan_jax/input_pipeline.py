@@ -123,3 +123,22 @@ def train_iterator(builder: tfds.core.DatasetBuilder, tokenizer: Tokenizer, layo
                     shuffle_buffer=shuffle_buffer, cache=cache)
   for examples in ds.as_numpy_iterator():
     yield to_device_batch(examples, tokenizer, layout.local_devices)
+
+
+def ensure_built(builder: tfds.core.DatasetBuilder, build_if_missing: bool) -> None:
+  """Builds the dataset on first use, or explains how to build it."""
+  if builder.is_prepared():
+    return
+  if not build_if_missing:
+    raise FileNotFoundError(
+        f"dataset {builder.info.full_name} is not built in {builder.data_dir_root}; build it with "
+        f"`vidgan build tfds_builders/{builder.name} --config={builder.builder_config.name} "
+        f"--data_dir={builder.data_dir_root}` or set --config.build_if_missing=True")
+  builder.download_and_prepare()
+
+
+def check_video_shape(builder: tfds.core.DatasetBuilder, frames: int, size: int) -> None:
+  shape = tuple(builder.info.features["video"].shape)
+  if shape[:3] != (frames, size, size):
+    raise ValueError(f"dataset {builder.info.full_name} has clips of shape {shape}, but the config asks "
+                     f"for frames={frames}, size={size}: set config.frames/config.size to match")

@@ -8,20 +8,32 @@ per example from (seed, step, global example index), so a step's result does not
 the global batch is split over devices and a resumed run draws the same noise.
 """
 
+import contextlib
 import functools
+import logging
+import math
+import os
+import signal
 from typing import Any
 
-import flax
 import flax.struct
 import jax
 import jax.numpy as jnp
 import ml_collections
+import numpy as np
 import optax
+import tensorflow as tf
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
-from vidgan_jax import losses
-from vidgan_jax.models import Discriminator, Generator
+from vidgan_jax import checkpoints, input_pipeline, losses, sampling, video_io
+from vidgan_jax.noise import example_noise, noise_key
+from vidgan_jax.configs import check_config
+from vidgan_jax.models import Discriminator, Generator, build_models
+from vidgan_jax.text import Tokenizer
 
 AXIS = "batch"
+logger = logging.getLogger(__name__)
 Params = Any
 
 
@@ -41,24 +53,16 @@ def make_optimizers(config: ml_collections.ConfigDict) -> tuple[optax.GradientTr
           optax.adam(o.d_learning_rate, b1=o.b1, b2=o.b2))
 
 
-def root_keys(config: ml_collections.ConfigDict) -> jax.Array:
-  """[init key, train key]: parameters and per-step noise come from disjoint streams of the seed."""
-  return jax.random.split(jax.random.key(config.seed, impl=config.rng_impl))
-
-
-def example_noise(key: jax.Array, example_index: jax.Array, z_dim: int, noise_dim: int):
-  """Per-example normal noise from (key, global example index): z [B, z_dim], video [B, noise_dim]."""
-  def one(i):
-    k = jax.random.fold_in(key, i)
-    kz, kv = jax.random.split(k)
-    return jax.random.normal(kz, (z_dim,)), jax.random.normal(kv, (noise_dim,))
-  return jax.vmap(one)(example_index)
+def init_keys(config: ml_collections.ConfigDict) -> tuple[jax.Array, jax.Array]:
+  """Keys for the generator's and the discriminator's initial parameters."""
+  key = jax.random.key(config.seed, impl=config.init_rng_impl)
+  return tuple(jax.random.split(key))
 
 
 def create_train_state(config: ml_collections.ConfigDict, generator: Generator,
                        discriminator: Discriminator) -> TrainState:
   """Initial parameters (from config.seed) and optimiser states; on the host, unreplicated."""
-  g_key, d_key = jax.random.split(root_keys(config)[0])
+  g_key, d_key = init_keys(config)
   video = jnp.zeros((1, config.frames, config.size, config.size, 3), jnp.float32)
   tokens = jnp.ones((1, config.text.max_length), jnp.int32)
   z, noise = jnp.zeros((1, config.model.z_dim)), jnp.zeros((1, config.model.noise_dim))
@@ -69,18 +73,18 @@ def create_train_state(config: ml_collections.ConfigDict, generator: Generator,
                     ema_params=g_params, g_opt_state=g_tx.init(g_params), d_opt_state=d_tx.init(d_params))
 
 
-def train_step(state: TrainState, batch: dict, *, generator: Generator, discriminator: Discriminator,
-               config: ml_collections.ConfigDict) -> tuple[TrainState, dict]:
-  """One joint update on this device's slice of the batch; call under pmap(axis_name=AXIS).
+def compute_gradients(state: TrainState, batch: dict, *, generator: Generator, discriminator: Discriminator,
+                      config: ml_collections.ConfigDict) -> tuple[Params, Params, dict]:
+  """Generator and discriminator gradients and metrics, averaged over devices (call under pmap).
 
   batch: video f32 [b, T, H, W, 3] in [-1, 1], tokens and mismatch_tokens i32 [b, L],
-  mismatch_valid f32 [b]. Returns the new state and device-averaged scalar metrics.
+  mismatch_valid f32 [b]. Both gradients are taken at the current parameters.
   """
   loss_cfg = config.loss
   video, tokens = batch["video"], batch["tokens"]
   device_batch = video.shape[0]
   example_index = jax.lax.axis_index(AXIS) * device_batch + jnp.arange(device_batch)
-  step_key = jax.random.fold_in(root_keys(config)[1], state.step)
+  step_key = noise_key(config.seed, state.step)
   z_noise, video_noise = example_noise(step_key, example_index, config.model.z_dim, config.model.noise_dim)
 
   def g_loss_fn(g_params):
@@ -116,7 +120,20 @@ def train_step(state: TrainState, batch: dict, *, generator: Generator, discrimi
 
   (_, d_metrics), d_grads = jax.value_and_grad(d_loss_fn, has_aux=True)(state.d_params)
   g_grads, d_grads = jax.lax.pmean((g_grads, d_grads), AXIS)
+  metrics = {**g_metrics, **d_metrics, "g_grad_norm": optax.tree.norm(g_grads),
+             "d_grad_norm": optax.tree.norm(d_grads)}
+  return g_grads, d_grads, jax.lax.pmean(metrics, AXIS)
 
+
+def train_step(state: TrainState, batch: dict, *, generator: Generator, discriminator: Discriminator,
+               config: ml_collections.ConfigDict) -> tuple[TrainState, dict]:
+  """One joint update of generator and discriminator on this device's slice of the batch.
+
+  Call under pmap(axis_name=AXIS); see `compute_gradients` for the batch. Returns the new state
+  and device-averaged scalar metrics.
+  """
+  g_grads, d_grads, metrics = compute_gradients(state, batch, generator=generator,
+                                                discriminator=discriminator, config=config)
   g_tx, d_tx = make_optimizers(config)
   g_updates, g_opt_state = g_tx.update(g_grads, state.g_opt_state, state.g_params)
   d_updates, d_opt_state = d_tx.update(d_grads, state.d_opt_state, state.d_params)
@@ -124,11 +141,9 @@ def train_step(state: TrainState, batch: dict, *, generator: Generator, discrimi
   d_params = optax.apply_updates(state.d_params, d_updates)
   ema_params = optax.incremental_update(g_params, state.ema_params, 1.0 - config.ema_decay)
 
-  metrics = {**g_metrics, **d_metrics, "g_grad_norm": optax.global_norm(g_grads),
-             "d_grad_norm": optax.global_norm(d_grads)}
   new_state = state.replace(step=state.step + 1, g_params=g_params, d_params=d_params,
                             ema_params=ema_params, g_opt_state=g_opt_state, d_opt_state=d_opt_state)
-  return new_state, jax.lax.pmean(metrics, AXIS)
+  return new_state, metrics
 
 
 def r1_penalty(discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array) -> jax.Array:
@@ -153,3 +168,142 @@ def make_p_train_step(generator: Generator, discriminator: Discriminator, config
   """The pmapped step; donates the old state so its buffers are reused."""
   step = functools.partial(train_step, generator=generator, discriminator=discriminator, config=config)
   return jax.pmap(step, axis_name=AXIS, donate_argnums=(0,))
+
+
+# --------------------------------------------------------------------------- The loop (I/O here).
+
+TOKENIZER_FILE = "tokenizer.json"
+
+
+def prepare_tokenizer(workdir: str, builder, config: ml_collections.ConfigDict) -> Tokenizer:
+  """The workdir's tokenizer; trained from the training captions on the first run."""
+  path = os.path.join(workdir, TOKENIZER_FILE)
+  if os.path.exists(path):
+    with open(path) as f:
+      return Tokenizer.from_json(f.read())
+  captions = input_pipeline.read_captions(builder, config.train_split)
+  tokenizer = Tokenizer.train(captions, config.text.vocab_size, config.text.max_length)
+  if jax.process_index() == 0:
+    with open(path, "w") as f:
+      f.write(tokenizer.to_json())
+  return tokenizer
+
+
+def unreplicate(tree):
+  """The first local device's copy of a replicated tree, as an array on that one device.
+
+  (`x[0]` would give an array spread over all devices, which then cannot meet single-device
+  arrays in one computation.)
+  """
+  return jax.tree.map(lambda x: x.addressable_data(0)[0], tree)
+
+
+class StopRequest:
+  """Turns SIGTERM/SIGINT into a flag the loop checks, so it can checkpoint and exit cleanly."""
+
+  def __init__(self):
+    self.signal_name = None
+
+  def _handle(self, signum, frame):
+    del frame
+    self.signal_name = signal.Signals(signum).name
+
+  @contextlib.contextmanager
+  def installed(self):
+    previous = {s: signal.signal(s, self._handle) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+      yield self
+    finally:
+      for s, handler in previous.items():
+        signal.signal(s, handler)
+
+
+def _write_samples(workdir: str, step: int, generator: Generator, ema_params, tokenizer: Tokenizer,
+                   config: ml_collections.ConfigDict, writer) -> None:
+  """One clip per sample prompt from the EMA generator: a grid GIF and a TensorBoard image."""
+  videos, _ = sampling.generate(generator, ema_params, tokenizer, list(config.sample_prompts), 1, config.seed,
+                                config)
+  frames = video_io.upscale(video_io.grid(video_io.to_uint8(videos)), max(1, 128 // config.size))
+  video_io.write_gif(os.path.join(workdir, "samples", f"step_{step:07d}.gif"), frames)
+  with writer.as_default(step=step):
+    tf.summary.image("samples/first_middle_last_frame",
+                     np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=1)[None])
+
+
+def _log_line(step: int, metrics: dict, steps_per_sec: float) -> str:
+  keys = ("g_loss", "d_loss", "video_l1", "gist_l1", "kl", "d_real", "d_fake", "d_mismatch")
+  return f"step {step}: {steps_per_sec:.2f} steps/s, " + ", ".join(f"{k}={metrics[k]:.4f}" for k in keys)
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
+  """Trains `config` in `workdir`, resuming from its newest checkpoint; returns the final state."""
+  check_config(config)
+  layout = input_pipeline.batch_layout(config.batch_size)
+  is_main = jax.process_index() == 0
+  os.makedirs(workdir, exist_ok=True)
+  logger.info("devices: %d (%d per process, %d process(es)); batch: global %d, per process %d, per device %d",
+               jax.device_count(), layout.local_devices, layout.process_count, layout.global_batch,
+               layout.process_batch, layout.device_batch)
+
+  builder = input_pipeline.load_builder(config.dataset, config.data_dir)
+  input_pipeline.ensure_built(builder, config.build_if_missing)
+  input_pipeline.check_video_shape(builder, config.frames, config.size)
+  tokenizer = prepare_tokenizer(workdir, builder, config)
+  generator, discriminator = build_models(config, tokenizer.vocab_size)
+
+  state = create_train_state(config, generator, discriminator)
+  manager = checkpoints.make_manager(workdir, config.keep_checkpoints)
+  if manager.latest_step() is not None:
+    state, _ = checkpoints.restore(manager, manager.latest_step(), state)
+    logger.info("resumed from %s at step %d", checkpoints.checkpoint_dir(workdir), int(state.step))
+  start_step = int(state.step)
+  meta = {"config": config.to_dict(), "tokenizer": tokenizer.to_json()}
+  if is_main:
+    with open(os.path.join(workdir, "config.json"), "w") as f:
+      f.write(config.to_json(indent=2))
+
+  # The shuffle seed moves with the start step so a resumed run does not replay its first batches.
+  batches = input_pipeline.train_iterator(
+      builder, tokenizer, layout, split=config.train_split, seed=config.seed + start_step,
+      shuffle_buffer=config.shuffle_buffer, cache=config.cache_dataset)
+  p_train_step = make_p_train_step(generator, discriminator, config)
+  r_state = replicate(state)
+  writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard")) if is_main else \
+      tf.summary.create_noop_writer()
+
+  stop = StopRequest()
+  progress = tqdm(total=config.num_train_steps, initial=start_step, disable=not is_main, unit="step",
+                  dynamic_ncols=True)
+  last_log = (start_step, progress.format_dict["elapsed"])
+  with stop.installed(), logging_redirect_tqdm([logger]):
+    for step in range(start_step + 1, config.num_train_steps + 1):
+      r_state, metrics = p_train_step(r_state, next(batches))
+      progress.update()
+      final = step == config.num_train_steps or stop.signal_name is not None
+      if step % config.log_every_steps == 0 or final:
+        metrics = {k: float(v) for k, v in unreplicate(metrics).items()}  # Host sync only here.
+        bad = {k: v for k, v in metrics.items() if not math.isfinite(v)}
+        if bad:
+          raise FloatingPointError(f"non-finite loss at step {step}: {bad}; the last good checkpoint in "
+                                   f"{checkpoints.checkpoint_dir(workdir)} is untouched")
+        elapsed = progress.format_dict["elapsed"]
+        steps_per_sec = (step - last_log[0]) / max(elapsed - last_log[1], 1e-9)
+        last_log = (step, elapsed)
+        progress.set_postfix(g=f"{metrics['g_loss']:.3f}", d=f"{metrics['d_loss']:.3f}",
+                             l1=f"{metrics['video_l1']:.3f}")
+        logger.info(_log_line(step, metrics, steps_per_sec))
+        with writer.as_default(step=step):
+          for k, v in metrics.items():
+            tf.summary.scalar(f"train/{k}", v)
+          tf.summary.scalar("train/steps_per_sec", steps_per_sec)
+      if is_main and (step % config.sample_every_steps == 0 or final):
+        _write_samples(workdir, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
+      if step % config.checkpoint_every_steps == 0 or final:
+        checkpoints.save(manager, step, unreplicate(r_state), {**meta, "step": step})
+      if stop.signal_name is not None:
+        logger.warning("%s received: saved a checkpoint at step %d and stopped", stop.signal_name, step)
+        break
+  progress.close()
+  manager.wait_until_finished()
+  writer.flush()
+  return unreplicate(r_state)

@@ -1,0 +1,27 @@
+"""Shared fixtures. Eight fake CPU devices, set before anything imports jax."""
+
+import os
+
+os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=8").strip()
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+
+from experiments import tiny  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_data_dir(tmp_path_factory) -> str:
+  """A data_dir holding action_scenes/tiny, built once per test session."""
+  from vidgan_jax import input_pipeline
+  data_dir = str(tmp_path_factory.mktemp("tfds"))
+  builder = input_pipeline.load_builder("action_scenes/tiny", data_dir)
+  builder.download_and_prepare()
+  return data_dir
+
+
+@pytest.fixture
+def tiny_config(tiny_data_dir):
+  config = tiny.get_config()
+  config.data_dir = tiny_data_dir
+  return config

@@ -1,0 +1,94 @@
+"""`vidgan inspect PATH [--json]`: a checkpoint's step, config and parameter tree, from metadata only.
+
+PATH is a workdir (its newest checkpoint), its checkpoints/ directory, or one step directory.
+No array is read: shapes and dtypes come from orbax's metadata.
+"""
+
+import collections
+import json
+import math
+import os
+
+import numpy as np
+from absl import app, flags
+
+from vidgan_jax import checkpoints
+
+FLAGS = flags.FLAGS
+flags.DEFINE_bool("json", False, "Print JSON instead of text.")
+
+
+def _leaves(tree, prefix=()):
+  """(path tuple, leaf) pairs of nested dicts/lists."""
+  if isinstance(tree, dict):
+    for key, value in tree.items():
+      yield from _leaves(value, prefix + (str(key),))
+  elif isinstance(tree, (list, tuple)):
+    for i, value in enumerate(tree):
+      yield from _leaves(value, prefix + (str(i),))
+  else:
+    yield prefix, tree
+
+
+def _disk_bytes(path: str) -> int:
+  return sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(path) for f in files)
+
+
+def describe(step_dir: str) -> dict:
+  """Everything `inspect` reports about one checkpoint step directory."""
+  meta = checkpoints.read_meta(step_dir)
+  tree = checkpoints.read_state_metadata(step_dir)
+  tree = tree.tree if hasattr(tree, "tree") else tree
+  parameters, module_counts, optimizer = {}, collections.OrderedDict(), collections.Counter()
+  for path, leaf in _leaves(tree):
+    if leaf is None:  # Empty optimiser states (e.g. optax.EmptyState) hold no array.
+      continue
+    shape, dtype = tuple(leaf.shape), str(np.dtype(leaf.dtype))
+    count = math.prod(shape)
+    if path[0] in ("g_params", "d_params", "ema_params"):
+      parameters["/".join(path)] = {"shape": list(shape), "dtype": dtype, "count": count}
+      if path[0] != "ema_params":
+        module = "/".join(path[:2])
+        module_counts[module] = module_counts.get(module, 0) + count
+    elif path[0].endswith("opt_state"):
+      optimizer[f"{path[0]} {dtype}"] += count
+  return {
+      "path": step_dir,
+      "step": meta["step"],
+      "bytes_on_disk": _disk_bytes(step_dir),
+      "parameter_counts": {"generator": sum(v for k, v in module_counts.items() if k.startswith("g_")),
+                           "discriminator": sum(v for k, v in module_counts.items() if k.startswith("d_")),
+                           "per_module": dict(module_counts)},
+      "optimizer_state": dict(optimizer),
+      "parameters": parameters,
+      "config": meta["config"],
+  }
+
+
+def _text(info: dict) -> str:
+  lines = [f"checkpoint {info['path']}", f"step {info['step']}, {info['bytes_on_disk'] / 2**20:.1f} MiB on disk",
+           "", "parameters per module:"]
+  lines += [f"  {k:<50} {v:>12,}" for k, v in info["parameter_counts"]["per_module"].items()]
+  lines += [f"  {'generator total':<50} {info['parameter_counts']['generator']:>12,}",
+            f"  {'discriminator total':<50} {info['parameter_counts']['discriminator']:>12,}",
+            "", "optimizer state (values):"]
+  lines += [f"  {k:<50} {v:>12,}" for k, v in info["optimizer_state"].items()]
+  lines += ["", "parameter tree:"]
+  lines += [f"  {k:<70} {str(tuple(v['shape'])):<22} {v['dtype']}" for k, v in info["parameters"].items()
+            if not k.startswith("ema_params")]
+  lines += ["", "config:", json.dumps(info["config"], indent=2)]
+  return "\n".join(lines)
+
+
+def main(argv: list[str]) -> None:
+  if len(argv) != 2:
+    raise app.UsageError("usage: vidgan inspect PATH [--json]")
+  try:
+    info = describe(checkpoints.resolve_step_dir(argv[1]))
+  except FileNotFoundError as e:
+    raise app.UsageError(str(e)) from None
+  print(json.dumps(info, indent=2) if FLAGS.json else _text(info))
+
+
+def run(argv: list[str]) -> None:
+  app.run(main, argv=argv)

@@ -1,0 +1,66 @@
+"""`vidgan sample --workdir=DIR (or --checkpoint=PATH) --prompt="..." [--num=4] [--seed=0] --out=DIR`.
+
+Writes, per prompt, each clip as GIF and MP4 plus its gist sketch as PNG, and one grid GIF with a
+row per prompt. The same checkpoint, prompts and seed always give the same pixels.
+"""
+
+import logging
+import os
+import re
+
+from absl import app, flags
+
+from vidgan_jax import checkpoints, video_io
+from vidgan_jax.inference import load_generator
+from vidgan_jax.text import PromptError, check_prompt
+
+FLAGS = flags.FLAGS
+logger = logging.getLogger(__name__)
+flags.DEFINE_string("workdir", None, "Training workdir (its newest checkpoint is used).")
+flags.DEFINE_string("checkpoint", None, "A checkpoint step directory (instead of --workdir).")
+flags.DEFINE_multi_string("prompt", None, "A caption; repeat the flag for several.")
+flags.DEFINE_integer("num", 4, "Clips per prompt.", lower_bound=1)
+flags.DEFINE_integer("seed", 0, "Sampling seed.")
+flags.DEFINE_string("out", None, "Output directory.")
+flags.DEFINE_integer("fps", 8, "Frames per second of the GIF/MP4 files.", lower_bound=1)
+flags.mark_flags_as_required(["prompt", "out"])
+
+
+def slug(text: str) -> str:
+  return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60] or "prompt"
+
+
+def main(argv: list[str]) -> None:
+  if len(argv) > 1:
+    raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+  if (FLAGS.workdir is None) == (FLAGS.checkpoint is None):
+    raise app.UsageError("give exactly one of --workdir or --checkpoint")
+  try:
+    prompts = [check_prompt(p) for p in FLAGS.prompt]
+  except PromptError as e:
+    raise app.UsageError(str(e)) from None
+  step_dir = checkpoints.resolve_step_dir(FLAGS.workdir or FLAGS.checkpoint)
+  model = load_generator(step_dir)
+  for p in prompts:
+    for warning in model.prompt_warnings(p):
+      logger.warning("%s", warning)
+  videos, gists = model.generate(prompts, FLAGS.num, FLAGS.seed)
+  videos, gists = video_io.to_uint8(videos), video_io.to_uint8(gists)
+  scale = max(1, 128 // videos.shape[-2])
+  os.makedirs(FLAGS.out, exist_ok=True)
+  for i, prompt in enumerate(prompts):
+    name = f"{i:02d}_{slug(prompt)}"
+    for j in range(FLAGS.num):
+      clip = video_io.upscale(videos[i, j], scale)
+      video_io.write_gif(os.path.join(FLAGS.out, f"{name}_{j}.gif"), clip, FLAGS.fps)
+      video_io.write_mp4(os.path.join(FLAGS.out, f"{name}_{j}.mp4"), clip, FLAGS.fps)
+      video_io.write_png(os.path.join(FLAGS.out, f"{name}_{j}_gist.png"), video_io.upscale(gists[i, j], scale))
+  grid = video_io.upscale(video_io.grid(videos), scale)
+  video_io.write_gif(os.path.join(FLAGS.out, "grid.gif"), grid, FLAGS.fps)
+  with open(os.path.join(FLAGS.out, "prompts.txt"), "w") as f:
+    f.write("".join(f"{i:02d}\t{p}\n" for i, p in enumerate(prompts)))
+  print(f"wrote {len(prompts) * FLAGS.num} clips from step {model.step} ({step_dir}) to {FLAGS.out}")
+
+
+def run(argv: list[str]) -> None:
+  app.run(main, argv=argv)

@@ -1,0 +1,42 @@
+"""Checks an experiment config against the schema of `experiments/default.py`."""
+
+import difflib
+
+import ml_collections
+
+from experiments import default
+
+
+def _flatten(config: ml_collections.ConfigDict, prefix: str = "") -> dict:
+  flat = {}
+  for key, value in config.items():
+    if isinstance(value, ml_collections.ConfigDict):
+      flat.update(_flatten(value, f"{prefix}{key}."))
+    else:
+      flat[f"{prefix}{key}"] = value
+  return flat
+
+
+def check_config(config: ml_collections.ConfigDict) -> None:
+  """Raises ValueError naming any key the default config lacks, or a value of the wrong type."""
+  schema = _flatten(default.get_config())
+  for key, value in _flatten(config).items():
+    if key not in schema:
+      close = difflib.get_close_matches(key, schema, n=1)
+      hint = f" (did you mean {close[0]!r}?)" if close else ""
+      raise ValueError(f"unknown config key {key!r}{hint}")
+    expected = schema[key]
+    if expected is None or value is None:
+      continue
+    numeric = (int, float)
+    if isinstance(expected, bool) != isinstance(value, bool) or not (
+        isinstance(value, type(expected)) or (isinstance(expected, numeric) and isinstance(value, numeric))
+        or (isinstance(expected, (tuple, list)) and isinstance(value, (tuple, list)))):
+      raise ValueError(f"config key {key!r} should be {type(expected).__name__}, got {value!r}")
+
+
+def config_from_dict(data: dict) -> ml_collections.ConfigDict:
+  """Rebuilds a config saved with `config.to_dict()` (as JSON) and checks it."""
+  config = ml_collections.ConfigDict(data)
+  check_config(config)
+  return config

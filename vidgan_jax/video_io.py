@@ -1,0 +1,51 @@
+"""Writing clips: GIF, MP4 (PyAV, libx264), PNG, and grids of clips."""
+
+import os
+
+import av
+import numpy as np
+from PIL import Image
+
+
+def to_uint8(x: np.ndarray) -> np.ndarray:
+  """float in [-1, 1] -> uint8 in [0, 255]."""
+  return np.clip(np.round((np.asarray(x, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def upscale(frames: np.ndarray, factor: int) -> np.ndarray:
+  """Nearest-neighbour upscaling of [..., H, W, C] so small clips are visible."""
+  return frames.repeat(factor, axis=-3).repeat(factor, axis=-2) if factor > 1 else frames
+
+
+def grid(videos: np.ndarray, pad: int = 2) -> np.ndarray:
+  """uint8 [R, C, T, H, W, 3] -> [T, R*(H+pad)-pad, C*(W+pad)-pad, 3], white gutters."""
+  rows, cols, frames, h, w, _ = videos.shape
+  out = np.full((frames, rows * (h + pad) - pad, cols * (w + pad) - pad, 3), 255, np.uint8)
+  for r in range(rows):
+    for c in range(cols):
+      out[:, r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = videos[r, c]
+  return out
+
+
+def write_gif(path: str, frames: np.ndarray, fps: int = 8) -> None:
+  """uint8 [T, H, W, 3] -> looping GIF."""
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  images = [Image.fromarray(f) for f in frames]
+  images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
+
+
+def write_png(path: str, image: np.ndarray) -> None:
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  Image.fromarray(image).save(path)
+
+
+def write_mp4(path: str, frames: np.ndarray, fps: int = 8) -> None:
+  """uint8 [T, H, W, 3] -> H.264 MP4 (H and W must be even)."""
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  with av.open(path, mode="w") as container:
+    stream = container.add_stream("libx264", rate=fps)
+    stream.height, stream.width = frames.shape[1:3]
+    stream.pix_fmt = "yuv420p"
+    for frame in frames:
+      container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+    container.mux(stream.encode())
