@@ -37,6 +37,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.model = ml_collections.ConfigDict()
   config.model.dtype = "float32"  # Compute dtype; parameters are always float32.
   config.model.upsample = "subpixel"  # or "transpose" (the paper's deconvolutions).
+  config.model.downsample = "space_to_depth"  # or "strided" (4-wide stride-2 convs).
   config.model.text_embed_dim = 64
   config.model.text_layers = 1
   config.model.text_heads = 4

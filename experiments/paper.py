@@ -15,6 +15,7 @@ def get_config():
   config.checkpoint_every_steps = 2_000
   config.model.dtype = "bfloat16"
   config.model.upsample = "transpose"
+  config.model.downsample = "strided"
   config.model.text_embed_dim, config.model.text_layers, config.model.text_dim = 128, 2, 256
   config.model.z_dim, config.model.noise_dim = 64, 64
   config.model.gist_width = 64

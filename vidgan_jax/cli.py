@@ -23,6 +23,13 @@ def _usage() -> str:
   return "\n".join(lines)
 
 
+class _DropDeprecationNotices(logging.Filter):
+  """TensorFlow and TFDS warn about their own internal deprecated calls; users cannot act on it."""
+
+  def filter(self, record: logging.LogRecord) -> bool:
+    return "deprecat" not in record.getMessage().lower()
+
+
 def _setup_logging(argv: list[str]) -> list[str]:
   """Our messages at INFO on stderr; libraries (orbax logs every file it writes) at WARNING.
 
@@ -34,6 +41,8 @@ def _setup_logging(argv: list[str]) -> list[str]:
   logger.addHandler(handler)
   logger.setLevel(logging.INFO)
   logger.propagate = False
+  for name in ("absl", "tensorflow"):
+    logging.getLogger(name).addFilter(_DropDeprecationNotices())
   if any(a.startswith(("--verbosity", "-v")) for a in argv):
     return argv
   return argv + ["--verbosity=-1"]

@@ -139,7 +139,10 @@ def train_step(state: TrainState, batch: dict, *, generator: Generator, discrimi
   d_updates, d_opt_state = d_tx.update(d_grads, state.d_opt_state, state.d_params)
   g_params = optax.apply_updates(state.g_params, g_updates)
   d_params = optax.apply_updates(state.d_params, d_updates)
-  ema_params = optax.incremental_update(g_params, state.ema_params, 1.0 - config.ema_decay)
+  # The decay warms up (as in TensorFlow's ExponentialMovingAverage with num_updates) so that
+  # early samples are not dominated by the random initial weights.
+  decay = jnp.minimum(config.ema_decay, (1.0 + state.step) / (10.0 + state.step))
+  ema_params = optax.incremental_update(g_params, state.ema_params, 1.0 - decay)
 
   new_state = state.replace(step=state.step + 1, g_params=g_params, d_params=d_params,
                             ema_params=ema_params, g_opt_state=g_opt_state, d_opt_state=d_opt_state)
@@ -160,7 +163,8 @@ def replicate(tree):
   (`flax.jax_utils.replicate` gives another mesh axis name, which makes pmap compile the step a
   second time when it is fed its own outputs.)
   """
-  stacked = jax.tree.map(lambda x: jnp.broadcast_to(x, (jax.local_device_count(),) + jnp.shape(x)), tree)
+  # Through host memory: restored arrays are committed to one device, which pmap would refuse.
+  stacked = jax.tree.map(lambda x: np.broadcast_to(np.asarray(x), (jax.local_device_count(),) + np.shape(x)), tree)
   return jax.pmap(lambda x: x, axis_name=AXIS)(stacked)
 
 

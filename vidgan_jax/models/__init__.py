@@ -73,13 +73,15 @@ def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Ge
   generator = Generator(
       text_encoder=_text_encoder(m, vocab_size, dtype),
       sketch=SketchGenerator(size=config.size, z_dim=m.z_dim, width=m.gist_width,
-                             upsample=m.upsample, dtype=dtype),
+                             upsample=m.upsample, downsample=m.downsample, dtype=dtype),
       refine=RefineGenerator(frames=config.frames, width=m.refine_width, filters=m.filters,
-                             filter_size=m.filter_size, upsample=m.upsample, dtype=dtype),
+                             filter_size=m.filter_size, upsample=m.upsample, downsample=m.downsample,
+                             dtype=dtype),
       gist_target=m.gist_target)
   discriminator = Discriminator(
       text_encoder=_text_encoder(m, vocab_size, dtype),
-      video=VideoDiscriminator(widths=tuple(m.disc_widths), text_dim=m.disc_text_dim, dtype=dtype))
+      video=VideoDiscriminator(widths=tuple(m.disc_widths), text_dim=m.disc_text_dim, downsample=m.downsample,
+                               dtype=dtype))
   return generator, discriminator
 
 

@@ -17,13 +17,14 @@ class VideoDiscriminator(nn.Module):
   """
   widths: Sequence[int]
   text_dim: int
+  downsample: str
   dtype: Dtype = jnp.float32
 
   @nn.compact
   def __call__(self, video: jax.Array, text: jax.Array) -> jax.Array:
     x = video.astype(self.dtype)
     for features in self.widths:
-      x = DownBlock(features, self.dtype)(x)
+      x = DownBlock(features, self.dtype, self.downsample)(x)
     t = nn.leaky_relu(nn.Dense(self.text_dim, dtype=self.dtype)(text.astype(self.dtype)), 0.2)
     t = jnp.broadcast_to(t[:, None, None, None, :], x.shape[:4] + (self.text_dim,))
     x = nn.leaky_relu(nn.Conv(self.widths[-1], (1, 1, 1), dtype=self.dtype)(jnp.concatenate([x, t], -1)), 0.2)

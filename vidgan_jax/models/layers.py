@@ -27,6 +27,15 @@ def depth_to_space(x: jax.Array, factors: tuple[int, ...]) -> jax.Array:
   return x.reshape(batch, *(s * f for s, f in zip(spatial, factors)), out_channels)
 
 
+def icnr(blocks: int, base=nn.initializers.lecun_normal()):
+  """ICNR initialisation for sub-pixel convs: every output block position starts with the same
+  kernel, so the initial upsampling is nearest-neighbour and free of checkerboard artefacts."""
+  def init(key, shape, dtype=jnp.float32):
+    base_kernel = base(key, shape[:-1] + (shape[-1] // blocks,), dtype)
+    return jnp.tile(base_kernel, (1,) * (len(shape) - 1) + (blocks,))
+  return init
+
+
 class Upsample(nn.Module):
   """Doubles every spatial (and temporal) axis of [B, *S, C] and maps C -> `features`.
 
@@ -45,7 +54,8 @@ class Upsample(nn.Module):
       return nn.ConvTranspose(self.features, (4,) * self.ndim, strides=(2,) * self.ndim,
                               padding="SAME", dtype=self.dtype)(x)
     if self.method == "subpixel":
-      x = nn.Conv(self.features * 2 ** self.ndim, (3,) * self.ndim, dtype=self.dtype)(x)
+      blocks = 2 ** self.ndim
+      x = nn.Conv(self.features * blocks, (3,) * self.ndim, dtype=self.dtype, kernel_init=icnr(blocks))(x)
       return depth_to_space(x, (2,) * self.ndim)
     raise ValueError(f"unknown upsample method {self.method!r}: use 'subpixel' or 'transpose'")
 
@@ -65,13 +75,37 @@ class UpBlock(nn.Module):
     return nn.relu(group_norm(self.features, self.dtype)(x))
 
 
+def space_to_depth(x: jax.Array, factors: tuple[int, ...]) -> jax.Array:
+  """Folds space blocks into channels: [B, *(S*f), C] -> [B, *S, prod(f)*C] (inverse of depth_to_space)."""
+  batch, *spatial, channels = x.shape
+  n = len(spatial)
+  x = x.reshape(batch, *(a for s, f in zip(spatial, factors) for a in (s // f, f)), channels)
+  order = [0] + [1 + 2 * i for i in range(n)] + [2 + 2 * i for i in range(n)] + [1 + 2 * n]
+  x = x.transpose(order)
+  return x.reshape(batch, *(s // f for s, f in zip(spatial, factors)), math.prod(factors) * channels)
+
+
 class DownBlock(nn.Module):
-  """Stride-2 conv with leaky ReLU over [B, *S, C] (2D or 3D by the input's rank)."""
+  """Halves every axis of [B, *S, C] (2D or 3D by the input's rank), then leaky ReLU.
+
+  `strided`: a 4-wide stride-2 conv. `space_to_depth`: fold 2x2(x2) blocks into channels, then a
+  2-wide stride-1 conv: the same receptive field, but its gradient with respect to the input is
+  again an ordinary convolution, where the strided conv's is a transposed one (slow on CPU, and
+  paid twice per step: for the discriminator's R1 term and for the generator's loss through it).
+  """
   features: int
   dtype: Dtype
+  method: str = "strided"
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     ndim = x.ndim - 2
-    x = nn.Conv(self.features, (4,) * ndim, strides=(2,) * ndim, dtype=self.dtype)(x)
+    if self.method == "strided":
+      x = nn.Conv(self.features, (4,) * ndim, strides=(2,) * ndim, dtype=self.dtype)(x)
+    elif self.method == "space_to_depth":
+      # Zero-pad odd axes (e.g. a clip already down to one frame), as a strided SAME conv would.
+      x = jnp.pad(x, [(0, 0)] + [(0, size % 2) for size in x.shape[1:-1]] + [(0, 0)])
+      x = nn.Conv(self.features, (2,) * ndim, dtype=self.dtype)(space_to_depth(x, (2,) * ndim))
+    else:
+      raise ValueError(f"unknown downsample method {self.method!r}: use 'strided' or 'space_to_depth'")
     return nn.leaky_relu(x, 0.2)

@@ -41,6 +41,7 @@ class RefineGenerator(nn.Module):
   filters: int
   filter_size: int
   upsample: str
+  downsample: str
   dtype: Dtype = jnp.float32
 
   @nn.compact
@@ -49,7 +50,7 @@ class RefineGenerator(nn.Module):
     text = text.astype(self.dtype)
     features = gist.astype(self.dtype)
     for i in range(2):
-      features = DownBlock(self.width * 2 ** i, self.dtype)(features)  # [B, H/4, W/4, 2w]
+      features = DownBlock(self.width * 2 ** i, self.dtype, self.downsample)(features)  # [B, H/4, W/4, 2w]
     filtered = nn.relu(Text2Filter(self.filters, self.filter_size, self.dtype)(features, text))
     scene = jnp.concatenate([features, filtered], -1)  # [B, h, w, 2w + F]
 

@@ -32,6 +32,7 @@ class SketchGenerator(nn.Module):
   z_dim: int
   width: int
   upsample: str
+  downsample: str
   dtype: Dtype = jnp.float32
 
   @property
@@ -39,7 +40,7 @@ class SketchGenerator(nn.Module):
     return int(math.log2(self.size)) - 2  # The decoder starts at 4x4.
 
   def setup(self):
-    self.encoder_convs = [DownBlock(self.width * 2 ** i, self.dtype) for i in range(3)]
+    self.encoder_convs = [DownBlock(self.width * 2 ** i, self.dtype, self.downsample) for i in range(3)]
     self.posterior = Gaussian(self.z_dim, 4 * self.width, self.dtype)
     self.prior = Gaussian(self.z_dim, 4 * self.width, self.dtype)
     self.decoder_in = nn.Dense(16 * self.width * 2 ** self.num_ups, dtype=self.dtype)

@@ -1,0 +1,121 @@
+"""Train -> resume -> sample -> inspect on the tiny config, as a user runs them."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from vidgan_jax import checkpoints, train
+from vidgan_jax.configs import check_config, config_from_dict
+
+
+def _vidgan(*args, check=True):
+  """Runs the console script in a fresh process (1 CPU device), returning the completed process."""
+  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  result = subprocess.run([sys.executable, "-c", "from vidgan_jax.cli import main; main()", *args],
+                          capture_output=True, text=True, env=env, timeout=600,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+  if check and result.returncode != 0:
+    raise AssertionError(f"vidgan {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+  return result
+
+
+@pytest.fixture(scope="module")
+def trained_workdir(tmp_path_factory, tiny_data_dir):
+  """A workdir trained for 6 steps (checkpoints at 3 and 6) on 8 fake devices."""
+  from experiments import tiny
+  config = tiny.get_config()
+  config.data_dir = tiny_data_dir
+  workdir = str(tmp_path_factory.mktemp("workdir"))
+  train.train_and_evaluate(config, workdir)
+  return workdir, config
+
+
+def test_training_writes_checkpoints_samples_and_logs(trained_workdir):
+  workdir, _ = trained_workdir
+  assert sorted(os.listdir(os.path.join(workdir, "checkpoints"))) == ["3", "6"]
+  assert os.path.exists(os.path.join(workdir, "samples", "step_0000006.gif"))
+  assert any(f.startswith("events.out.tfevents") for f in os.listdir(os.path.join(workdir, "tensorboard")))
+  with open(os.path.join(workdir, "config.json")) as f:
+    assert json.load(f)["num_train_steps"] == 6
+  meta = checkpoints.read_meta(checkpoints.resolve_step_dir(workdir))
+  assert meta["step"] == 6 and "tokenizer" in meta
+
+
+def test_training_resumes_from_the_newest_checkpoint(trained_workdir):
+  workdir, config = trained_workdir
+  config.num_train_steps = 8
+  config.checkpoint_every_steps = 100
+  state = train.train_and_evaluate(config, workdir)
+  assert int(state.step) == 8
+  assert "8" in os.listdir(os.path.join(workdir, "checkpoints"))
+
+
+def test_sample_writes_clips_and_is_repeatable(trained_workdir, tmp_path):
+  workdir, _ = trained_workdir
+  prompts = ["--prompt=a man plays golf in the swimming pool", "--prompt=someone sails a boat across the snow"]
+  for out in ("a", "b"):
+    _vidgan("sample", f"--workdir={workdir}", *prompts, "--num=2", "--seed=3", f"--out={tmp_path / out}")
+  files = sorted(os.listdir(tmp_path / "a"))
+  for suffix in ("_0.gif", "_1.mp4", "_0_gist.png"):
+    assert any(f.startswith("00_a_man_plays_golf") and f.endswith(suffix) for f in files), (suffix, files)
+  assert "grid.gif" in files
+  first = np.asarray(Image.open(tmp_path / "a" / "grid.gif").convert("RGB"))
+  again = np.asarray(Image.open(tmp_path / "b" / "grid.gif").convert("RGB"))
+  np.testing.assert_array_equal(first, again)
+
+
+def test_sample_rejects_an_empty_prompt(trained_workdir, tmp_path):
+  workdir, _ = trained_workdir
+  result = _vidgan("sample", f"--workdir={workdir}", "--prompt=  ", f"--out={tmp_path}", check=False)
+  assert result.returncode != 0 and "prompt is empty" in result.stderr
+
+
+def test_inspect_reports_the_checkpoint_without_loading_it(trained_workdir):
+  workdir, _ = trained_workdir
+  info = json.loads(_vidgan("inspect", workdir, "--json").stdout)
+  assert info["step"] == 8
+  assert info["parameter_counts"]["generator"] > 0 and info["parameter_counts"]["discriminator"] > 0
+  assert {"g_params/text_encoder", "g_params/sketch", "g_params/refine", "d_params/video"} <= set(
+      info["parameter_counts"]["per_module"])
+  kernel = info["parameters"]["g_params/refine/Text2Filter_0/Dense_0/kernel"]
+  assert kernel["dtype"] == "float32" and len(kernel["shape"]) == 2
+  assert info["config"]["dataset"] == "action_scenes/tiny"
+  text = _vidgan("inspect", workdir).stdout
+  assert "step 8" in text and "generator total" in text
+
+
+def test_inspect_names_a_missing_checkpoint(tmp_path):
+  result = _vidgan("inspect", str(tmp_path), check=False)
+  assert result.returncode != 0 and "no checkpoint found" in result.stderr
+
+
+def test_unknown_config_key_is_named(tiny_config):
+  with pytest.raises(ValueError, match="did you mean 'batch_size'"):
+    tiny_config.unlock()
+    tiny_config.batchsize = 4
+    check_config(tiny_config)
+
+
+def test_wrongly_typed_config_value_is_named(tiny_config):
+  saved = tiny_config.to_dict()
+  saved["model"]["dtype"] = 16  # E.g. a hand-edited config.json.
+  with pytest.raises(ValueError, match="'model.dtype' should be str"):
+    config_from_dict(saved)
+
+
+def test_train_command_rejects_unknown_override(tmp_path):
+  result = _vidgan("train", "--config=experiments/tiny.py", f"--workdir={tmp_path}", "--config.batchsize=4",
+                   check=False)
+  assert result.returncode != 0 and "batchsize" in result.stderr
+
+
+def test_indivisible_batch_is_an_error_at_start_up(tiny_config, tmp_path):
+  tiny_config.batch_size = 12
+  with pytest.raises(ValueError, match="not divisible by the 8 devices"):
+    train.train_and_evaluate(tiny_config, str(tmp_path))
+  assert not os.path.exists(os.path.join(tmp_path, "checkpoints"))
