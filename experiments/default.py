@@ -13,6 +13,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.frames = 16
   config.size = 32
   config.train_split = "train"
+  # Feature whose classes tell captions apart; the discriminator's mismatched caption comes from
+  # another class. "pair" (action-scene) for action_scenes, "category" for text2video_real.
+  config.label_key = "pair"
   config.shuffle_buffer = 1024
   config.cache_dataset = True  # Keep decoded clips in memory (fits for the procedural configs).
 

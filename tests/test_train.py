@@ -86,8 +86,8 @@ def test_reconstruction_loss_falls_on_tiny_data(tiny_config):
   tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, "train"), 512, tiny_config.text.max_length)
   generator, discriminator, state = _setup(tiny_config, tokenizer.vocab_size)
   layout = input_pipeline.batch_layout(8, jax.devices()[:1])
-  batches = input_pipeline.train_iterator(builder, tokenizer, layout, split="train", seed=0, shuffle_buffer=64,
-                                          cache=True)
+  batches = input_pipeline.train_iterator(builder, tokenizer, layout, split="train", label_key="pair",
+                                          seed=0, shuffle_buffer=64, cache=True)
   step = _pmap(train.train_step, tiny_config, generator, discriminator, jax.devices()[:1])
   r_state = _replicate(state, jax.devices()[:1])
   history = []

@@ -79,19 +79,18 @@ def mismatch_partners(pair_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
   return partners, valid.astype(np.float32)
 
 
-def _decode(example: dict) -> dict:
-  video = tf.cast(example["video"], tf.float32) / 127.5 - 1.0
-  return {"video": video, "caption": example["caption"], "pair": example["pair"],
-          "action": example["action"], "scene": example["scene"]}
-
-
-def create_split(builder: tfds.core.DatasetBuilder, split: str, process_batch: int, *,
+def create_split(builder: tfds.core.DatasetBuilder, split: str, process_batch: int, *, label_key: str,
                  train: bool, seed: int, shuffle_buffer: int, cache: bool) -> tf.data.Dataset:
   """This process's slice of `split` as batches of [process_batch, ...] (videos in [-1, 1])."""
   split = tfds.split_for_jax_process(split, drop_remainder=True)
   read_config = tfds.ReadConfig(shuffle_seed=seed, try_autocache=False)
   ds = builder.as_dataset(split, shuffle_files=train, read_config=read_config)
-  ds = ds.map(_decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+  def decode(example):
+    video = tf.cast(example["video"], tf.float32) / 127.5 - 1.0
+    return {"video": video, "caption": example["caption"], "label": example[label_key]}
+
+  ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
   if cache:
     ds = ds.cache()
   if train:
@@ -104,22 +103,24 @@ def to_device_batch(examples: dict, tokenizer: Tokenizer, local_devices: int) ->
   """Tokenizes captions, adds mismatched captions and shards: every array [devices, b, ...]."""
   captions = [c.decode() for c in examples["caption"]]
   tokens = tokenizer.encode(captions)
-  partners, valid = mismatch_partners(examples["pair"])
+  partners, valid = mismatch_partners(examples["label"])
   batch = {
       "video": examples["video"].astype(np.float32),
       "tokens": tokens,
       "mismatch_tokens": tokens[partners],
       "mismatch_valid": valid,
-      "action": examples["action"].astype(np.int32),
-      "scene": examples["scene"].astype(np.int32),
   }
   return {k: v.reshape((local_devices, -1) + v.shape[1:]) for k, v in batch.items()}
 
 
 def train_iterator(builder: tfds.core.DatasetBuilder, tokenizer: Tokenizer, layout: BatchLayout, *,
-                   split: str, seed: int, shuffle_buffer: int, cache: bool) -> Iterator[Batch]:
-  """Endless sharded training batches; `seed` fixes the order of files and examples."""
-  ds = create_split(builder, split, layout.process_batch, train=True, seed=seed,
+                   split: str, label_key: str, seed: int, shuffle_buffer: int, cache: bool) -> Iterator[Batch]:
+  """Endless sharded training batches; `seed` fixes the order of files and examples.
+
+  `label_key` names the feature whose classes tell captions apart (a mismatched caption comes
+  from another class): "pair" for action_scenes, "category" for text2video_real.
+  """
+  ds = create_split(builder, split, layout.process_batch, label_key=label_key, train=True, seed=seed,
                     shuffle_buffer=shuffle_buffer, cache=cache)
   for examples in ds.as_numpy_iterator():
     yield to_device_batch(examples, tokenizer, layout.local_devices)
@@ -130,10 +131,11 @@ def ensure_built(builder: tfds.core.DatasetBuilder, build_if_missing: bool) -> N
   if builder.is_prepared():
     return
   if not build_if_missing:
+    manual = " --manual_dir=DIR" if builder.MANUAL_DOWNLOAD_INSTRUCTIONS else ""
     raise FileNotFoundError(
         f"dataset {builder.info.full_name} is not built in {builder.data_dir_root}; build it with "
         f"`vidgan build tfds_builders/{builder.name} --config={builder.builder_config.name} "
-        f"--data_dir={builder.data_dir_root}` or set --config.build_if_missing=True")
+        f"--data_dir={builder.data_dir_root}{manual}` or set --config.build_if_missing=True")
   builder.download_and_prepare()
 
 

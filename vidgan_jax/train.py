@@ -27,9 +27,9 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from vidgan_jax import checkpoints, input_pipeline, losses, sampling, video_io
-from vidgan_jax.noise import example_noise, noise_key
 from vidgan_jax.configs import check_config
 from vidgan_jax.models import Discriminator, Generator, build_models
+from vidgan_jax.noise import example_noise, noise_key
 from vidgan_jax.text import Tokenizer
 
 AXIS = "batch"
@@ -268,7 +268,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
 
   # The shuffle seed moves with the start step so a resumed run does not replay its first batches.
   batches = input_pipeline.train_iterator(
-      builder, tokenizer, layout, split=config.train_split, seed=config.seed + start_step,
+      builder, tokenizer, layout, split=config.train_split, label_key=config.label_key,
+      seed=config.seed + start_step,
       shuffle_buffer=config.shuffle_buffer, cache=config.cache_dataset)
   p_train_step = make_p_train_step(generator, discriminator, config)
   r_state = replicate(state)

@@ -1,0 +1,151 @@
+"""The real-video builder on files the test writes itself: frame sampling, every bad-file reason, the report."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+
+from tfds_builders.text2video_real import decode, manifest
+from tfds_builders.text2video_real.fake_videos import (frame_code, moving_square_frames, write_audio_only,
+                                                       write_video)
+
+FPS = 8
+
+
+def _top_level(clip: np.ndarray) -> np.ndarray:
+  """Grey level of the coded top band in each decoded frame."""
+  return clip[:, 0, :, :].mean(axis=(1, 2))
+
+
+def test_samples_the_middle_window_at_the_target_rate(tmp_path):
+  path = str(tmp_path / "a.mp4")
+  write_video(path, moving_square_frames(24, 48, 64), fps=24)  # 1 s of 24 fps video.
+  clip = decode.decode_clip(path, frames=4, size=16, fps=8, pad_short=False)
+  assert clip.shape == (4, 16, 16, 3) and clip.dtype == np.uint8
+  # The middle 0.5 s of a 1 s video starts at 0.25 s: source frames 6, 9, 12, 15.
+  np.testing.assert_allclose(_top_level(clip), [frame_code(t) for t in (6, 9, 12, 15)], atol=4)
+
+
+def test_upsamples_a_slow_video_by_repeating_frames(tmp_path):
+  path = str(tmp_path / "slow.mp4")
+  write_video(path, moving_square_frames(8, 32, 32), fps=4)  # 2 s at 4 fps.
+  clip = decode.decode_clip(path, frames=8, size=16, fps=8, pad_short=False)
+  levels = _top_level(clip)
+  np.testing.assert_allclose(levels[0::2], levels[1::2], atol=1)
+
+
+def test_short_video_is_padded_or_rejected(tmp_path):
+  path = str(tmp_path / "short.mp4")
+  write_video(path, moving_square_frames(3, 32, 32), fps=8)
+  clip = decode.decode_clip(path, frames=8, size=16, fps=8, pad_short=True)
+  np.testing.assert_array_equal(clip[3:], np.repeat(clip[2:3], 5, axis=0))
+  with pytest.raises(decode.ClipError) as error:
+    decode.decode_clip(path, frames=8, size=16, fps=8, pad_short=False)
+  assert error.value.reason == decode.TOO_SHORT
+
+
+@pytest.fixture(scope="module")
+def manual_dir(tmp_path_factory):
+  """Good clips plus one file or row for every reason a build must skip."""
+  root = tmp_path_factory.mktemp("manual")
+  good = [("good/golf.mp4", "a man plays golf on the grass", "playing golf", "train"),
+          ("good/sail.mkv", "someone sails at sea", "sailing", "train"),
+          ("good/swim.mp4", "a woman swims laps", "swimming", "test")]
+  os.makedirs(root / "good")
+  for path, *_ in good:
+    write_video(str(root / path), moving_square_frames(20, 32, 48), fps=FPS)
+  write_video(str(root / "long.mkv"), moving_square_frames(80, 32, 32), fps=FPS)
+  with open(root / "long.mkv", "rb") as f:
+    data = f.read()
+  with open(root / "truncated.mkv", "wb") as f:
+    f.write(data[: len(data) // 3])
+  (root / "empty.mp4").write_bytes(b"")
+  (root / "corrupt.mp4").write_bytes(os.urandom(4000))
+  (root / "notes.txt").write_text("not a video")
+  write_audio_only(str(root / "audio.mp4"))  # An .mp4 holding only sound.
+  write_video(str(root / "short.mp4"), moving_square_frames(3, 32, 32), fps=FPS)
+  rows = ["path,caption,category,split"]
+  rows += [",".join(r) for r in good]
+  rows += ["truncated.mkv,a jogger runs,jogging,train",
+           "empty.mp4,an empty file,jogging,train",
+           "corrupt.mp4,random bytes,jogging,train",
+           "notes.txt,a text file,jogging,train",
+           "audio.mp4,only sound,jogging,train",
+           "short.mp4,three frames,jogging,train",
+           "missing.mp4,this file does not exist,jogging,train",
+           "good/golf.mp4,,playing golf,train",
+           "good/golf.mp4,a caption,curling,train",
+           "good/golf.mp4,a caption,playing golf,holdout",
+           "good/golf.mp4,a caption,playing golf,train,surplus"]
+  (root / "videos.csv").write_text("\n".join(rows) + "\n")
+  return str(root)
+
+
+EXPECTED_SKIPS = {"truncated": 1, "zero_length": 1, "unreadable": 1, "wrong_extension": 1, "no_video_stream": 1,
+                  "too_short": 1, "missing_file": 1, "malformed_row": 3, "unknown_category": 1}
+
+
+@pytest.fixture(scope="module")
+def built(manual_dir, tmp_path_factory):
+  from tfds_builders import text2video_real  # noqa: F401  (registers the builder)
+  data_dir = str(tmp_path_factory.mktemp("real_tfds"))
+  builder = tfds.builder("text2video_real/32px", data_dir=data_dir)
+  builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir))
+  return builder
+
+
+def test_build_keeps_every_good_clip_and_reports_every_bad_one(built):
+  assert built.info.splits["train"].num_examples == 2 and built.info.splits["test"].num_examples == 1
+  with open(os.path.join(built.data_dir, "build_report.json")) as f:
+    report = json.load(f)
+  assert report["skipped_by_reason"] == EXPECTED_SKIPS
+  assert report["kept"] == {"train": 2, "test": 1}
+  by_path = {s["path"]: s["reason"] for s in report["skipped"]}
+  assert by_path["truncated.mkv"] == "truncated" and by_path["audio.mp4"] == "no_video_stream"
+
+
+def test_records_have_the_training_schema(built):
+  ds = built.as_dataset("train", shuffle_files=False)
+  examples = list(tfds.as_numpy(ds))
+  assert {e["path"].decode() for e in examples} == {"good/golf.mp4", "good/sail.mkv"}
+  assert examples[0]["video"].shape == (16, 32, 32, 3)
+  assert built.info.features["category"].int2str(examples[0]["category"]) in ("playing golf", "sailing")
+
+
+def test_missing_manifest_says_what_to_put_where(tmp_path):
+  (tmp_path / "clip.mp4").write_bytes(b"x")
+  with pytest.raises(manifest.ManifestError, match=r"videos.csv not found.*path,caption,category"):
+    manifest.read_manifest(str(tmp_path), ("jogging",))
+
+
+def test_empty_manual_dir_says_what_to_put_where(tmp_path):
+  from tfds_builders import text2video_real  # noqa: F401
+  (tmp_path / "manual").mkdir()
+  builder = tfds.builder("text2video_real/tiny", data_dir=str(tmp_path / "data"))
+  with pytest.raises(AssertionError, match=r"(?s)does not exist or is empty.*videos.csv.*path,caption,category"):
+    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=str(tmp_path / "manual")))
+
+
+def test_hash_split_is_deterministic_and_covers_all_splits():
+  splits = [manifest.hash_split(f"clip{i}.mp4") for i in range(500)]
+  assert splits == [manifest.hash_split(f"clip{i}.mp4") for i in range(500)]
+  assert 0.7 < splits.count("train") / 500 < 0.9 and splits.count("test") > 0 and splits.count("validation") > 0
+
+
+def test_training_batches_come_from_real_data(built):
+  from vidgan_jax import input_pipeline
+  from vidgan_jax.text import Tokenizer
+  tokenizer = Tokenizer.train(input_pipeline.read_captions(built, "train"), 300, 16)
+  batch = next(input_pipeline.train_iterator(built, tokenizer, input_pipeline.batch_layout(8), split="train",
+                                             label_key="category", seed=0, shuffle_buffer=8, cache=False))
+  assert batch["video"].shape == (8, 1, 16, 32, 32, 3)
+  assert batch["mismatch_valid"].all()  # Two categories in the split: every clip has a mismatch.
+
+
+def test_unbuilt_real_dataset_explains_the_build_command(tmp_path):
+  from vidgan_jax import input_pipeline
+  builder = input_pipeline.load_builder("text2video_real/64px", str(tmp_path))
+  with pytest.raises(FileNotFoundError, match="vidgan build tfds_builders/text2video_real --config=64px.*--manual_dir"):
+    input_pipeline.ensure_built(builder, build_if_missing=False)
