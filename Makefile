@@ -8,7 +8,7 @@ DATA_DIR ?= data
 WORKDIR ?= workdirs/quickstart
 SAMPLES ?= $(WORKDIR)/demo_samples
 
-.PHONY: demo test test-all preview clean
+.PHONY: demo test preview clean
 
 $(BIN)/vidgan: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,7 @@ demo: $(BIN)/vidgan
 	  --prompt="someone sails a boat across the snow"
 	@echo "samples: $(SAMPLES)/grid.gif; training samples and TensorBoard logs: $(WORKDIR)"
 
-# Fast suite (slow tests deselected); `make test-all` runs everything.
 test: $(BIN)/vidgan
-	$(BIN)/python -m pytest -m "not slow" -q
-
-test-all: $(BIN)/vidgan
 	$(BIN)/python -m pytest -q
 
 preview: $(BIN)/vidgan
