@@ -57,3 +57,21 @@ def test_same_seed_same_batches(tiny_config):
 
   np.testing.assert_array_equal(first_batch(3), first_batch(3))
   assert not np.array_equal(first_batch(3), first_batch(4))
+
+
+def test_resuming_at_a_batch_gives_the_same_batches(tiny_config):
+  builder = input_pipeline.load_builder(tiny_config.dataset, tiny_config.data_dir)
+  tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, "train"), 512, 24)
+  layout = input_pipeline.batch_layout(8)
+
+  def batches(start):
+    return input_pipeline.train_iterator(builder, tokenizer, layout, split="train", label_key="pair", seed=5,
+                                         shuffle_buffer=64, cache=True, start_batch=start)
+
+  straight = batches(0)
+  expected = [next(straight) for _ in range(15)][12:]  # Past the 10-batch epoch: reshuffled.
+  resumed = batches(12)
+  for batch in expected:
+    got = next(resumed)
+    for key in batch:
+      np.testing.assert_array_equal(got[key], batch[key])

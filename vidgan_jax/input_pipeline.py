@@ -114,15 +114,19 @@ def to_device_batch(examples: dict, tokenizer: Tokenizer, local_devices: int) ->
 
 
 def train_iterator(builder: tfds.core.DatasetBuilder, tokenizer: Tokenizer, layout: BatchLayout, *,
-                   split: str, label_key: str, seed: int, shuffle_buffer: int, cache: bool) -> Iterator[Batch]:
+                   split: str, label_key: str, seed: int, shuffle_buffer: int, cache: bool,
+                   start_batch: int = 0) -> Iterator[Batch]:
   """Endless sharded training batches; `seed` fixes the order of files and examples.
 
   `label_key` names the feature whose classes tell captions apart (a mismatched caption comes
-  from another class): "pair" for action_scenes, "category" for text2video_real.
+  from another class): "pair" for action_scenes, "category" for text2video_real. The sequence of
+  batches is a function of `seed` alone, so a run resumed at step s passes `start_batch=s` and
+  sees exactly the batches an uninterrupted run would (skipping costs one pass over s batches,
+  without the host-side work).
   """
   ds = create_split(builder, split, layout.process_batch, label_key=label_key, train=True, seed=seed,
                     shuffle_buffer=shuffle_buffer, cache=cache)
-  for examples in ds.as_numpy_iterator():
+  for examples in ds.skip(start_batch).as_numpy_iterator():
     yield to_device_batch(examples, tokenizer, layout.local_devices)
 
 

@@ -266,11 +266,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
     with open(os.path.join(workdir, "config.json"), "w") as f:
       f.write(config.to_json(indent=2))
 
-  # The shuffle seed moves with the start step so a resumed run does not replay its first batches.
   batches = input_pipeline.train_iterator(
-      builder, tokenizer, layout, split=config.train_split, label_key=config.label_key,
-      seed=config.seed + start_step,
-      shuffle_buffer=config.shuffle_buffer, cache=config.cache_dataset)
+      builder, tokenizer, layout, split=config.train_split, label_key=config.label_key, seed=config.seed,
+      shuffle_buffer=config.shuffle_buffer, cache=config.cache_dataset, start_batch=start_step)
   p_train_step = make_p_train_step(generator, discriminator, config)
   r_state = replicate(state)
   writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard")) if is_main else \
