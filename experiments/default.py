@@ -72,6 +72,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.optim.b1 = 0.5
   config.optim.b2 = 0.999
   config.ema_decay = 0.99
+  # A step with a non-finite loss or gradient never changes the weights. "skip": go on, warn at
+  # the next log line; "stop": raise there, without saving over the last good checkpoint.
+  config.nonfinite_policy = "skip"
 
   config.sample_prompts = (
       "a man plays golf on the grass",

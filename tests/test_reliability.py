@@ -1,13 +1,17 @@
 """What happens when things go wrong: a killed run, preemption, broken checkpoints."""
 
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
 
+import jax
 import numpy as np
 import orbax.checkpoint as ocp
+import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -70,3 +74,85 @@ def _leaves(tree, prefix=""):
       yield from _leaves(v, f"{prefix}/{i}")
   else:
     yield prefix, np.asarray(tree)
+
+
+def _train_in_process(config, workdir, steps):
+  from vidgan_jax import train
+  config.num_train_steps = steps
+  return train.train_and_evaluate(config, workdir)
+
+
+def _cut_files_in_half(directory):
+  for root, _, files in os.walk(directory):
+    for name in files:
+      path = os.path.join(root, name)
+      with open(path, "r+b") as f:
+        f.truncate(os.path.getsize(path) // 2)
+
+
+def test_broken_newest_checkpoint_falls_back_to_the_previous_one(tiny_config, tmp_path, caplog):
+  tiny_config.checkpoint_every_steps = 2
+  workdir = str(tmp_path)
+  _train_in_process(tiny_config, workdir, 4)
+  _cut_files_in_half(os.path.join(workdir, "checkpoints", "4", "state"))
+  with caplog.at_level("ERROR"):
+    state = _train_in_process(tiny_config, workdir, 5)
+  assert "checkpoints/4 is unreadable" in caplog.text
+  assert int(state.step) == 5  # Resumed from step 2, not from scratch and not from the broken 4.
+  assert {"2", "4", "5", "broken_step_4"} <= set(os.listdir(os.path.join(workdir, "checkpoints")))
+
+
+def test_checkpoint_of_another_model_is_named_not_skipped(tiny_config, tmp_path):
+  from vidgan_jax.checkpoints import IncompatibleCheckpoint
+  workdir = str(tmp_path)
+  _train_in_process(tiny_config.copy_and_resolve_references(), workdir, 3)
+  tiny_config.model.refine_width = 16
+  with pytest.raises(IncompatibleCheckpoint, match=r"g_params\['refine'\]\['Conv_0'\]\['bias'\]: saved \(32,\)"):
+    _train_in_process(tiny_config, workdir, 4)
+
+
+@pytest.mark.parametrize("policy", ["skip", "stop"])
+def test_non_finite_losses_never_reach_the_weights(tiny_config, tmp_path, policy, caplog):
+  tiny_config.loss.gamma_l1 = float("nan")  # Every generator loss is NaN.
+  tiny_config.nonfinite_policy = policy
+  tiny_config.checkpoint_every_steps = 100
+  workdir = str(tmp_path)
+  if policy == "stop":
+    with pytest.raises(FloatingPointError, match=r"2 step\(s\) between step 1 and step 2.*intact"):
+      _train_in_process(tiny_config, workdir, 6)
+    assert not os.listdir(os.path.join(workdir, "checkpoints"))
+    return
+  with caplog.at_level("WARNING"):
+    state = _train_in_process(tiny_config, workdir, 4)
+  assert "skipped the update of 2 step(s) between step 1 and step 2" in caplog.text
+  assert int(state.step) == 4 and int(state.nonfinite_steps) == 4
+  from vidgan_jax import models, train
+  generator, discriminator = models.build_models(tiny_config, 512)
+  fresh = train.create_train_state(tiny_config, generator, discriminator)
+  for a, b in zip(jax.tree.leaves(fresh.g_params), jax.tree.leaves(state.g_params)):
+    np.testing.assert_array_equal(a, b)
+
+
+def test_inspect_explains_a_broken_checkpoint(tiny_config, tmp_path):
+  workdir = str(tmp_path)
+  _train_in_process(tiny_config, workdir, 3)
+  step_dir = os.path.join(workdir, "checkpoints", "3")
+  shutil.rmtree(os.path.join(step_dir, "meta"))
+  result = subprocess.run([sys.executable, "-c", "from vidgan_jax.cli import main; main()", "inspect", step_dir],
+                          cwd=REPO, env=_env(), capture_output=True, text=True, timeout=300)
+  assert result.returncode != 0
+  assert "is unreadable" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sigterm_saves_a_checkpoint_and_exits_cleanly(tiny_data_dir, tmp_path):
+  workdir = str(tmp_path)
+  process = subprocess.Popen(_train_command(workdir, tiny_data_dir, steps=10_000), cwd=REPO, env=_env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+  _wait_for(os.path.join(workdir, "checkpoints", "2", "commit_success.txt"), process)
+  process.send_signal(signal.SIGTERM)
+  _, stderr = process.communicate(timeout=300)
+  assert process.returncode == 0, stderr
+  match = re.search(r"SIGTERM received: saved a checkpoint at step (\d+) and stopped", stderr)
+  assert match, stderr
+  steps = [int(d) for d in os.listdir(os.path.join(workdir, "checkpoints")) if d.isdigit()]
+  assert max(steps) == int(match.group(1)) >= 2

@@ -4,7 +4,7 @@ Layout: `<workdir>/checkpoints/<step>/{state,meta}`. Saving is atomic (orbax wri
 directory and renames it) and asynchronous; keep-N deletes the oldest.
 """
 
-import json
+import logging
 import os
 
 import jax
@@ -12,6 +12,7 @@ import orbax.checkpoint as ocp
 from etils import epath
 
 STATE, META = "state", "meta"
+logger = logging.getLogger(__name__)
 CHECKPOINT_DIR = "checkpoints"
 
 
@@ -37,6 +38,57 @@ def restore(manager: ocp.CheckpointManager, step: int, target):
   restored = manager.restore(step, args=ocp.args.Composite(**{STATE: ocp.args.StandardRestore(target),
                                                               META: ocp.args.JsonRestore()}))
   return restored[STATE], restored[META]
+
+
+class IncompatibleCheckpoint(ValueError):
+  """A readable checkpoint whose arrays do not fit the model of the current config."""
+
+
+PARAMETER_TREES = ("g_params", "d_params", "ema_params")
+
+
+def check_compatible(step_dir: str, target) -> None:
+  """Raises IncompatibleCheckpoint naming every parameter whose saved shape or dtype differs."""
+  saved = read_state_metadata(step_dir)
+  saved = saved.tree if hasattr(saved, "tree") else saved
+  problems = []
+  for tree in PARAMETER_TREES:
+    saved_leaves = {jax.tree_util.keystr(p): leaf for p, leaf in jax.tree_util.tree_leaves_with_path(saved[tree])}
+    for path, leaf in jax.tree_util.tree_leaves_with_path(getattr(target, tree)):
+      name = tree + jax.tree_util.keystr(path)
+      got = saved_leaves.get(jax.tree_util.keystr(path))
+      if got is None:
+        problems.append(f"{name}: missing from the checkpoint")
+      elif tuple(got.shape) != tuple(leaf.shape) or got.dtype != leaf.dtype:
+        problems.append(f"{name}: saved {tuple(got.shape)} {got.dtype}, model {tuple(leaf.shape)} {leaf.dtype}")
+  if problems:
+    raise IncompatibleCheckpoint(f"checkpoint {step_dir} does not fit this config's model "
+                                 f"({len(problems)} arrays differ; the first ones):\n  " + "\n  ".join(problems[:12]))
+
+
+def restore_newest_good(manager: ocp.CheckpointManager, target):
+  """The newest checkpoint that restores, skipping broken ones with an error message; None if none.
+
+  An unreadable checkpoint (cut files, missing directories) is renamed `broken_step_<N>` (kept for
+  a post-mortem, out of the way of new saves) and the one before it is tried; one that reads but
+  does not fit the model is an IncompatibleCheckpoint error, not a fallback.
+  """
+  state = None
+  for step in sorted(manager.all_steps(), reverse=True):
+    step_dir = os.path.join(os.fspath(manager.directory), str(step))
+    try:
+      check_compatible(step_dir, target)
+      state, _ = restore(manager, step, target)
+      break
+    except IncompatibleCheckpoint:
+      raise
+    except Exception as e:  # noqa: BLE001  (orbax/tensorstore raise many types for damaged files)
+      aside = os.path.join(os.fspath(manager.directory), f"broken_step_{step}")
+      logger.error("checkpoint %s is unreadable (%s: %s); moved it to %s and trying the one before it",
+                   step_dir, type(e).__name__, str(e).splitlines()[0] if str(e) else "", aside)
+      os.rename(step_dir, aside)
+  manager.reload()
+  return state
 
 
 def resolve_step_dir(path: str) -> str:

@@ -11,7 +11,6 @@ the global batch is split over devices and a resumed run draws the same noise.
 import contextlib
 import functools
 import logging
-import math
 import os
 import signal
 from typing import Any
@@ -45,6 +44,7 @@ class TrainState:
   ema_params: Params  # Exponential moving average of g_params, used for sampling.
   g_opt_state: optax.OptState
   d_opt_state: optax.OptState
+  nonfinite_steps: jax.Array  # Steps whose update was skipped for a non-finite loss or gradient.
 
 
 def make_optimizers(config: ml_collections.ConfigDict) -> tuple[optax.GradientTransformation, ...]:
@@ -70,7 +70,8 @@ def create_train_state(config: ml_collections.ConfigDict, generator: Generator,
   d_params = jax.jit(discriminator.init)(d_key, video, tokens)["params"]
   g_tx, d_tx = make_optimizers(config)
   return TrainState(step=jnp.zeros((), jnp.int32), g_params=g_params, d_params=d_params,
-                    ema_params=g_params, g_opt_state=g_tx.init(g_params), d_opt_state=d_tx.init(d_params))
+                    ema_params=g_params, g_opt_state=g_tx.init(g_params), d_opt_state=d_tx.init(d_params),
+                    nonfinite_steps=jnp.zeros((), jnp.int32))
 
 
 def compute_gradients(state: TrainState, batch: dict, *, generator: Generator, discriminator: Discriminator,
@@ -130,7 +131,9 @@ def train_step(state: TrainState, batch: dict, *, generator: Generator, discrimi
   """One joint update of generator and discriminator on this device's slice of the batch.
 
   Call under pmap(axis_name=AXIS); see `compute_gradients` for the batch. Returns the new state
-  and device-averaged scalar metrics.
+  and device-averaged scalar metrics. A step whose losses or gradients are not finite changes
+  nothing but the step counter and `nonfinite_steps` (the same on every device, as the gradients
+  are averaged first); the loop reports it and applies `config.nonfinite_policy`.
   """
   g_grads, d_grads, metrics = compute_gradients(state, batch, generator=generator,
                                                 discriminator=discriminator, config=config)
@@ -144,9 +147,13 @@ def train_step(state: TrainState, batch: dict, *, generator: Generator, discrimi
   decay = jnp.minimum(config.ema_decay, (1.0 + state.step) / (10.0 + state.step))
   ema_params = optax.incremental_update(g_params, state.ema_params, 1.0 - decay)
 
-  new_state = state.replace(step=state.step + 1, g_params=g_params, d_params=d_params,
-                            ema_params=ema_params, g_opt_state=g_opt_state, d_opt_state=d_opt_state)
-  return new_state, metrics
+  updated = state.replace(g_params=g_params, d_params=d_params, ema_params=ema_params,
+                          g_opt_state=g_opt_state, d_opt_state=d_opt_state)
+  finite = jnp.isfinite(metrics["g_loss"]) & jnp.isfinite(metrics["d_loss"]) & jnp.isfinite(
+      metrics["g_grad_norm"]) & jnp.isfinite(metrics["d_grad_norm"])
+  new_state = jax.tree.map(lambda new, old: jnp.where(finite, new, old), updated, state)
+  new_state = new_state.replace(step=state.step + 1, nonfinite_steps=state.nonfinite_steps + (~finite))
+  return new_state, {**metrics, "nonfinite_steps": new_state.nonfinite_steps}
 
 
 def r1_penalty(discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array) -> jax.Array:
@@ -234,6 +241,19 @@ def _write_samples(workdir: str, step: int, generator: Generator, ema_params, to
                      np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=1)[None])
 
 
+def _check_nonfinite(metrics: dict, seen: int, last_step: int, step: int, policy: str, workdir: str) -> None:
+  """Reports updates skipped since the last log for non-finite values; stops the run under "stop"."""
+  skipped = int(metrics["nonfinite_steps"]) - seen
+  if not skipped:
+    return
+  where = f"{skipped} step(s) between step {last_step + 1} and step {step}"
+  if policy == "stop":
+    raise FloatingPointError(
+        f"non-finite loss or gradient in {where} (g_loss={metrics['g_loss']}, d_loss={metrics['d_loss']}); "
+        f"stopped without saving: the last checkpoint in {checkpoints.checkpoint_dir(workdir)} is intact")
+  logger.warning("skipped the update of %s: non-finite loss or gradient", where)
+
+
 def _log_line(step: int, metrics: dict, steps_per_sec: float) -> str:
   keys = ("g_loss", "d_loss", "video_l1", "gist_l1", "kl", "d_real", "d_fake", "d_mismatch")
   return f"step {step}: {steps_per_sec:.2f} steps/s, " + ", ".join(f"{k}={metrics[k]:.4f}" for k in keys)
@@ -242,6 +262,8 @@ def _log_line(step: int, metrics: dict, steps_per_sec: float) -> str:
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
   """Trains `config` in `workdir`, resuming from its newest checkpoint; returns the final state."""
   check_config(config)
+  if config.nonfinite_policy not in ("skip", "stop"):
+    raise ValueError(f"config.nonfinite_policy={config.nonfinite_policy!r}: use 'skip' or 'stop'")
   layout = input_pipeline.batch_layout(config.batch_size)
   is_main = jax.process_index() == 0
   os.makedirs(workdir, exist_ok=True)
@@ -257,8 +279,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
 
   state = create_train_state(config, generator, discriminator)
   manager = checkpoints.make_manager(workdir, config.keep_checkpoints)
-  if manager.latest_step() is not None:
-    state, _ = checkpoints.restore(manager, manager.latest_step(), state)
+  restored = checkpoints.restore_newest_good(manager, state)
+  if restored is not None:
+    state = restored
     logger.info("resumed from %s at step %d", checkpoints.checkpoint_dir(workdir), int(state.step))
   start_step = int(state.step)
   meta = {"config": config.to_dict(), "tokenizer": tokenizer.to_json()}
@@ -278,35 +301,36 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
   progress = tqdm(total=config.num_train_steps, initial=start_step, disable=not is_main, unit="step",
                   dynamic_ncols=True)
   last_log = (start_step, progress.format_dict["elapsed"])
-  with stop.installed(), logging_redirect_tqdm([logger]):
-    for step in range(start_step + 1, config.num_train_steps + 1):
-      r_state, metrics = p_train_step(r_state, next(batches))
-      progress.update()
-      final = step == config.num_train_steps or stop.signal_name is not None
-      if step % config.log_every_steps == 0 or final:
-        metrics = {k: float(v) for k, v in unreplicate(metrics).items()}  # Host sync only here.
-        bad = {k: v for k, v in metrics.items() if not math.isfinite(v)}
-        if bad:
-          raise FloatingPointError(f"non-finite loss at step {step}: {bad}; the last good checkpoint in "
-                                   f"{checkpoints.checkpoint_dir(workdir)} is untouched")
-        elapsed = progress.format_dict["elapsed"]
-        steps_per_sec = (step - last_log[0]) / max(elapsed - last_log[1], 1e-9)
-        last_log = (step, elapsed)
-        progress.set_postfix(g=f"{metrics['g_loss']:.3f}", d=f"{metrics['d_loss']:.3f}",
-                             l1=f"{metrics['video_l1']:.3f}")
-        logger.info(_log_line(step, metrics, steps_per_sec))
-        with writer.as_default(step=step):
-          for k, v in metrics.items():
-            tf.summary.scalar(f"train/{k}", v)
-          tf.summary.scalar("train/steps_per_sec", steps_per_sec)
-      if is_main and (step % config.sample_every_steps == 0 or final):
-        _write_samples(workdir, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
-      if step % config.checkpoint_every_steps == 0 or final:
-        checkpoints.save(manager, step, unreplicate(r_state), {**meta, "step": step})
-      if stop.signal_name is not None:
-        logger.warning("%s received: saved a checkpoint at step %d and stopped", stop.signal_name, step)
-        break
-  progress.close()
-  manager.wait_until_finished()
-  writer.flush()
+  nonfinite_seen = int(state.nonfinite_steps)
+  try:
+    with stop.installed(), logging_redirect_tqdm([logger]):
+      for step in range(start_step + 1, config.num_train_steps + 1):
+        r_state, metrics = p_train_step(r_state, next(batches))
+        progress.update()
+        final = step == config.num_train_steps or stop.signal_name is not None
+        if step % config.log_every_steps == 0 or final:
+          metrics = {k: float(v) for k, v in unreplicate(metrics).items()}  # Host sync only here.
+          _check_nonfinite(metrics, nonfinite_seen, last_log[0], step, config.nonfinite_policy, workdir)
+          nonfinite_seen = int(metrics["nonfinite_steps"])
+          elapsed = progress.format_dict["elapsed"]
+          steps_per_sec = (step - last_log[0]) / max(elapsed - last_log[1], 1e-9)
+          last_log = (step, elapsed)
+          progress.set_postfix(g=f"{metrics['g_loss']:.3f}", d=f"{metrics['d_loss']:.3f}",
+                               l1=f"{metrics['video_l1']:.3f}")
+          logger.info(_log_line(step, metrics, steps_per_sec))
+          with writer.as_default(step=step):
+            for k, v in metrics.items():
+              tf.summary.scalar(f"train/{k}", v)
+            tf.summary.scalar("train/steps_per_sec", steps_per_sec)
+        if is_main and (step % config.sample_every_steps == 0 or final):
+          _write_samples(workdir, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
+        if step % config.checkpoint_every_steps == 0 or final:
+          checkpoints.save(manager, step, unreplicate(r_state), {**meta, "step": step})
+        if stop.signal_name is not None:
+          logger.warning("%s received: saved a checkpoint at step %d and stopped", stop.signal_name, step)
+          break
+  finally:
+    progress.close()
+    manager.wait_until_finished()
+    writer.flush()
   return unreplicate(r_state)

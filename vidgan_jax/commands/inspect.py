@@ -84,9 +84,14 @@ def main(argv: list[str]) -> None:
   if len(argv) != 2:
     raise app.UsageError("usage: vidgan inspect PATH [--json]")
   try:
-    info = describe(checkpoints.resolve_step_dir(argv[1]))
+    step_dir = checkpoints.resolve_step_dir(argv[1])
   except FileNotFoundError as e:
     raise app.UsageError(str(e)) from None
+  try:
+    info = describe(step_dir)
+  except Exception as e:  # noqa: BLE001  (a damaged checkpoint fails in many ways; say which, not how)
+    detail = str(e).splitlines()[0] if str(e) else ""
+    raise app.UsageError(f"checkpoint {step_dir} is unreadable: {type(e).__name__}: {detail}") from None
   print(json.dumps(info, indent=2) if FLAGS.json else _text(info))
 
 
