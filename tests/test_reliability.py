@@ -156,3 +156,11 @@ def test_sigterm_saves_a_checkpoint_and_exits_cleanly(tiny_data_dir, tmp_path):
   assert match, stderr
   steps = [int(d) for d in os.listdir(os.path.join(workdir, "checkpoints")) if d.isdigit()]
   assert max(steps) == int(match.group(1)) >= 2
+
+
+def test_unwritable_workdir_is_a_start_up_error(tiny_config, tmp_path):
+  from vidgan_jax import train
+  blocked = tmp_path / "file"
+  blocked.write_text("a file where the workdir's parent should be")
+  with pytest.raises(PermissionError, match="is not writable.*choose another --workdir"):
+    train.train_and_evaluate(tiny_config, str(blocked / "workdir"))

@@ -22,6 +22,7 @@ import ml_collections
 import numpy as np
 import optax
 import tensorflow as tf
+from jax.experimental import multihost_utils
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
@@ -200,6 +201,19 @@ def prepare_tokenizer(workdir: str, builder, config: ml_collections.ConfigDict) 
   return tokenizer
 
 
+def _check_writable(workdir: str) -> None:
+  """Fails at start-up, not at the first checkpoint, when the workdir cannot be written."""
+  try:
+    os.makedirs(workdir, exist_ok=True)
+    probe = os.path.join(workdir, f".write_test_{jax.process_index()}")
+    with open(probe, "w") as f:
+      f.write("ok")
+    os.remove(probe)
+  except OSError as e:
+    raise PermissionError(f"the workdir {workdir!r} is not writable ({e.strerror}); "
+                          "choose another --workdir") from None
+
+
 def unreplicate(tree):
   """The first local device's copy of a replicated tree, as an array on that one device.
 
@@ -214,6 +228,17 @@ class StopRequest:
 
   def __init__(self):
     self.signal_name = None
+
+  def agreed(self, at_sync_point: bool) -> bool:
+    """Whether to stop now. With several processes, they decide together at sync points (log
+    steps) so that every process saves the same step; one process alone may stop at any step."""
+    if jax.process_count() == 1:
+      return self.signal_name is not None
+    if not at_sync_point:
+      return False
+    anyone = multihost_utils.process_allgather(np.asarray(self.signal_name is not None)).any()
+    self.signal_name = self.signal_name or ("SIGTERM" if anyone else None)
+    return bool(anyone)
 
   def _handle(self, signum, frame):
     del frame
@@ -266,7 +291,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
     raise ValueError(f"config.nonfinite_policy={config.nonfinite_policy!r}: use 'skip' or 'stop'")
   layout = input_pipeline.batch_layout(config.batch_size)
   is_main = jax.process_index() == 0
-  os.makedirs(workdir, exist_ok=True)
+  _check_writable(workdir)
   logger.info("devices: %d (%d per process, %d process(es)); batch: global %d, per process %d, per device %d",
                jax.device_count(), layout.local_devices, layout.process_count, layout.global_batch,
                layout.process_batch, layout.device_batch)
@@ -307,7 +332,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
       for step in range(start_step + 1, config.num_train_steps + 1):
         r_state, metrics = p_train_step(r_state, next(batches))
         progress.update()
-        final = step == config.num_train_steps or stop.signal_name is not None
+        stopping = stop.agreed(at_sync_point=step % config.log_every_steps == 0)
+        final = step == config.num_train_steps or stopping
         if step % config.log_every_steps == 0 or final:
           metrics = {k: float(v) for k, v in unreplicate(metrics).items()}  # Host sync only here.
           _check_nonfinite(metrics, nonfinite_seen, last_log[0], step, config.nonfinite_policy, workdir)
@@ -326,7 +352,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
           _write_samples(workdir, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
         if step % config.checkpoint_every_steps == 0 or final:
           checkpoints.save(manager, step, unreplicate(r_state), {**meta, "step": step})
-        if stop.signal_name is not None:
+        if stopping:
           logger.warning("%s received: saved a checkpoint at step %d and stopped", stop.signal_name, step)
           break
   finally:
