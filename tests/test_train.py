@@ -95,3 +95,24 @@ def test_reconstruction_loss_falls_on_tiny_data(tiny_config):
     r_state, metrics = step(r_state, next(batches))
     history.append(float(metrics["video_l1"][0]) + float(metrics["gist_l1"][0]))
   assert np.mean(history[-5:]) < 0.7 * np.mean(history[:5]), history
+
+
+def test_paper_options_bf16_transpose_strided(tiny_config):
+  """The paper config's options: bf16 compute (f32 parameters), transposed 3D convs, strided convs."""
+  tiny_config.model.dtype = "bfloat16"
+  tiny_config.model.upsample = "transpose"
+  tiny_config.model.downsample = "strided"
+  generator, discriminator, state = _setup(tiny_config)
+  assert {x.dtype for x in jax.tree.leaves(state.g_params)} == {np.dtype("float32")}
+  devices = jax.devices()[:1]
+  step = _pmap(train.train_step, tiny_config, generator, discriminator, devices)
+  new_state, metrics = step(_replicate(state, devices),
+                            _shard(_random_batch(np.random.default_rng(2), tiny_config, 8), devices))
+  metrics = train.unreplicate(metrics)
+  assert np.isfinite(float(metrics["g_loss"])) and float(metrics["nonfinite_steps"]) == 0
+  assert {x.dtype for x in jax.tree.leaves(train.unreplicate(new_state).g_params)} == {np.dtype("float32")}
+  out = generator.apply({"params": state.g_params}, np.ones((2, tiny_config.text.max_length), np.int32),
+                        np.zeros((2, tiny_config.model.z_dim), np.float32),
+                        np.zeros((2, tiny_config.model.noise_dim), np.float32), method=generator.sample)
+  assert out["video"].shape == (2, 8, 16, 16, 3) and out["video"].dtype == np.float32
+  assert out["gist"].shape == (2, 16, 16, 3)

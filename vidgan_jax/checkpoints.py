@@ -50,10 +50,10 @@ PARAMETER_TREES = ("g_params", "d_params", "ema_params")
 def check_compatible(step_dir: str, target) -> None:
   """Raises IncompatibleCheckpoint naming every parameter whose saved shape or dtype differs."""
   saved = read_state_metadata(step_dir)
-  saved = saved.tree if hasattr(saved, "tree") else saved
   problems = []
   for tree in PARAMETER_TREES:
-    saved_leaves = {jax.tree_util.keystr(p): leaf for p, leaf in jax.tree_util.tree_leaves_with_path(saved[tree])}
+    saved_leaves = {jax.tree_util.keystr(p): leaf
+                    for p, leaf in jax.tree_util.tree_leaves_with_path(saved[tree])}
     for path, leaf in jax.tree_util.tree_leaves_with_path(getattr(target, tree)):
       name = tree + jax.tree_util.keystr(path)
       got = saved_leaves.get(jax.tree_util.keystr(path))
@@ -63,7 +63,8 @@ def check_compatible(step_dir: str, target) -> None:
         problems.append(f"{name}: saved {tuple(got.shape)} {got.dtype}, model {tuple(leaf.shape)} {leaf.dtype}")
   if problems:
     raise IncompatibleCheckpoint(f"checkpoint {step_dir} does not fit this config's model "
-                                 f"({len(problems)} arrays differ; the first ones):\n  " + "\n  ".join(problems[:12]))
+                                 f"({len(problems)} arrays differ; the first ones):\n  "
+                                 + "\n  ".join(problems[:12]))
 
 
 def restore_newest_good(manager: ocp.CheckpointManager, target):
@@ -86,7 +87,8 @@ def restore_newest_good(manager: ocp.CheckpointManager, target):
       aside = os.path.join(os.fspath(manager.directory), f"broken_step_{step}")
       logger.error("checkpoint %s is unreadable (%s: %s); moved it to %s and trying the one before it",
                    step_dir, type(e).__name__, str(e).splitlines()[0] if str(e) else "", aside)
-      os.rename(step_dir, aside)
+      if jax.process_index() == 0:
+        os.rename(step_dir, aside)
   manager.reload()
   return state
 
@@ -109,8 +111,10 @@ def read_meta(step_dir: str) -> dict:
 
 
 def read_state_metadata(step_dir: str):
-  """Tree of array metadata (shape, dtype) of the saved state, without loading arrays."""
-  return ocp.StandardCheckpointer().metadata(os.path.join(step_dir, STATE)).item_metadata
+  """Nested dict of array metadata (shape, dtype) of the saved state, without loading arrays."""
+  metadata = ocp.StandardCheckpointer().metadata(os.path.join(step_dir, STATE)).item_metadata
+  return metadata.tree if hasattr(metadata, "tree") else metadata
+
 
 
 def restore_state(step_dir: str, abstract_state):

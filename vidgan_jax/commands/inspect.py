@@ -38,7 +38,6 @@ def describe(step_dir: str) -> dict:
   """Everything `inspect` reports about one checkpoint step directory."""
   meta = checkpoints.read_meta(step_dir)
   tree = checkpoints.read_state_metadata(step_dir)
-  tree = tree.tree if hasattr(tree, "tree") else tree
   parameters, module_counts, optimizer = {}, collections.OrderedDict(), collections.Counter()
   for path, leaf in _leaves(tree):
     if leaf is None:  # Empty optimiser states (e.g. optax.EmptyState) hold no array.
