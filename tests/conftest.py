@@ -1,9 +1,13 @@
 """Shared fixtures. Eight fake CPU devices, set before anything imports jax."""
 
 import os
+import tempfile
 
 os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=8").strip()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# One compilation cache for the session, inherited by the `vidgan` subprocesses the tests start:
+# many tests compile the same tiny train step.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", tempfile.mkdtemp(prefix="vidgan_jax_cache_"))
 
 import pytest  # noqa: E402
 
