@@ -97,7 +97,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     jobs = [(row, manual_dir, c.frames, c.size, c.fps, c.pad_short) for row in rows]
     workers = c.workers or multiprocessing.cpu_count()
     kept = 0
-    with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+    # "spawn": forking a parent that has started threads (TensorFlow, JAX) can deadlock.
+    spawn = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=spawn) as pool:
       for row, result in pool.map(_decode_row, jobs, chunksize=4):  # In order: deterministic.
         if isinstance(result, decode.ClipError):
           self._report["skipped"].append({"line": row.line, "path": row.path, "reason": result.reason,
