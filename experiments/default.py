@@ -83,4 +83,20 @@ def get_config() -> ml_collections.ConfigDict:
       "a man plays golf in the swimming pool",
       "someone sails a boat across the snow",
   )
+
+  # Evaluation (`vidgan eval`): generated clips judged by a classifier trained on real clips.
+  config.eval = ml_collections.ConfigDict()
+  config.eval.num_per_pair = 16  # Generated clips per action-scene pair.
+  config.eval.prompts_per_pair = 2  # Held-out caption templates per pair; the clips alternate.
+  config.eval.seed = 0
+  config.eval.batch_size = 64  # Clips per classifier forward pass.
+  config.eval.frame_samples = 2048  # Frame features drawn for the frame-level Frechet distance and KID.
+  config.eval.classifier = ml_collections.ConfigDict()
+  config.eval.classifier.frame_widths = (16, 32)  # Per-frame 2D stage; its pooled output: frame features.
+  config.eval.classifier.clip_widths = (64, 64)  # Spatio-temporal 3D stage.
+  config.eval.classifier.feature_dim = 64  # Clip features (Frechet distance, KID, diversity).
+  config.eval.classifier.train_steps = 1500
+  config.eval.classifier.batch_size = 32
+  config.eval.classifier.learning_rate = 1e-3
+  config.eval.classifier.seed = 0
   return config

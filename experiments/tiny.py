@@ -20,4 +20,8 @@ def get_config():
   m.disc_widths, m.disc_text_dim = (8, 16, 16, 32), 16
   config.optim.g_learning_rate = config.optim.d_learning_rate = 1e-3  # Visible learning in a few steps.
   config.sample_prompts = ("a man plays golf on the grass", "someone sails a boat across the snow")
+  config.eval.num_per_pair, config.eval.batch_size = 4, 16
+  c = config.eval.classifier
+  c.frame_widths, c.clip_widths, c.feature_dim = (8, 16), (16,), 16
+  c.train_steps, c.batch_size = 60, 16
   return config

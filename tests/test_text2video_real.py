@@ -144,6 +144,12 @@ def test_training_batches_come_from_real_data(built):
   assert batch["mismatch_valid"].all()  # Two categories in the split: every clip has a mismatch.
 
 
+def test_evaluation_classifier_refuses_a_dataset_without_its_labels(built):
+  from vidgan_jax.evaluation import classifier
+  with pytest.raises(ValueError, match="evaluation needs a dataset with action, scene.*lacks action, scene"):
+    classifier.head_sizes(built)
+
+
 def test_unbuilt_real_dataset_explains_the_build_command(tmp_path):
   from vidgan_jax import input_pipeline
   builder = input_pipeline.load_builder("text2video_real/64px", str(tmp_path))

@@ -89,6 +89,27 @@ def test_inspect_reports_the_checkpoint_without_loading_it(trained_workdir):
   assert "step 8" in text and "generator total" in text
 
 
+def test_eval_writes_a_report_table_and_grid(trained_workdir, tmp_path):
+  workdir, _ = trained_workdir
+  result = _vidgan("eval", f"--workdir={workdir}", f"--out={tmp_path}", f"--json={tmp_path / 'copy.json'}")
+  assert "| metric | seen pairs | unseen pairs | target |" in result.stdout
+  with open(tmp_path / "report.json") as f:
+    report = json.load(f)
+  assert report["step"] == checkpoints.read_meta(checkpoints.resolve_step_dir(workdir))["step"]
+  assert report["eval_config"]["num_per_pair"] == 4
+  for group in ("seen", "unseen"):
+    scores = report["groups"][group]
+    assert scores["clips"] == 4 * (20 if group == "seen" else 10)
+    assert 0.0 <= scores["accuracy"]["joint"] <= 1.0 and scores["frechet_clip"] > 0.0
+    assert scores["diversity"] > 0.0 and scores["temporal_change"] > 0.0
+  assert report["per_pair"]["golf-pool"]["group"] == "unseen"
+  assert len(report["prompts"]["sailing-snow"]) == 2
+  assert (tmp_path / "copy.json").read_text() == (tmp_path / "report.json").read_text()
+  assert "| golf-pool | unseen |" in (tmp_path / "report.md").read_text()
+  grid = Image.open(tmp_path / "grid.gif")
+  assert grid.n_frames == 8 and grid.size[1] > 30 * 16
+
+
 def test_inspect_names_a_missing_checkpoint(tmp_path):
   result = _vidgan("inspect", str(tmp_path), check=False)
   assert result.returncode != 0 and "no checkpoint found" in result.stderr

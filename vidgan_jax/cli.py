@@ -12,6 +12,7 @@ COMMANDS = {
     "build": "Build a TFDS dataset (TFDS's own `tfds build` flags).",
     "train": "Train a model: --config=experiments/X.py --workdir=DIR.",
     "sample": "Generate clips from prompts: --workdir=DIR --prompt='...' --out=DIR.",
+    "eval": "Score generated clips for seen and held-out pairs: --workdir=DIR [--num_per_pair=N].",
     "inspect": "Describe a checkpoint without loading its arrays: vidgan inspect PATH [--json].",
 }
 

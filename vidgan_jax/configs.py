@@ -36,7 +36,13 @@ def check_config(config: ml_collections.ConfigDict) -> None:
 
 
 def config_from_dict(data: dict) -> ml_collections.ConfigDict:
-  """Rebuilds a config saved with `config.to_dict()` (as JSON) and checks it."""
-  config = ml_collections.ConfigDict(data)
-  check_config(config)
+  """Rebuilds a config saved with `config.to_dict()` (as JSON) and checks it.
+
+  Keys the saved config lacks (added to `default.py` after it was written) take their defaults,
+  so that older checkpoints stay usable.
+  """
+  saved = ml_collections.ConfigDict(data)
+  check_config(saved)
+  config = default.get_config()
+  config.update(saved)
   return config

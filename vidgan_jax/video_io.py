@@ -1,6 +1,7 @@
 """Writing clips: GIF, MP4 (PyAV, libx264), PNG, and grids of clips."""
 
 import os
+from collections.abc import Sequence
 
 import av
 import numpy as np
@@ -17,13 +18,23 @@ def upscale(frames: np.ndarray, factor: int) -> np.ndarray:
   return frames.repeat(factor, axis=-3).repeat(factor, axis=-2) if factor > 1 else frames
 
 
-def grid(videos: np.ndarray, pad: int = 2) -> np.ndarray:
-  """uint8 [R, C, T, H, W, 3] -> [T, R*(H+pad)-pad, C*(W+pad)-pad, 3], white gutters."""
+MARK_COLOUR = (220, 30, 30)
+
+
+def grid(videos: np.ndarray, pad: int = 2, marked_rows: Sequence[bool] | None = None, mark: int = 4) -> np.ndarray:
+  """uint8 [R, C, T, H, W, 3] -> [T, R*(H+pad)-pad, C*(W+pad)-pad, 3], white gutters.
+
+  With `marked_rows` (one flag per row), a `mark`-wide bar on the left is red for flagged rows.
+  """
   rows, cols, frames, h, w, _ = videos.shape
-  out = np.full((frames, rows * (h + pad) - pad, cols * (w + pad) - pad, 3), 255, np.uint8)
+  left = mark + pad if marked_rows is not None else 0
+  out = np.full((frames, rows * (h + pad) - pad, left + cols * (w + pad) - pad, 3), 255, np.uint8)
   for r in range(rows):
+    top = r * (h + pad)
+    if marked_rows is not None and marked_rows[r]:
+      out[:, top: top + h, :mark] = MARK_COLOUR
     for c in range(cols):
-      out[:, r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = videos[r, c]
+      out[:, top: top + h, left + c * (w + pad): left + c * (w + pad) + w] = videos[r, c]
   return out
 
 

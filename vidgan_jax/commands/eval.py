@@ -1,0 +1,72 @@
+"""`vidgan eval --workdir=DIR [--num_per_pair=N] [--json=PATH] [--out=DIR] [--retrain_classifier]`.
+
+Generates clips for every seen and held-out action-scene pair from captions outside the training
+templates, and scores them with the evaluation classifier (trained on first use, then cached) against
+real clips. Writes report.json, report.md and grid.gif to --out (default: DIR/eval_<step>) and
+prints the markdown table.
+"""
+
+import json
+import logging
+import os
+
+import tensorflow as tf
+from absl import app, flags
+
+from vidgan_jax import checkpoints, input_pipeline
+from vidgan_jax.evaluation import classifier, evaluate, report
+from vidgan_jax.inference import load_generator
+
+FLAGS = flags.FLAGS
+logger = logging.getLogger(__name__)
+flags.DEFINE_string("workdir", None, "Training workdir (its newest checkpoint is evaluated).")
+flags.DEFINE_string("checkpoint", None, "A checkpoint step directory (instead of --workdir).")
+flags.DEFINE_integer("num_per_pair", None, "Generated clips per pair (default: the config's eval.num_per_pair).",
+                     lower_bound=2)
+flags.DEFINE_integer("seed", None, "Evaluation seed (default: the config's eval.seed).")
+flags.DEFINE_string("data_dir", None, "TFDS data_dir of the real clips (default: the training config's).")
+flags.DEFINE_string("out", None, "Output directory (default: <workdir>/eval_<step>).")
+flags.DEFINE_string("json", None, "Also write the JSON report to this path.")
+flags.DEFINE_bool("retrain_classifier", False, "Train the evaluation classifier again even if cached.")
+flags.DEFINE_integer("fps", 8, "Frames per second of grid.gif.", lower_bound=1)
+
+
+def main(argv: list[str]) -> None:
+  if len(argv) > 1:
+    raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+  if (FLAGS.workdir is None) == (FLAGS.checkpoint is None):
+    raise app.UsageError("give exactly one of --workdir or --checkpoint")
+  tf.config.set_visible_devices([], "GPU")  # tf.data only; keep accelerators for JAX.
+  step_dir = checkpoints.resolve_step_dir(FLAGS.workdir or FLAGS.checkpoint)
+  model = load_generator(step_dir)
+  config = model.config.eval
+  if FLAGS.num_per_pair is not None:
+    config.num_per_pair = FLAGS.num_per_pair
+  if FLAGS.seed is not None:
+    config.seed = FLAGS.seed
+  builder = input_pipeline.load_builder(model.config.dataset, FLAGS.data_dir or model.config.data_dir)
+  input_pipeline.ensure_built(builder, model.config.build_if_missing)
+  try:
+    trained = classifier.load_or_train(builder, config.classifier, retrain=FLAGS.retrain_classifier)
+    scores, generated = evaluate.evaluate(lambda p, n, s: model.generate(p, n, s)[0],
+                                          evaluate.Scorer(trained, config.batch_size), builder, config)
+  except ValueError as e:
+    raise app.UsageError(str(e)) from None
+  scores.update(step=model.step, checkpoint=step_dir, dataset=builder.info.full_name, eval_config=config.to_dict(),
+                classifier_dir=classifier.cache_dir(builder, config.classifier))
+  out = FLAGS.out or os.path.join(os.path.dirname(os.path.dirname(step_dir)), f"eval_{model.step}")
+  os.makedirs(out, exist_ok=True)
+  table = report.markdown(scores)
+  for path in [os.path.join(out, "report.json")] + ([FLAGS.json] if FLAGS.json else []):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+      json.dump(scores, f, indent=2)
+  with open(os.path.join(out, "report.md"), "w") as f:
+    f.write(table)
+  report.write_grid(os.path.join(out, "grid.gif"), generated, FLAGS.fps)
+  print(table)
+  print(f"evaluated step {model.step} ({step_dir}); report.json, report.md and grid.gif in {out}")
+
+
+def run(argv: list[str]) -> None:
+  app.run(main, argv=argv)

@@ -1,0 +1,1 @@
+"""Evaluation: a classifier trained on real clips judges generated ones (`vidgan eval`)."""

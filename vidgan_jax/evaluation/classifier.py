@@ -1,0 +1,186 @@
+"""The evaluation classifier: a 3D CNN that names a clip's action, scene, agent colour and direction.
+
+Trained once per dataset config on the `classifier` split (real rendered clips of all 60 pairs)
+and cached under `<data_dir>/eval_classifier/`, keyed by the dataset and the classifier config.
+Its accuracy on real test clips is the ceiling that generated clips are compared against; its
+pooled activations are the features of the Fréchet distance and KID.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+
+import flax
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+import tensorflow as tf
+import tensorflow_datasets as tfds
+import tqdm
+
+from vidgan_jax.models.layers import group_norm, space_to_depth
+
+logger = logging.getLogger(__name__)
+
+HEADS = ("action", "scene", "colour", "direction")
+CLASSIFIER_SPLIT = "classifier"
+
+
+class ClipClassifier(nn.Module):
+  """clip [B, T, H, W, 3] in [-1, 1] -> logits per head, clip features [B, F], frame features [B, T, C].
+
+  A per-frame stage (1x3x3 kernels) whose spatially pooled output gives frame features, then a
+  spatio-temporal stage (3x3x3 kernels); every block first halves H and W by space-to-depth.
+  The pooled spatio-temporal output, projected to `feature_dim`, gives the clip features that
+  feed one linear head per label.
+  """
+  frame_widths: Sequence[int]
+  clip_widths: Sequence[int]
+  feature_dim: int
+  head_sizes: Sequence[tuple[str, int]]
+
+  @nn.compact
+  def __call__(self, video: jax.Array) -> tuple[dict[str, jax.Array], jax.Array, jax.Array]:
+    x = video.astype(jnp.float32)
+    for features in self.frame_widths:
+      x = self._block(x, features, (1, 3, 3))
+    frame_features = x.mean(axis=(2, 3))
+    for features in self.clip_widths:
+      x = self._block(x, features, (3, 3, 3))
+    clip_features = nn.relu(nn.Dense(self.feature_dim)(x.mean(axis=(1, 2, 3))))
+    logits = {name: nn.Dense(size, name=f"{name}_head")(clip_features) for name, size in self.head_sizes}
+    return logits, clip_features, frame_features
+
+  def _block(self, x: jax.Array, features: int, kernel: tuple[int, int, int]) -> jax.Array:
+    x = nn.Conv(features, kernel)(space_to_depth(x, (1, 2, 2)))
+    return nn.relu(group_norm(features, jnp.float32)(x))
+
+
+def head_sizes(builder: tfds.core.DatasetBuilder) -> tuple[tuple[str, int], ...]:
+  """(label, number of classes) for every head; raises if the dataset lacks the labels."""
+  features = builder.info.features
+  missing = [name for name in HEADS if name not in features]
+  if missing or CLASSIFIER_SPLIT not in builder.info.splits:
+    raise ValueError(
+        f"evaluation needs a dataset with {', '.join(HEADS)} labels and a {CLASSIFIER_SPLIT!r} split "
+        f"(action_scenes has them); {builder.info.full_name} lacks "
+        f"{', '.join(missing) if missing else 'the split'}")
+  return tuple((name, features[name].num_classes) for name in HEADS)
+
+
+@flax.struct.dataclass
+class TrainedClassifier:
+  """A classifier module and its parameters; `apply` maps clips to (logits, clip, frame features)."""
+  module: ClipClassifier = flax.struct.field(pytree_node=False)
+  params: dict
+
+  def apply(self, video: jax.Array):
+    return self.module.apply({"params": self.params}, video)
+
+
+def build_classifier(config: ml_collections.ConfigDict, heads: Sequence[tuple[str, int]]) -> ClipClassifier:
+  return ClipClassifier(tuple(config.frame_widths), tuple(config.clip_widths), config.feature_dim, tuple(heads))
+
+
+def decode_video(video: tf.Tensor) -> tf.Tensor:
+  """uint8 clip -> float32 in [-1, 1], as the generator produces."""
+  return tf.cast(video, tf.float32) / 127.5 - 1.0
+
+
+def _training_batches(builder: tfds.core.DatasetBuilder, batch_size: int, seed: int) -> Iterator[dict]:
+  read_config = tfds.ReadConfig(shuffle_seed=seed, try_autocache=False)
+  ds = builder.as_dataset(CLASSIFIER_SPLIT, shuffle_files=True, read_config=read_config)
+  ds = ds.map(lambda ex: {k: ex[k] for k in ("video",) + HEADS}).cache()  # uint8: 4x smaller than float.
+  ds = ds.repeat().shuffle(2048, seed=seed).batch(batch_size, drop_remainder=True)
+  ds = ds.map(lambda b: dict(b, video=decode_video(b["video"])), num_parallel_calls=tf.data.AUTOTUNE)
+  return ds.prefetch(tf.data.AUTOTUNE).as_numpy_iterator()
+
+
+def _loss(module: ClipClassifier, params, batch: dict) -> tuple[jax.Array, dict]:
+  logits, _, _ = module.apply({"params": params}, batch["video"])
+  losses = {name: optax.softmax_cross_entropy_with_integer_labels(logits[name], batch[name]).mean()
+            for name in logits}
+  return sum(losses.values()), losses
+
+
+def train_classifier(builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict) -> TrainedClassifier:
+  """Trains on the classifier split for `config.train_steps` steps of Adam; logs the losses."""
+  module = build_classifier(config, head_sizes(builder))
+  shape = builder.info.features["video"].shape
+  params = module.init(jax.random.key(config.seed), jnp.zeros((1,) + tuple(shape), jnp.float32))["params"]
+  optimizer = optax.adam(config.learning_rate)
+
+  @jax.jit
+  def step(params, opt_state, batch):
+    (_, losses), grads = jax.value_and_grad(lambda p: _loss(module, p, batch), has_aux=True)(params)
+    updates, opt_state = optimizer.update(grads, opt_state, params)
+    return optax.apply_updates(params, updates), opt_state, losses
+
+  opt_state = optimizer.init(params)
+  batches = _training_batches(builder, config.batch_size, config.seed)
+  bar = tqdm.trange(config.train_steps, desc="training the evaluation classifier", unit="step",
+                    disable=None)
+  for i in bar:
+    params, opt_state, losses = step(params, opt_state, next(batches))
+    if (i + 1) % max(1, config.train_steps // 10) == 0 or i + 1 == config.train_steps:
+      losses = {k: float(v) for k, v in losses.items()}
+      bar.set_postfix(losses)
+      logger.info("classifier step %d/%d: %s", i + 1, config.train_steps,
+                  ", ".join(f"{k} loss {v:.3f}" for k, v in losses.items()))
+  return TrainedClassifier(module, params)
+
+
+def cache_dir(builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict) -> str:
+  """Where the classifier for this dataset config and classifier config is kept."""
+  key = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+  return os.path.join(builder.data_dir_root, "eval_classifier", builder.info.full_name, key)
+
+
+def _save(path: str, classifier: TrainedClassifier, meta: dict) -> None:
+  """Writes params and meta into a fresh folder, then renames it into place (never half-written)."""
+  partial = path + ".partial"
+  shutil.rmtree(partial, ignore_errors=True)
+  os.makedirs(partial)
+  with open(os.path.join(partial, "params.msgpack"), "wb") as f:
+    f.write(flax.serialization.to_bytes(classifier.params))
+  with open(os.path.join(partial, "meta.json"), "w") as f:
+    json.dump(meta, f, indent=2)
+  shutil.rmtree(path, ignore_errors=True)
+  os.replace(partial, path)
+
+
+def _load(path: str, module: ClipClassifier, shape: tuple[int, ...]) -> TrainedClassifier:
+  target = jax.eval_shape(lambda: module.init(jax.random.key(0), jnp.zeros((1,) + shape, jnp.float32)))
+  with open(os.path.join(path, "params.msgpack"), "rb") as f:
+    params = flax.serialization.from_bytes(target["params"], f.read())
+  return TrainedClassifier(module, params)
+
+
+def load_or_train(builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict,
+                  retrain: bool = False) -> TrainedClassifier:
+  """The cached classifier for this dataset and config; trains (and caches) it when missing,
+  unreadable, or when `retrain` is set."""
+  path = cache_dir(builder, config)
+  module = build_classifier(config, head_sizes(builder))
+  shape = tuple(builder.info.features["video"].shape)
+  if os.path.isdir(path) and not retrain:
+    try:
+      classifier = _load(path, module, shape)
+      logger.info("evaluation classifier loaded from %s", path)
+      return classifier
+    except Exception as e:  # noqa: BLE001  (any damage to the cache: say so, then rebuild it)
+      logger.warning("evaluation classifier in %s is unreadable (%s); training it again", path, e)
+  start = time.time()
+  classifier = train_classifier(builder, config)
+  seconds = time.time() - start
+  _save(path, classifier, {"dataset": builder.info.full_name, "config": config.to_dict(),
+                           "train_seconds": round(seconds, 1)})
+  logger.info("evaluation classifier trained in %.0f s, saved to %s", seconds, path)
+  return classifier
