@@ -1,5 +1,6 @@
 # Two entry points for a fresh machine (Python >= 3.11, nothing installed):
 #   make demo   set up .venv, build the procedural dataset, train the CPU quickstart, write samples
+#               and the evaluation table
 #   make test   set up .venv and run the tests
 PYTHON ?= python3
 VENV := .venv
@@ -26,7 +27,9 @@ demo: $(BIN)/vidgan
 	  --prompt="a woman plays hockey on the ice rink" \
 	  --prompt="a man plays golf in the swimming pool" \
 	  --prompt="someone sails a boat across the snow"
-	@echo "samples: $(SAMPLES)/grid.gif; training samples and TensorBoard logs: $(WORKDIR)"
+	$(BIN)/vidgan eval --workdir=$(WORKDIR) --out=$(WORKDIR)/eval
+	@echo "samples: $(SAMPLES)/grid.gif; evaluation: $(WORKDIR)/eval/report.md;" \
+	  "training samples and TensorBoard logs: $(WORKDIR)"
 
 test: $(BIN)/vidgan
 	$(BIN)/python -m pytest -q

@@ -93,9 +93,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.eval.frame_samples = 2048  # Frame features drawn for the frame-level Frechet distance and KID.
   config.eval.classifier = ml_collections.ConfigDict()
   config.eval.classifier.frame_widths = (16, 32)  # Per-frame 2D stage; its pooled output: frame features.
-  config.eval.classifier.clip_widths = (64, 64)  # Spatio-temporal 3D stage.
+  config.eval.classifier.clip_widths = (64,)  # Spatio-temporal 3D stage.
   config.eval.classifier.feature_dim = 64  # Clip features (Frechet distance, KID, diversity).
-  config.eval.classifier.train_steps = 1500
+  config.eval.classifier.train_steps = 1000
   config.eval.classifier.batch_size = 32
   config.eval.classifier.learning_rate = 1e-3
   config.eval.classifier.seed = 0

@@ -9,6 +9,7 @@ import os
 
 import jax
 import orbax.checkpoint as ocp
+from jax.experimental import multihost_utils
 from etils import epath
 
 STATE, META = "state", "meta"
@@ -89,6 +90,8 @@ def restore_newest_good(manager: ocp.CheckpointManager, target):
                    step_dir, type(e).__name__, str(e).splitlines()[0] if str(e) else "", aside)
       if jax.process_index() == 0:
         os.rename(step_dir, aside)
+      if jax.process_count() > 1:  # Nobody reads on before the broken step is out of the way.
+        multihost_utils.sync_global_devices(f"set aside broken checkpoint {step}")
   manager.reload()
   return state
 

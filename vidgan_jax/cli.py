@@ -13,6 +13,7 @@ COMMANDS = {
     "train": "Train a model: --config=experiments/X.py --workdir=DIR.",
     "sample": "Generate clips from prompts: --workdir=DIR --prompt='...' --out=DIR.",
     "eval": "Score generated clips for seen and held-out pairs: --workdir=DIR [--num_per_pair=N].",
+    "bench": "Time the train step, input pipeline and sampling: --config=experiments/X.py [--steps=N].",
     "inspect": "Describe a checkpoint without loading its arrays: vidgan inspect PATH [--json].",
 }
 

@@ -1,6 +1,6 @@
 """TFDS clips to sharded numpy batches for the train step.
 
-Each process reads its own slice of a split (`tfds.split_for_jax_process`), decodes, shuffles,
+Each process reads its own disjoint slice of a split (`tfds.even_splits`), decodes, shuffles,
 repeats and batches with tf.data, then on the host tokenizes the captions, picks a mismatched
 caption for every clip (the discriminator's "real clip, wrong text" case) and reshapes every array
 to `[local_devices, per_device_batch, ...]` for `jax.pmap`.
@@ -21,10 +21,11 @@ Batch = dict[str, np.ndarray]
 
 @dataclasses.dataclass(frozen=True)
 class BatchLayout:
-  """How a global batch splits over processes and devices."""
+  """How a global batch splits over processes and devices, seen from one process."""
   global_batch: int
   process_count: int
   local_devices: int
+  process_index: int = 0
 
   @property
   def process_batch(self) -> int:
@@ -46,7 +47,7 @@ def batch_layout(global_batch: int, devices: list | None = None) -> BatchLayout:
         f"batch_size={global_batch} is not divisible by the {len(devices)} devices "
         f"({process_count} process(es)): use a multiple of {len(devices)}, e.g. "
         f"--config.batch_size={max(1, round(global_batch / len(devices))) * len(devices)}")
-  return BatchLayout(global_batch, process_count, len(devices) // process_count)
+  return BatchLayout(global_batch, process_count, len(devices) // process_count, jax.process_index())
 
 
 def load_builder(dataset: str, data_dir: str | None) -> tfds.core.DatasetBuilder:
@@ -79,10 +80,15 @@ def mismatch_partners(pair_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
   return partners, valid.astype(np.float32)
 
 
-def create_split(builder: tfds.core.DatasetBuilder, split: str, process_batch: int, *, label_key: str,
+def process_slice(split: str, layout: BatchLayout) -> str:
+  """The part of `split` that this process reads: one of process_count disjoint, equal slices."""
+  return tfds.even_splits(split, n=layout.process_count, drop_remainder=True)[layout.process_index]
+
+
+def create_split(builder: tfds.core.DatasetBuilder, split: str, layout: BatchLayout, *, label_key: str,
                  train: bool, seed: int, shuffle_buffer: int, cache: bool) -> tf.data.Dataset:
-  """This process's slice of `split` as batches of [process_batch, ...] (videos in [-1, 1])."""
-  split = tfds.split_for_jax_process(split, drop_remainder=True)
+  """This process's slice of `split` as batches of [layout.process_batch, ...] (videos in [-1, 1])."""
+  split = process_slice(split, layout)
   read_config = tfds.ReadConfig(shuffle_seed=seed, try_autocache=False)
   ds = builder.as_dataset(split, shuffle_files=train, read_config=read_config)
 
@@ -95,7 +101,7 @@ def create_split(builder: tfds.core.DatasetBuilder, split: str, process_batch: i
     ds = ds.cache()
   if train:
     ds = ds.repeat().shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-  ds = ds.batch(process_batch, drop_remainder=train)
+  ds = ds.batch(layout.process_batch, drop_remainder=train)
   return ds.prefetch(tf.data.AUTOTUNE)
 
 
@@ -124,7 +130,7 @@ def train_iterator(builder: tfds.core.DatasetBuilder, tokenizer: Tokenizer, layo
   sees exactly the batches an uninterrupted run would (skipping costs one pass over s batches,
   without the host-side work).
   """
-  ds = create_split(builder, split, layout.process_batch, label_key=label_key, train=True, seed=seed,
+  ds = create_split(builder, split, layout, label_key=label_key, train=True, seed=seed,
                     shuffle_buffer=shuffle_buffer, cache=cache)
   for examples in ds.skip(start_batch).as_numpy_iterator():
     yield to_device_batch(examples, tokenizer, layout.local_devices)

@@ -176,6 +176,22 @@ def replicate(tree):
   return jax.pmap(lambda x: x, axis_name=AXIS)(stacked)
 
 
+def replicated_sharding() -> jax.sharding.NamedSharding:
+  """One copy on every device of every process: how checkpoints hold the state."""
+  return jax.sharding.NamedSharding(jax.sharding.Mesh(np.array(jax.devices()), (AXIS,)), jax.sharding.PartitionSpec())
+
+
+def to_global(replicated_tree):
+  """The pmapped step's per-device copies [local_devices, ...] as global arrays replicated over all
+  processes, so that orbax writes each array once (from process 0) and every process takes part."""
+  sharding = replicated_sharding()
+
+  def convert(x):
+    copies = [shard.data.reshape(x.shape[1:]) for shard in x.addressable_shards]
+    return jax.make_array_from_single_device_arrays(x.shape[1:], sharding, copies)
+  return jax.tree.map(convert, replicated_tree)
+
+
 def make_p_train_step(generator: Generator, discriminator: Discriminator, config: ml_collections.ConfigDict):
   """The pmapped step; donates the old state so its buffers are reused."""
   step = functools.partial(train_step, generator=generator, discriminator=discriminator, config=config)
@@ -304,9 +320,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
 
   state = create_train_state(config, generator, discriminator)
   manager = checkpoints.make_manager(workdir, config.keep_checkpoints)
-  restored = checkpoints.restore_newest_good(manager, state)
+  target = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=replicated_sharding()), state)
+  restored = checkpoints.restore_newest_good(manager, target)
   if restored is not None:
-    state = restored
+    state = jax.tree.map(lambda x: x.addressable_data(0), restored)  # This process's copy.
     logger.info("resumed from %s at step %d", checkpoints.checkpoint_dir(workdir), int(state.step))
   start_step = int(state.step)
   meta = {"config": config.to_dict(), "tokenizer": tokenizer.to_json()}
@@ -351,7 +368,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
         if is_main and (step % config.sample_every_steps == 0 or final):
           _write_samples(workdir, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
         if step % config.checkpoint_every_steps == 0 or final:
-          checkpoints.save(manager, step, unreplicate(r_state), {**meta, "step": step})
+          checkpoints.save(manager, step, to_global(r_state), {**meta, "step": step})
         if stopping:
           logger.warning("%s received: saved a checkpoint at step %d and stopped", stop.signal_name, step)
           break

@@ -1,0 +1,96 @@
+"""One process of the two-process training test (tests/test_multiprocess.py), or its reference.
+
+`train`: joins a two-process run on localhost (2 fake CPU devices each), trains the tiny config
+with the global batch of 8, and writes its final parameters and the ids of the examples its data
+slice holds. `reference`: one process with 4 devices trains on the same global batches (the two
+processes' slices side by side, as the 4 devices of the two-process run see them).
+"""
+
+import argparse
+import json
+import os
+import sys
+
+DEVICES_PER_PROCESS = 2
+
+
+def parse_args() -> argparse.Namespace:
+  parser = argparse.ArgumentParser()
+  parser.add_argument("mode", choices=("train", "reference"))
+  parser.add_argument("--workdir", required=True)
+  parser.add_argument("--data_dir", required=True)
+  parser.add_argument("--out", required=True)
+  parser.add_argument("--steps", type=int, required=True)
+  parser.add_argument("--port", type=int)
+  parser.add_argument("--process_id", type=int)
+  return parser.parse_args()
+
+
+def tiny_config(args):
+  from experiments import tiny
+  config = tiny.get_config()
+  config.data_dir = args.data_dir
+  config.num_train_steps = args.steps
+  config.checkpoint_every_steps = config.log_every_steps = 2
+  config.sample_every_steps = 1000
+  return config
+
+
+def save_params(path: str, state) -> None:
+  import jax
+  import numpy as np
+  leaves = jax.tree_util.tree_leaves_with_path({"g": state.g_params, "d": state.d_params})
+  np.savez(path, **{jax.tree_util.keystr(p): np.asarray(x) for p, x in leaves})
+
+
+def train(args) -> None:
+  import logging
+  logging.basicConfig(format="%(asctime)s %(name)s %(message)s")
+  logging.getLogger("vidgan_jax").setLevel(logging.INFO)
+  import tensorflow_datasets as tfds
+  from vidgan_jax import distributed, input_pipeline, train as train_lib
+  distributed.initialize(multihost=False, coordinator_address=f"127.0.0.1:{args.port}", num_processes=2,
+                         process_id=args.process_id, heartbeat_timeout_seconds=10)
+  config = tiny_config(args)
+  state = train_lib.train_and_evaluate(config, args.workdir)
+  save_params(os.path.join(args.out, f"params_{args.process_id}.npz"), state)
+  layout = input_pipeline.batch_layout(config.batch_size)
+  builder = input_pipeline.load_builder(config.dataset, config.data_dir)
+  ds = builder.as_dataset(input_pipeline.process_slice(config.train_split, layout),
+                          read_config=tfds.ReadConfig(add_tfds_id=True))
+  ids = [x["tfds_id"].decode() for x in ds.as_numpy_iterator()]
+  with open(os.path.join(args.out, f"ids_{args.process_id}.json"), "w") as f:
+    json.dump({"ids": ids, "layout": layout.__dict__}, f)
+
+
+def reference(args) -> None:
+  import numpy as np
+  from vidgan_jax import input_pipeline, train as train_lib
+  from vidgan_jax.models import build_models
+  config = tiny_config(args)
+  builder = input_pipeline.load_builder(config.dataset, config.data_dir)
+  os.makedirs(args.workdir, exist_ok=True)
+  tokenizer = train_lib.prepare_tokenizer(args.workdir, builder, config)
+  generator, discriminator = build_models(config, tokenizer.vocab_size)
+  iterators = [input_pipeline.train_iterator(
+      builder, tokenizer, input_pipeline.BatchLayout(config.batch_size, 2, DEVICES_PER_PROCESS, process),
+      split=config.train_split, label_key=config.label_key, seed=config.seed, shuffle_buffer=config.shuffle_buffer,
+      cache=config.cache_dataset) for process in range(2)]
+  p_step = train_lib.make_p_train_step(generator, discriminator, config)
+  state = train_lib.replicate(train_lib.create_train_state(config, generator, discriminator))
+  for _ in range(config.num_train_steps):
+    parts = [next(it) for it in iterators]
+    state, _ = p_step(state, {k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
+  save_params(os.path.join(args.out, "params_reference.npz"), train_lib.unreplicate(state))
+
+
+def main() -> None:
+  args = parse_args()
+  count = DEVICES_PER_PROCESS * (2 if args.mode == "reference" else 1)
+  os.environ["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={count}"
+  sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+  (train if args.mode == "train" else reference)(args)
+
+
+if __name__ == "__main__":
+  main()

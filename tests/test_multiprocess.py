@@ -1,0 +1,109 @@
+"""Two real processes on localhost (JAX's distributed runtime, gloo collectives, 2 CPU devices each)."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORKER = os.path.join(ROOT, "tests", "multiprocess_worker.py")
+# The two-process run (gloo all-reduce) and the one-process reference add their 4 per-device
+# gradients in different orders. Adam turns such round-off into parameter differences of up to a
+# fraction of one step (lr 1e-3); measured after six steps: at most 1.2e-5.
+ATOL = 1e-4
+
+
+def free_port() -> int:
+  with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    return s.getsockname()[1]
+
+
+def clean_env() -> dict:
+  return {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+
+
+def run_pair(args: list[list[str]], timeout: float) -> list[subprocess.CompletedProcess]:
+  """Starts one process per argument list, waits for all; fails with their output on error."""
+  procs = [subprocess.Popen(a, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean_env(), cwd=ROOT)
+           for a in args]
+  outputs = [p.communicate(timeout=timeout)[0] for p in procs]
+  for p, out in zip(procs, outputs):
+    assert p.returncode == 0, out
+  return outputs
+
+
+def worker(mode: str, *flags: str) -> list[str]:
+  return [sys.executable, WORKER, mode, *flags]
+
+
+def test_two_processes_train_resume_and_match_one_process(tiny_data_dir, tmp_path):
+  workdir, out = tmp_path / "workdir", tmp_path / "out"
+  out.mkdir()
+  common = [f"--workdir={workdir}", f"--data_dir={tiny_data_dir}", f"--out={out}"]
+  for steps in (4, 6):  # The second launch resumes from the step-4 checkpoint.
+    port = free_port()
+    logs = run_pair([worker("train", *common, f"--steps={steps}", f"--port={port}", f"--process_id={i}")
+                     for i in range(2)], timeout=300)
+  assert "resumed from" in logs[0] and "at step 4" in logs[0]
+  assert "global 8, per process 4, per device 2" in logs[0]
+  assert sorted(os.listdir(workdir / "checkpoints")) == ["2", "4", "6"]
+  run_pair([worker("reference", f"--workdir={tmp_path / 'reference'}", f"--data_dir={tiny_data_dir}", f"--out={out}",
+                   "--steps=6")], timeout=300)
+
+  first, second, single = (np.load(out / f"params_{name}.npz") for name in (0, 1, "reference"))
+  assert set(first) == set(second) == set(single)
+  for name in first:
+    np.testing.assert_array_equal(first[name], second[name], err_msg=name)
+    np.testing.assert_allclose(first[name], single[name], atol=ATOL, rtol=0, err_msg=name)
+  ids = [json.loads((out / f"ids_{i}.json").read_text()) for i in range(2)]
+  assert [i["layout"]["process_index"] for i in ids] == [0, 1]
+  assert len(ids[0]["ids"]) == len(ids[1]["ids"]) == 40 and not set(ids[0]["ids"]) & set(ids[1]["ids"])
+
+
+def vidgan_train(workdir, data_dir, port: int, process_id: int, steps: int) -> list[str]:
+  return [sys.executable, "-c", "from vidgan_jax.cli import main; main()", "train",
+          "--config=experiments/tiny.py", f"--workdir={workdir}", f"--config.data_dir={data_dir}",
+          f"--config.num_train_steps={steps}", "--config.checkpoint_every_steps=2", "--config.log_every_steps=2",
+          "--config.sample_every_steps=1000", f"--coordinator_address=127.0.0.1:{port}", "--num_processes=2",
+          f"--process_id={process_id}", "--heartbeat_timeout_seconds=10"]
+
+
+def test_a_dead_process_stops_the_other_and_a_relaunch_resumes(tiny_data_dir, tmp_path):
+  env = dict(clean_env(), XLA_FLAGS="--xla_force_host_platform_device_count=2")
+  port = free_port()
+  procs = [subprocess.Popen(vidgan_train(tmp_path, tiny_data_dir, port, i, 10_000), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT) for i in range(2)]
+  checkpoint = tmp_path / "checkpoints" / "4"
+  deadline = time.time() + 240
+  while not checkpoint.exists() and time.time() < deadline and procs[0].poll() is None:
+    time.sleep(0.5)
+  assert checkpoint.exists(), procs[0].communicate(timeout=30)[0]
+  procs[1].send_signal(signal.SIGKILL)
+  killed_at = time.time()
+  output = procs[0].communicate(timeout=120)[0]
+  assert procs[0].returncode != 0
+  assert time.time() - killed_at < 90  # The heartbeat timeout is 10 s; no hang.
+  assert "another task died" in output  # JAX's distributed runtime names the cause.
+
+  complete = max(int(d) for d in os.listdir(tmp_path / "checkpoints") if d.isdigit())
+  port = free_port()
+  procs = [subprocess.Popen(vidgan_train(tmp_path, tiny_data_dir, port, i, complete + 2), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT) for i in range(2)]
+  outputs = [p.communicate(timeout=300)[0] for p in procs]
+  assert [p.returncode for p in procs] == [0, 0], outputs
+  assert f"at step {complete}" in outputs[0]
+  assert str(complete + 2) in os.listdir(tmp_path / "checkpoints")
+
+
+def test_cluster_flags_come_together():
+  from vidgan_jax import distributed
+  with pytest.raises(ValueError, match="go together"):
+    distributed.initialize(multihost=False, coordinator_address="127.0.0.1:1234", num_processes=2, process_id=None,
+                           heartbeat_timeout_seconds=10)

@@ -1,0 +1,149 @@
+"""Speed of the train step, the input pipeline and sampling for one experiment config.
+
+The train step runs on a synthetic batch of the config's shapes (its cost does not depend on the
+pixel values), so that it is timed apart from the input pipeline, which is timed on its own.
+"""
+
+import statistics
+import time
+
+import jax
+import ml_collections
+import numpy as np
+
+from vidgan_jax import input_pipeline, sampling, train
+from vidgan_jax.models import build_models
+from vidgan_jax.text import Tokenizer
+
+# Dense peak TFLOP/s per chip by jax `device_kind` prefix: (bfloat16, float32). float32 is the
+# TF32 tensor-core rate on GPUs that have one (XLA's default precision for f32 matmuls/convs there).
+PEAK_TFLOPS = {
+    "TPU v4": (275.0, 275.0),
+    "TPU v5 lite": (197.0, 197.0),
+    "TPU v5e": (197.0, 197.0),
+    "TPU v5p": (459.0, 459.0),
+    "TPU v5": (459.0, 459.0),
+    "TPU v6 lite": (918.0, 918.0),
+    "TPU v6e": (918.0, 918.0),
+    "NVIDIA H200": (989.0, 494.0),
+    "NVIDIA H100": (989.0, 494.0),
+    "NVIDIA A100": (312.0, 156.0),
+    "NVIDIA L4": (121.0, 60.0),
+    "NVIDIA A10G": (70.0, 35.0),
+    "Tesla V100": (125.0, 15.7),
+}
+
+
+def peak_tflops(device_kind: str, dtype: str) -> float | None:
+  """The table's peak for this device and compute dtype; None if the device is not listed (CPUs)."""
+  for prefix, (bf16, f32) in PEAK_TFLOPS.items():
+    if device_kind.startswith(prefix):
+      return bf16 if dtype == "bfloat16" else f32
+  return None
+
+
+def synthetic_batch(config: ml_collections.ConfigDict, layout: input_pipeline.BatchLayout, vocab_size: int) -> dict:
+  """A batch of the step's shapes, [local_devices, per_device_batch, ...], from a fixed seed."""
+  rng = np.random.default_rng(0)
+  shape = (layout.local_devices, layout.device_batch)
+  length = config.text.max_length
+  return {
+      "video": rng.uniform(-1, 1, shape + (config.frames, config.size, config.size, 3)).astype(np.float32),
+      "tokens": rng.integers(1, vocab_size, shape + (length,)).astype(np.int32),
+      "mismatch_tokens": rng.integers(1, vocab_size, shape + (length,)).astype(np.int32),
+      "mismatch_valid": np.ones(shape, np.float32),
+  }
+
+
+def _spread(seconds: list[float]) -> dict:
+  q = np.percentile(seconds, [10, 90])
+  return {"median": statistics.median(seconds), "p10": float(q[0]), "p90": float(q[1]),
+          "min": min(seconds), "max": max(seconds)}
+
+
+def bench_train_step(config: ml_collections.ConfigDict, steps: int, vocab_size: int) -> dict:
+  """Compile time, per-step seconds after one warm-up step, FLOPs per step (XLA cost analysis)."""
+  layout = input_pipeline.batch_layout(config.batch_size)
+  generator, discriminator = build_models(config, vocab_size)
+  state = train.replicate(train.create_train_state(config, generator, discriminator))
+  batch = synthetic_batch(config, layout, vocab_size)
+  p_step = train.make_p_train_step(generator, discriminator, config)
+  start = time.perf_counter()
+  compiled = p_step.lower(state, batch).compile()
+  compile_seconds = time.perf_counter() - start
+  cost = compiled.cost_analysis()
+  cost = cost[0] if isinstance(cost, list) else cost
+  # The analysis is of one device's program; every device runs it on its slice of the batch.
+  flops = float(cost["flops"]) * jax.device_count() if cost and "flops" in cost else None
+  state, metrics = p_step(state, batch)  # Warm-up: the first call also transfers the batch.
+  jax.block_until_ready((state, metrics))
+  seconds = []
+  for _ in range(steps):
+    start = time.perf_counter()
+    state, metrics = p_step(state, batch)
+    jax.block_until_ready((state, metrics))
+    seconds.append(time.perf_counter() - start)
+  return {"compile_seconds": compile_seconds, "step_seconds": _spread(seconds), "flops_per_step": flops}
+
+
+def bench_input_pipeline(config: ml_collections.ConfigDict, builder, tokenizer: Tokenizer, batches: int) -> float:
+  """Clips/s the input pipeline delivers (decoded, tokenized, sharded numpy batches), after one batch."""
+  layout = input_pipeline.batch_layout(config.batch_size)
+  iterator = input_pipeline.train_iterator(
+      builder, tokenizer, layout, split=config.train_split, label_key=config.label_key, seed=config.seed,
+      shuffle_buffer=config.shuffle_buffer, cache=False)
+  next(iterator)
+  start = time.perf_counter()
+  for _ in range(batches):
+    next(iterator)
+  return batches * layout.process_batch / (time.perf_counter() - start)
+
+
+def bench_sampling(config: ml_collections.ConfigDict, tokenizer: Tokenizer, repeats: int) -> float:
+  """Clips/s of `sampling.generate` (prompts to clips in host memory), after one warm-up call."""
+  generator, discriminator = build_models(config, tokenizer.vocab_size)
+  params = train.create_train_state(config, generator, discriminator).ema_params
+  prompts = list(config.sample_prompts)
+  num = -(-config.batch_size // len(prompts))
+  sampling.generate(generator, params, tokenizer, prompts, num, config.seed, config)
+  start = time.perf_counter()
+  for _ in range(repeats):
+    sampling.generate(generator, params, tokenizer, prompts, num, config.seed, config)
+  return repeats * num * len(prompts) / (time.perf_counter() - start)
+
+
+def peak_memory_bytes() -> int | None:
+  stats = jax.local_devices()[0].memory_stats()
+  return int(stats["peak_bytes_in_use"]) if stats and "peak_bytes_in_use" in stats else None
+
+
+def run(config: ml_collections.ConfigDict, steps: int, input_batches: int, sample_repeats: int,
+        peak: float | None) -> dict:
+  """Every figure of `vidgan bench` as one JSON-ready dict."""
+  device = jax.devices()[0]
+  builder = input_pipeline.load_builder(config.dataset, config.data_dir)
+  input_pipeline.ensure_built(builder, config.build_if_missing)
+  tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, config.train_split), config.text.vocab_size,
+                              config.text.max_length)
+  step = bench_train_step(config, steps, tokenizer.vocab_size)
+  step_seconds = step["step_seconds"]["median"]
+  peak = peak if peak is not None else peak_tflops(device.device_kind, config.model.dtype)
+  achieved = step["flops_per_step"] / step_seconds / 1e12 if step["flops_per_step"] else None
+  input_clips = bench_input_pipeline(config, builder, tokenizer, input_batches)
+  train_clips = config.batch_size / step_seconds
+  return {
+      "backend": jax.default_backend(),
+      "device_kind": device.device_kind,
+      "device_count": jax.device_count(),
+      "dtype": config.model.dtype,
+      "global_batch": config.batch_size,
+      **step,
+      "clips_per_second": train_clips,
+      "achieved_tflops": achieved,
+      "peak_tflops": peak,
+      "mfu": achieved / (peak * jax.device_count()) if achieved and peak else None,
+      "peak_memory_bytes": peak_memory_bytes(),
+      "input_clips_per_second": input_clips,
+      "input_headroom": input_clips / train_clips,
+      "sample_clips_per_second": bench_sampling(config, tokenizer, sample_repeats),
+  }
