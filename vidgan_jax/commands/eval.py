@@ -1,4 +1,4 @@
-"""`vidgan eval --workdir=DIR [--num_per_pair=N] [--json=PATH] [--out=DIR] [--retrain_classifier]`.
+"""`vidgan eval --workdir=DIR [--num_per_pair=N] [--json=PATH] [--out=DIR] [--config=experiments/X.py]`.
 
 Generates clips for every seen and held-out action-scene pair from captions outside the training
 templates, and scores them with the evaluation classifier (trained on first use, then cached) against
@@ -12,6 +12,7 @@ import os
 
 import tensorflow as tf
 from absl import app, flags
+from ml_collections import config_flags
 
 from vidgan_jax import checkpoints, input_pipeline
 from vidgan_jax.evaluation import classifier, evaluate, report
@@ -21,6 +22,9 @@ FLAGS = flags.FLAGS
 logger = logging.getLogger(__name__)
 flags.DEFINE_string("workdir", None, "Training workdir (its newest checkpoint is evaluated).")
 flags.DEFINE_string("checkpoint", None, "A checkpoint step directory (instead of --workdir).")
+config_flags.DEFINE_config_file("config", None, "Take the evaluation settings (the `eval` section: classifier, "
+                                "clips per pair, ...) from this experiment file instead of the checkpoint's config.",
+                                lock_config=True)
 flags.DEFINE_integer("num_per_pair", None, "Generated clips per pair (default: the config's eval.num_per_pair).",
                      lower_bound=2)
 flags.DEFINE_integer("seed", None, "Evaluation seed (default: the config's eval.seed).")
@@ -39,7 +43,7 @@ def main(argv: list[str]) -> None:
   tf.config.set_visible_devices([], "GPU")  # tf.data only; keep accelerators for JAX.
   step_dir = checkpoints.resolve_step_dir(FLAGS.workdir or FLAGS.checkpoint)
   model = load_generator(step_dir)
-  config = model.config.eval
+  config = (FLAGS.config or model.config).eval
   if FLAGS.num_per_pair is not None:
     config.num_per_pair = FLAGS.num_per_pair
   if FLAGS.seed is not None:
