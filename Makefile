@@ -32,7 +32,7 @@ demo: $(BIN)/vidgan
 	  "training samples and TensorBoard logs: $(WORKDIR)"
 
 test: $(BIN)/vidgan
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=12
 
 preview: $(BIN)/vidgan
 	$(BIN)/python -m tfds_builders.action_scenes.make_preview

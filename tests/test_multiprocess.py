@@ -14,9 +14,12 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORKER = os.path.join(ROOT, "tests", "multiprocess_worker.py")
 # The two-process run (gloo all-reduce) and the one-process reference add their 4 per-device
-# gradients in different orders. Adam turns such round-off into parameter differences of up to a
-# fraction of one step (lr 1e-3); measured after six steps: at most 1.2e-5.
-ATOL = 1e-4
+# gradients in different orders. Adam's first updates are about lr * sign(gradient), so wherever
+# a gradient is near zero (rare tokens' embeddings, attention key biases) round-off decides the
+# direction of a whole step, and the GAN carries that on. Hence a tolerance on the whole parameter
+# vector. Measured after six steps: relative L2 difference 1.6e-3; 2.5e-2 when the reference
+# puts the two processes' slices the other way round (the test's power to see a data mix-up).
+RELATIVE_TOLERANCE = 5e-3
 
 
 def free_port() -> int:
@@ -61,7 +64,10 @@ def test_two_processes_train_resume_and_match_one_process(tiny_data_dir, tmp_pat
   assert set(first) == set(second) == set(single)
   for name in first:
     np.testing.assert_array_equal(first[name], second[name], err_msg=name)
-    np.testing.assert_allclose(first[name], single[name], atol=ATOL, rtol=0, err_msg=name)
+  flat_two = np.concatenate([first[name].ravel() for name in sorted(first)])
+  flat_one = np.concatenate([single[name].ravel() for name in sorted(first)])
+  relative = np.linalg.norm(flat_two - flat_one) / np.linalg.norm(flat_one)
+  assert relative < RELATIVE_TOLERANCE, relative
   ids = [json.loads((out / f"ids_{i}.json").read_text()) for i in range(2)]
   assert [i["layout"]["process_index"] for i in ids] == [0, 1]
   assert len(ids[0]["ids"]) == len(ids[1]["ids"]) == 40 and not set(ids[0]["ids"]) & set(ids[1]["ids"])
