@@ -16,5 +16,4 @@ def get_config():
   config.checkpoint_every_steps = 100
   # A higher rate than default.py's 2e-4: the scene colours and layout appear within 200 steps.
   config.optim.g_learning_rate = config.optim.d_learning_rate = 5e-4
-  config.eval.classifier.train_steps = 500  # ~0.3 s/step on 2 cores; ceiling measured in README Results.
   return config
