@@ -46,8 +46,8 @@ def test_diversity_and_temporal_change_on_known_inputs():
   assert metrics.group_diversity(points, np.arange(5)) is None
   still = np.zeros((2, 4, 3, 3, 3))
   flicker = np.concatenate([np.ones((2, 1, 3, 3, 3)), -np.ones((2, 1, 3, 3, 3))] * 2, axis=1)
-  assert metrics.temporal_change(still) == 0.0
-  assert metrics.temporal_change(flicker) == pytest.approx(2.0)
+  np.testing.assert_array_equal(metrics.temporal_change(still), [0.0, 0.0])
+  np.testing.assert_allclose(metrics.temporal_change(flicker), [2.0, 2.0])
 
 
 def test_eval_prompts_use_known_words_in_new_orders(tiny_data_dir):

@@ -12,7 +12,7 @@ import ml_collections
 import numpy as np
 
 from vidgan_jax import input_pipeline, sampling, train
-from vidgan_jax.models import build_models
+from vidgan_jax.models import Discriminator, Generator, build_models
 from vidgan_jax.text import Tokenizer
 
 # Dense peak TFLOP/s per chip by jax `device_kind` prefix: (bfloat16, float32). float32 is the
@@ -61,11 +61,11 @@ def _spread(seconds: list[float]) -> dict:
           "min": min(seconds), "max": max(seconds)}
 
 
-def bench_train_step(config: ml_collections.ConfigDict, steps: int, vocab_size: int) -> dict:
+def bench_train_step(config: ml_collections.ConfigDict, generator: Generator, discriminator: Discriminator,
+                     initial_state: train.TrainState, steps: int, vocab_size: int) -> dict:
   """Compile time, per-step seconds after one warm-up step, FLOPs per step (XLA cost analysis)."""
   layout = input_pipeline.batch_layout(config.batch_size)
-  generator, discriminator = build_models(config, vocab_size)
-  state = train.replicate(train.create_train_state(config, generator, discriminator))
+  state = train.replicate(initial_state)
   batch = synthetic_batch(config, layout, vocab_size)
   p_step = train.make_p_train_step(generator, discriminator, config)
   start = time.perf_counter()
@@ -104,10 +104,9 @@ def bench_input_pipeline(config: ml_collections.ConfigDict, builder, tokenizer: 
   return batches * layout.process_batch / (time.perf_counter() - start)
 
 
-def bench_sampling(config: ml_collections.ConfigDict, tokenizer: Tokenizer, repeats: int) -> float:
+def bench_sampling(config: ml_collections.ConfigDict, generator: Generator, params, tokenizer: Tokenizer,
+                   repeats: int) -> float:
   """Clips/s of `sampling.generate` (prompts to clips in host memory), after one warm-up call."""
-  generator, discriminator = build_models(config, tokenizer.vocab_size)
-  params = train.create_train_state(config, generator, discriminator).ema_params
   prompts = list(config.sample_prompts)
   num = -(-config.batch_size // len(prompts))
   sampling.generate(generator, params, tokenizer, prompts, num, config.seed, config)
@@ -130,7 +129,10 @@ def run(config: ml_collections.ConfigDict, steps: int, input_batches: int, sampl
   input_pipeline.ensure_built(builder, config.build_if_missing)
   tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, config.train_split), config.text.vocab_size,
                               config.text.max_length)
-  step = bench_train_step(config, steps, tokenizer.vocab_size)
+  generator, discriminator = build_models(config, tokenizer.vocab_size)
+  # Host copies: the step donates its (replicated) state, these stay valid for sampling.
+  initial_state = train.create_train_state(config, generator, discriminator)
+  step = bench_train_step(config, generator, discriminator, initial_state, steps, tokenizer.vocab_size)
   step_seconds = step["step_seconds"]["median"]
   peak = peak if peak is not None else peak_tflops(device.device_kind, config.model.dtype)
   achieved = step["flops_per_step"] / step_seconds / 1e12 if step["flops_per_step"] else None
@@ -150,5 +152,6 @@ def run(config: ml_collections.ConfigDict, steps: int, input_batches: int, sampl
       "peak_memory_bytes": peak_memory_bytes(),
       "input_clips_per_second": input_clips,
       "input_headroom": input_clips / train_clips,
-      "sample_clips_per_second": bench_sampling(config, tokenizer, sample_repeats),
+      "sample_clips_per_second": bench_sampling(config, generator, initial_state.ema_params, tokenizer,
+                                                sample_repeats),
   }

@@ -119,7 +119,6 @@ def read_state_metadata(step_dir: str):
   return metadata.tree if hasattr(metadata, "tree") else metadata
 
 
-
 def restore_state(step_dir: str, abstract_state):
   """Restores just the state of a step directory into the structure of `abstract_state`."""
   device = jax.local_devices()[0]

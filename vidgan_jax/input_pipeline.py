@@ -85,6 +85,11 @@ def process_slice(split: str, layout: BatchLayout) -> str:
   return tfds.even_splits(split, n=layout.process_count, drop_remainder=True)[layout.process_index]
 
 
+def decode_video(video: tf.Tensor) -> tf.Tensor:
+  """uint8 clip -> float32 in [-1, 1], the range the generator produces."""
+  return tf.cast(video, tf.float32) / 127.5 - 1.0
+
+
 def create_split(builder: tfds.core.DatasetBuilder, split: str, layout: BatchLayout, *, label_key: str,
                  train: bool, seed: int, shuffle_buffer: int, cache: bool) -> tf.data.Dataset:
   """This process's slice of `split` as batches of [layout.process_batch, ...] (videos in [-1, 1])."""
@@ -93,8 +98,7 @@ def create_split(builder: tfds.core.DatasetBuilder, split: str, layout: BatchLay
   ds = builder.as_dataset(split, shuffle_files=train, read_config=read_config)
 
   def decode(example):
-    video = tf.cast(example["video"], tf.float32) / 127.5 - 1.0
-    return {"video": video, "caption": example["caption"], "label": example[label_key]}
+    return {"video": decode_video(example["video"]), "caption": example["caption"], "label": example[label_key]}
 
   ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
   if cache:

@@ -25,6 +25,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 import tqdm
 
+from vidgan_jax.input_pipeline import decode_video
 from vidgan_jax.models.layers import group_norm, space_to_depth
 
 logger = logging.getLogger(__name__)
@@ -99,11 +100,6 @@ class TrainedClassifier:
 
 def build_classifier(config: ml_collections.ConfigDict, heads: Sequence[tuple[str, int]]) -> ClipClassifier:
   return ClipClassifier(tuple(config.frame_widths), tuple(config.clip_widths), config.feature_dim, tuple(heads))
-
-
-def decode_video(video: tf.Tensor) -> tf.Tensor:
-  """uint8 clip -> float32 in [-1, 1], as the generator produces."""
-  return tf.cast(video, tf.float32) / 127.5 - 1.0
 
 
 def _training_batches(builder: tfds.core.DatasetBuilder, batch_size: int, seed: int) -> Iterator[dict]:

@@ -18,7 +18,8 @@ import tqdm
 from tfds_builders.action_scenes import pairs
 from tfds_builders.action_scenes.render import AGENT_COLOURS, DIRECTIONS
 from vidgan_jax.evaluation import metrics
-from vidgan_jax.evaluation.classifier import TrainedClassifier, decode_video
+from vidgan_jax.evaluation.classifier import TrainedClassifier
+from vidgan_jax.input_pipeline import decode_video
 from vidgan_jax.evaluation.prompts import eval_prompts
 
 # Group name -> (real split holding its pairs, its pairs).
@@ -67,7 +68,7 @@ class Scorer:
                       frame_features[:len(chunk)]))
     return ClipScores({k: np.concatenate([o[0][k] for o in outputs]) for k in outputs[0][0]},
                       np.concatenate([o[1] for o in outputs]), np.concatenate([o[2] for o in outputs]),
-                      np.mean(np.abs(np.diff(videos, axis=1)), axis=(1, 2, 3, 4)),
+                      metrics.temporal_change(videos),
                       {k: np.asarray(labels[k], np.int64) for k in LABELS}, np.asarray(group))
 
 

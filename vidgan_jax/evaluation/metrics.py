@@ -66,10 +66,10 @@ def group_diversity(features: np.ndarray, groups: np.ndarray) -> float | None:
   return float(np.mean(values)) if values else None
 
 
-def temporal_change(videos: np.ndarray) -> float:
-  """Mean absolute change between consecutive frames of videos [N, T, H, W, C] (values in [-1, 1])."""
+def temporal_change(videos: np.ndarray) -> np.ndarray:
+  """Per clip [N], the mean absolute change between consecutive frames of videos [N, T, H, W, C]."""
   v = np.asarray(videos, np.float32)
-  return float(np.mean(np.abs(np.diff(v, axis=1))))
+  return np.mean(np.abs(np.diff(v, axis=1)), axis=tuple(range(1, v.ndim)))
 
 
 def accuracy(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
