@@ -41,6 +41,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.dtype = "float32"  # Compute dtype; parameters are always float32.
   config.model.upsample = "subpixel"  # or "transpose" (the paper's deconvolutions).
   config.model.downsample = "space_to_depth"  # or "strided" (4-wide stride-2 convs).
+  # How 3x3x3 convs run: "per_frame" (temporal taps stacked into channels, one 2D conv over all
+  # frames: the same function and parameters, 1.3-3.5x faster on CPU) or "native" (one 3D conv).
+  config.model.conv3d = "per_frame"
   config.model.text_embed_dim = 64
   config.model.text_layers = 1
   config.model.text_heads = 4

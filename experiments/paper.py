@@ -1,4 +1,12 @@
-"""The paper's size: 32 frames of 64x64, the paper's transposed 3D convolutions; one GPU/TPU host."""
+"""The paper's size: 32 frames of 64x64, batch 64, bf16 compute; one GPU/TPU host.
+
+The generator upsamples with sub-pixel 3D convolutions and the discriminator downsamples with
+space-to-depth + 2-wide convolutions, rather than the paper's stride-2 transposed and strided
+convolutions: the same functions (a 3x3x3 sub-pixel conv contains every 4-wide stride-2 transposed
+conv; space-to-depth + 2-wide conv is a 4-wide stride-2 conv), and the step is 1.65x faster on an
+H100 (146 vs 241 ms, see README "Performance"). `--config.model.upsample=transpose
+--config.model.downsample=strided` gives the paper's literal layers.
+"""
 
 from experiments import default
 
@@ -14,8 +22,9 @@ def get_config():
   config.sample_every_steps = 2_000
   config.checkpoint_every_steps = 2_000
   config.model.dtype = "bfloat16"
-  config.model.upsample = "transpose"
-  config.model.downsample = "strided"
+  config.model.upsample = "subpixel"
+  config.model.downsample = "space_to_depth"
+  config.model.conv3d = "native"  # cuDNN's 3D convs, as in the README's H100 timings.
   config.model.text_embed_dim, config.model.text_layers, config.model.text_dim = 128, 2, 256
   config.model.z_dim, config.model.noise_dim = 64, 64
   config.model.gist_width = 64

@@ -8,8 +8,8 @@ def get_config():
   config.dataset = "action_scenes/32px"
   config.frames, config.size = 16, 32
   config.batch_size = 8
-  # ~1.45 s/step on 2 CPU cores (measured): 400 steps fit `make demo` in ~15 minutes. By then the
-  # samples show the right scene for seen and held-out pairs, with a blurry moving agent.
+  # ~0.7 s/step on 2 CPU cores (measured): 400 steps take ~5 minutes. By then the samples show
+  # the right scene for seen and held-out pairs, with a blurry moving agent.
   config.num_train_steps = 400
   config.log_every_steps = 50
   config.sample_every_steps = 100

@@ -65,7 +65,7 @@ def train(args) -> None:
 
 def reference(args) -> None:
   import numpy as np
-  from vidgan_jax import input_pipeline, train as train_lib
+  from vidgan_jax import input_pipeline, train as train_lib, train_step
   from vidgan_jax.models import build_models
   config = tiny_config(args)
   builder = input_pipeline.load_builder(config.dataset, config.data_dir)
@@ -76,12 +76,12 @@ def reference(args) -> None:
       builder, tokenizer, input_pipeline.BatchLayout(config.batch_size, 2, DEVICES_PER_PROCESS, process),
       split=config.train_split, label_key=config.label_key, seed=config.seed, shuffle_buffer=config.shuffle_buffer,
       cache=config.cache_dataset) for process in range(2)]
-  p_step = train_lib.make_p_train_step(generator, discriminator, config)
-  state = train_lib.replicate(train_lib.create_train_state(config, generator, discriminator))
+  p_step = train_step.make_p_train_step(generator, discriminator, config)
+  state = train_step.replicate(train_step.create_train_state(config, generator, discriminator))
   for _ in range(config.num_train_steps):
     parts = [next(it) for it in iterators]
     state, _ = p_step(state, {k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
-  save_params(os.path.join(args.out, "params_reference.npz"), train_lib.unreplicate(state))
+  save_params(os.path.join(args.out, "params_reference.npz"), train_step.unreplicate(state))
 
 
 def main() -> None:

@@ -126,9 +126,9 @@ def test_non_finite_losses_never_reach_the_weights(tiny_config, tmp_path, policy
     state = _train_in_process(tiny_config, workdir, 4)
   assert "skipped the update of 2 step(s) between step 1 and step 2" in caplog.text
   assert int(state.step) == 4 and int(state.nonfinite_steps) == 4
-  from vidgan_jax import models, train
+  from vidgan_jax import models, train_step
   generator, discriminator = models.build_models(tiny_config, 512)
-  fresh = train.create_train_state(tiny_config, generator, discriminator)
+  fresh = train_step.create_train_state(tiny_config, generator, discriminator)
   for a, b in zip(jax.tree.leaves(fresh.g_params), jax.tree.leaves(state.g_params)):
     np.testing.assert_array_equal(a, b)
 

@@ -6,18 +6,18 @@ import jax
 import numpy as np
 import pytest
 
-from vidgan_jax import input_pipeline, models, train
+from vidgan_jax import input_pipeline, models, train_step
 from vidgan_jax.text import Tokenizer
 
 
 def _setup(config, vocab_size=512):
   generator, discriminator = models.build_models(config, vocab_size)
-  state = train.create_train_state(config, generator, discriminator)
+  state = train_step.create_train_state(config, generator, discriminator)
   return generator, discriminator, state
 
 
 def _replicate(state, devices):
-  return jax.pmap(lambda x: x, axis_name=train.AXIS, devices=devices)(
+  return jax.pmap(lambda x: x, axis_name=train_step.AXIS, devices=devices)(
       jax.tree.map(lambda x: np.broadcast_to(x, (len(devices),) + np.shape(x)), state))
 
 
@@ -27,7 +27,7 @@ def _shard(batch, devices):
 
 def _pmap(fn, config, generator, discriminator, devices):
   return jax.pmap(functools.partial(fn, generator=generator, discriminator=discriminator, config=config),
-                  axis_name=train.AXIS, devices=devices)
+                  axis_name=train_step.AXIS, devices=devices)
 
 
 def _random_batch(rng, config, batch_size):
@@ -52,8 +52,8 @@ def test_eight_devices_match_one_device(tiny_config, r1_weight):
   results = {}
   for n in (1, 8):
     devices = jax.devices()[:n]
-    grads = _pmap(train.compute_gradients, tiny_config, generator, discriminator, devices)
-    results[n] = train.unreplicate(grads(_replicate(state, devices), _shard(batch, devices)))
+    grads = _pmap(train_step.compute_gradients, tiny_config, generator, discriminator, devices)
+    results[n] = train_step.unreplicate(grads(_replicate(state, devices), _shard(batch, devices)))
   for one, eight in zip(results[1][:2], results[8][:2]):
     for a, b in zip(jax.tree.leaves(one), jax.tree.leaves(eight)):
       np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4 * float(np.abs(a).max()) + 1e-8)
@@ -64,10 +64,10 @@ def test_eight_devices_match_one_device(tiny_config, r1_weight):
 def test_train_step_updates_every_network(tiny_config):
   generator, discriminator, state = _setup(tiny_config)
   devices = jax.devices()[:8]
-  step = _pmap(train.train_step, tiny_config, generator, discriminator, devices)
+  step = _pmap(train_step.train_step, tiny_config, generator, discriminator, devices)
   new_state, metrics = step(_replicate(state, devices), _shard(_random_batch(np.random.default_rng(1),
                                                                              tiny_config, 8), devices))
-  new_state, metrics = train.unreplicate(new_state), train.unreplicate(metrics)
+  new_state, metrics = train_step.unreplicate(new_state), train_step.unreplicate(metrics)
   assert int(new_state.step) == 1
   for name in ("g_params", "d_params", "ema_params"):
     before, after = jax.tree.leaves(getattr(state, name)), jax.tree.leaves(getattr(new_state, name))
@@ -88,7 +88,7 @@ def test_reconstruction_loss_falls_on_tiny_data(tiny_config):
   layout = input_pipeline.batch_layout(8, jax.devices()[:1])
   batches = input_pipeline.train_iterator(builder, tokenizer, layout, split="train", label_key="pair",
                                           seed=0, shuffle_buffer=64, cache=True)
-  step = _pmap(train.train_step, tiny_config, generator, discriminator, jax.devices()[:1])
+  step = _pmap(train_step.train_step, tiny_config, generator, discriminator, jax.devices()[:1])
   r_state = _replicate(state, jax.devices()[:1])
   history = []
   for _ in range(40):
@@ -105,12 +105,12 @@ def test_paper_options_bf16_transpose_strided(tiny_config):
   generator, discriminator, state = _setup(tiny_config)
   assert {x.dtype for x in jax.tree.leaves(state.g_params)} == {np.dtype("float32")}
   devices = jax.devices()[:1]
-  step = _pmap(train.train_step, tiny_config, generator, discriminator, devices)
+  step = _pmap(train_step.train_step, tiny_config, generator, discriminator, devices)
   new_state, metrics = step(_replicate(state, devices),
                             _shard(_random_batch(np.random.default_rng(2), tiny_config, 8), devices))
-  metrics = train.unreplicate(metrics)
+  metrics = train_step.unreplicate(metrics)
   assert np.isfinite(float(metrics["g_loss"])) and float(metrics["nonfinite_steps"]) == 0
-  assert {x.dtype for x in jax.tree.leaves(train.unreplicate(new_state).g_params)} == {np.dtype("float32")}
+  assert {x.dtype for x in jax.tree.leaves(train_step.unreplicate(new_state).g_params)} == {np.dtype("float32")}
   out = generator.apply({"params": state.g_params}, np.ones((2, tiny_config.text.max_length), np.int32),
                         np.zeros((2, tiny_config.model.z_dim), np.float32),
                         np.zeros((2, tiny_config.model.noise_dim), np.float32), method=generator.sample)

@@ -1,9 +1,12 @@
 """Speed of the train step, the input pipeline and sampling for one experiment config.
 
 The train step runs on a synthetic batch of the config's shapes (its cost does not depend on the
-pixel values), so that it is timed apart from the input pipeline, which is timed on its own.
+pixel values), so that it is timed apart from the input pipeline, which is timed on its own. The
+model figures (`model_figures`) need no dataset and no TensorFlow, so they also run on machines
+that only have JAX.
 """
 
+import functools
 import statistics
 import time
 
@@ -11,7 +14,8 @@ import jax
 import ml_collections
 import numpy as np
 
-from vidgan_jax import input_pipeline, sampling, train
+from vidgan_jax import sampling, train_step
+from vidgan_jax.batch_layout import BatchLayout, batch_layout
 from vidgan_jax.models import Discriminator, Generator, build_models
 from vidgan_jax.text import Tokenizer
 
@@ -42,7 +46,7 @@ def peak_tflops(device_kind: str, dtype: str) -> float | None:
   return None
 
 
-def synthetic_batch(config: ml_collections.ConfigDict, layout: input_pipeline.BatchLayout, vocab_size: int) -> dict:
+def synthetic_batch(config: ml_collections.ConfigDict, layout: BatchLayout, vocab_size: int) -> dict:
   """A batch of the step's shapes, [local_devices, per_device_batch, ...], from a fixed seed."""
   rng = np.random.default_rng(0)
   shape = (layout.local_devices, layout.device_batch)
@@ -61,20 +65,42 @@ def _spread(seconds: list[float]) -> dict:
           "min": min(seconds), "max": max(seconds)}
 
 
-def bench_train_step(config: ml_collections.ConfigDict, generator: Generator, discriminator: Discriminator,
-                     initial_state: train.TrainState, steps: int, vocab_size: int) -> dict:
-  """Compile time, per-step seconds after one warm-up step, FLOPs per step (XLA cost analysis)."""
-  layout = input_pipeline.batch_layout(config.batch_size)
-  state = train.replicate(initial_state)
-  batch = synthetic_batch(config, layout, vocab_size)
-  p_step = train.make_p_train_step(generator, discriminator, config)
-  start = time.perf_counter()
-  compiled = p_step.lower(state, batch).compile()
-  compile_seconds = time.perf_counter() - start
-  cost = compiled.cost_analysis()
+def step_flops(config: ml_collections.ConfigDict, generator: Generator, discriminator: Discriminator,
+               state: train_step.TrainState, batch: dict) -> float | None:
+  """FLOPs of one train step over the global batch, as XLA counts the program as written.
+
+  Counted by lowering one device's step for the CPU, whatever the backend: a GPU's compiled
+  program leaves the convolutions it hands to cuDNN out of its analysis (measured on an H100:
+  0.07 of the paper step's 16.7 TFLOP), and GPU plugins may not analyse the unoptimised program.
+  `state` and `batch` are [local_devices, ...]; only their shapes are used.
+  """
+  try:
+    cpu = jax.devices("cpu")[:1]
+  except RuntimeError:  # JAX_PLATFORMS excludes the CPU.
+    return None
+
+  def one_device(x):
+    return jax.ShapeDtypeStruct((1,) + x.shape[1:], x.dtype)
+  step = functools.partial(train_step.train_step, generator=generator, discriminator=discriminator, config=config)
+  lowered = jax.pmap(step, axis_name=train_step.AXIS, devices=cpu).lower(
+      jax.tree.map(one_device, state), jax.tree.map(one_device, batch))
+  cost = lowered.cost_analysis()
   cost = cost[0] if isinstance(cost, list) else cost
-  # The analysis is of one device's program; every device runs it on its slice of the batch.
-  flops = float(cost["flops"]) * jax.device_count() if cost and "flops" in cost else None
+  # Every device runs the same program on its slice of the batch.
+  return float(cost["flops"]) * jax.device_count() if cost and "flops" in cost else None
+
+
+def bench_train_step(config: ml_collections.ConfigDict, generator: Generator, discriminator: Discriminator,
+                     initial_state: train_step.TrainState, steps: int, vocab_size: int) -> dict:
+  """Compile time, per-step seconds after one warm-up step, FLOPs per step (XLA cost analysis)."""
+  layout = batch_layout(config.batch_size)
+  state = train_step.replicate(initial_state)
+  batch = synthetic_batch(config, layout, vocab_size)
+  p_step = train_step.make_p_train_step(generator, discriminator, config)
+  start = time.perf_counter()
+  p_step.lower(state, batch).compile()
+  compile_seconds = time.perf_counter() - start
+  flops = step_flops(config, generator, discriminator, state, batch)
   state, metrics = p_step(state, batch)  # Warm-up: the first call also transfers the batch.
   jax.block_until_ready((state, metrics))
   seconds = []
@@ -84,24 +110,6 @@ def bench_train_step(config: ml_collections.ConfigDict, generator: Generator, di
     jax.block_until_ready((state, metrics))
     seconds.append(time.perf_counter() - start)
   return {"compile_seconds": compile_seconds, "step_seconds": _spread(seconds), "flops_per_step": flops}
-
-
-def bench_input_pipeline(config: ml_collections.ConfigDict, builder, tokenizer: Tokenizer, batches: int) -> float:
-  """Clips/s the input pipeline sustains (decoded, tokenized, sharded numpy batches).
-
-  Timed after the shuffle buffer has filled, so that the figure is the steady decoding rate, not
-  the draining of clips decoded ahead; uncached, as in a first epoch.
-  """
-  layout = input_pipeline.batch_layout(config.batch_size)
-  iterator = input_pipeline.train_iterator(
-      builder, tokenizer, layout, split=config.train_split, label_key=config.label_key, seed=config.seed,
-      shuffle_buffer=config.shuffle_buffer, cache=False)
-  for _ in range(config.shuffle_buffer // layout.process_batch + 1):
-    next(iterator)
-  start = time.perf_counter()
-  for _ in range(batches):
-    next(iterator)
-  return batches * layout.process_batch / (time.perf_counter() - start)
 
 
 def bench_sampling(config: ml_collections.ConfigDict, generator: Generator, params, tokenizer: Tokenizer,
@@ -121,23 +129,17 @@ def peak_memory_bytes() -> int | None:
   return int(stats["peak_bytes_in_use"]) if stats and "peak_bytes_in_use" in stats else None
 
 
-def run(config: ml_collections.ConfigDict, steps: int, input_batches: int, sample_repeats: int,
-        peak: float | None) -> dict:
-  """Every figure of `vidgan bench` as one JSON-ready dict."""
+def model_figures(config: ml_collections.ConfigDict, tokenizer: Tokenizer, steps: int, sample_repeats: int,
+                  peak: float | None) -> dict:
+  """Train-step and sampling figures of `vidgan bench`, as a JSON-ready dict."""
   device = jax.devices()[0]
-  builder = input_pipeline.load_builder(config.dataset, config.data_dir)
-  input_pipeline.ensure_built(builder, config.build_if_missing)
-  tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, config.train_split), config.text.vocab_size,
-                              config.text.max_length)
   generator, discriminator = build_models(config, tokenizer.vocab_size)
   # Host copies: the step donates its (replicated) state, these stay valid for sampling.
-  initial_state = train.create_train_state(config, generator, discriminator)
+  initial_state = train_step.create_train_state(config, generator, discriminator)
   step = bench_train_step(config, generator, discriminator, initial_state, steps, tokenizer.vocab_size)
   step_seconds = step["step_seconds"]["median"]
   peak = peak if peak is not None else peak_tflops(device.device_kind, config.model.dtype)
   achieved = step["flops_per_step"] / step_seconds / 1e12 if step["flops_per_step"] else None
-  input_clips = bench_input_pipeline(config, builder, tokenizer, input_batches)
-  train_clips = config.batch_size / step_seconds
   return {
       "backend": jax.default_backend(),
       "device_kind": device.device_kind,
@@ -145,13 +147,11 @@ def run(config: ml_collections.ConfigDict, steps: int, input_batches: int, sampl
       "dtype": config.model.dtype,
       "global_batch": config.batch_size,
       **step,
-      "clips_per_second": train_clips,
+      "clips_per_second": config.batch_size / step_seconds,
       "achieved_tflops": achieved,
       "peak_tflops": peak,
       "mfu": achieved / (peak * jax.device_count()) if achieved and peak else None,
       "peak_memory_bytes": peak_memory_bytes(),
-      "input_clips_per_second": input_clips,
-      "input_headroom": input_clips / train_clips,
       "sample_clips_per_second": bench_sampling(config, generator, initial_state.ema_params, tokenizer,
                                                 sample_repeats),
   }

@@ -10,7 +10,7 @@ from vidgan_jax import checkpoints, sampling
 from vidgan_jax.configs import config_from_dict
 from vidgan_jax.models import Generator, build_models
 from vidgan_jax.text import Tokenizer
-from vidgan_jax.train import create_train_state
+from vidgan_jax.train_step import create_train_state
 
 
 @dataclasses.dataclass

@@ -1,204 +1,26 @@
-"""Train state, the joint pmapped train step, and the training loop.
-
-One step updates the discriminator and the generator (text encoder, sketch and refine stages) from
-the same batch: the generator's gradients flow through the current discriminator, the
-discriminator sees the generated clips with gradients stopped, and both gradients are averaged
-over devices with `lax.pmean` before the Adam updates. Everything random inside the step is drawn
-per example from (seed, step, global example index), so a step's result does not depend on how
-the global batch is split over devices and a resumed run draws the same noise.
-"""
+"""The training loop: data, the pmapped step (`train_step`), logging, samples and checkpoints."""
 
 import contextlib
-import functools
 import logging
 import os
 import signal
-from typing import Any
 
-import flax.struct
 import jax
-import jax.numpy as jnp
 import ml_collections
 import numpy as np
-import optax
 import tensorflow as tf
 from jax.experimental import multihost_utils
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from vidgan_jax import checkpoints, input_pipeline, losses, sampling, video_io
+from vidgan_jax import checkpoints, input_pipeline, sampling, video_io
 from vidgan_jax.configs import check_config
-from vidgan_jax.models import Discriminator, Generator, build_models
-from vidgan_jax.noise import example_noise, noise_key
+from vidgan_jax.models import Generator, build_models
 from vidgan_jax.text import Tokenizer
+from vidgan_jax.train_step import (TrainState, create_train_state, make_p_train_step, replicate,
+                                   replicated_sharding, to_global, unreplicate)
 
-AXIS = "batch"
 logger = logging.getLogger(__name__)
-Params = Any
-
-
-@flax.struct.dataclass
-class TrainState:
-  step: jax.Array
-  g_params: Params
-  d_params: Params
-  ema_params: Params  # Exponential moving average of g_params, used for sampling.
-  g_opt_state: optax.OptState
-  d_opt_state: optax.OptState
-  nonfinite_steps: jax.Array  # Steps whose update was skipped for a non-finite loss or gradient.
-
-
-def make_optimizers(config: ml_collections.ConfigDict) -> tuple[optax.GradientTransformation, ...]:
-  o = config.optim
-  return (optax.adam(o.g_learning_rate, b1=o.b1, b2=o.b2),
-          optax.adam(o.d_learning_rate, b1=o.b1, b2=o.b2))
-
-
-def init_keys(config: ml_collections.ConfigDict) -> tuple[jax.Array, jax.Array]:
-  """Keys for the generator's and the discriminator's initial parameters."""
-  key = jax.random.key(config.seed, impl=config.init_rng_impl)
-  return tuple(jax.random.split(key))
-
-
-def create_train_state(config: ml_collections.ConfigDict, generator: Generator,
-                       discriminator: Discriminator) -> TrainState:
-  """Initial parameters (from config.seed) and optimiser states; on the host, unreplicated."""
-  g_key, d_key = init_keys(config)
-  video = jnp.zeros((1, config.frames, config.size, config.size, 3), jnp.float32)
-  tokens = jnp.ones((1, config.text.max_length), jnp.int32)
-  z, noise = jnp.zeros((1, config.model.z_dim)), jnp.zeros((1, config.model.noise_dim))
-  g_params = jax.jit(generator.init)(g_key, tokens, video, z, noise)["params"]
-  d_params = jax.jit(discriminator.init)(d_key, video, tokens)["params"]
-  g_tx, d_tx = make_optimizers(config)
-  return TrainState(step=jnp.zeros((), jnp.int32), g_params=g_params, d_params=d_params,
-                    ema_params=g_params, g_opt_state=g_tx.init(g_params), d_opt_state=d_tx.init(d_params),
-                    nonfinite_steps=jnp.zeros((), jnp.int32))
-
-
-def compute_gradients(state: TrainState, batch: dict, *, generator: Generator, discriminator: Discriminator,
-                      config: ml_collections.ConfigDict) -> tuple[Params, Params, dict]:
-  """Generator and discriminator gradients and metrics, averaged over devices (call under pmap).
-
-  batch: video f32 [b, T, H, W, 3] in [-1, 1], tokens and mismatch_tokens i32 [b, L],
-  mismatch_valid f32 [b]. Both gradients are taken at the current parameters.
-  """
-  loss_cfg = config.loss
-  video, tokens = batch["video"], batch["tokens"]
-  device_batch = video.shape[0]
-  example_index = jax.lax.axis_index(AXIS) * device_batch + jnp.arange(device_batch)
-  step_key = noise_key(config.seed, state.step)
-  z_noise, video_noise = example_noise(step_key, example_index, config.model.z_dim, config.model.noise_dim)
-
-  def g_loss_fn(g_params):
-    out = generator.apply({"params": g_params}, tokens, video, z_noise, video_noise)
-    fake_logits = discriminator.apply({"params": state.d_params}, out["video"], tokens)
-    kl = losses.gaussian_kl(out["mean"], out["log_var"], out["prior_mean"], out["prior_log_var"]).mean()
-    gist_l1 = jnp.abs(out["gist"] - out["gist_target"]).mean()
-    video_l1 = jnp.abs(out["video"] - video).mean()
-    adversarial = losses.generator_adversarial_loss(loss_cfg.gan, fake_logits)
-    loss = (loss_cfg.gamma_cvae * (loss_cfg.kl_weight * kl + gist_l1) + loss_cfg.gamma_gan * adversarial
-            + loss_cfg.gamma_l1 * video_l1)
-    metrics = {"g_loss": loss, "g_adversarial": adversarial, "kl": kl, "gist_l1": gist_l1,
-               "video_l1": video_l1}
-    return loss, (metrics, out["video"])
-
-  (_, (g_metrics, fake)), g_grads = jax.value_and_grad(g_loss_fn, has_aux=True)(state.g_params)
-  fake = jax.lax.stop_gradient(fake)
-
-  def d_loss_fn(d_params):
-    # One discriminator pass over [real; fake; real] with [text; text; mismatched text].
-    logits = discriminator.apply({"params": d_params}, jnp.concatenate([video, fake, video]),
-                                 jnp.concatenate([tokens, tokens, batch["mismatch_tokens"]]))
-    real, fake_logits, mismatch = jnp.split(logits, 3)
-    loss = losses.discriminator_loss(loss_cfg.gan, real, fake_logits, mismatch, batch["mismatch_valid"],
-                                     loss_cfg.mismatch_weight)
-    metrics = {"d_real": real.mean(), "d_fake": fake_logits.mean(), "d_mismatch": mismatch.mean()}
-    if loss_cfg.r1_weight > 0:
-      r1 = r1_penalty(discriminator, d_params, video, tokens)
-      loss = loss + 0.5 * loss_cfg.r1_weight * r1
-      metrics["r1"] = r1
-    metrics["d_loss"] = loss
-    return loss, metrics
-
-  (_, d_metrics), d_grads = jax.value_and_grad(d_loss_fn, has_aux=True)(state.d_params)
-  g_grads, d_grads = jax.lax.pmean((g_grads, d_grads), AXIS)
-  metrics = {**g_metrics, **d_metrics, "g_grad_norm": optax.tree.norm(g_grads),
-             "d_grad_norm": optax.tree.norm(d_grads)}
-  return g_grads, d_grads, jax.lax.pmean(metrics, AXIS)
-
-
-def train_step(state: TrainState, batch: dict, *, generator: Generator, discriminator: Discriminator,
-               config: ml_collections.ConfigDict) -> tuple[TrainState, dict]:
-  """One joint update of generator and discriminator on this device's slice of the batch.
-
-  Call under pmap(axis_name=AXIS); see `compute_gradients` for the batch. Returns the new state
-  and device-averaged scalar metrics. A step whose losses or gradients are not finite changes
-  nothing but the step counter and `nonfinite_steps` (the same on every device, as the gradients
-  are averaged first); the loop reports it and applies `config.nonfinite_policy`.
-  """
-  g_grads, d_grads, metrics = compute_gradients(state, batch, generator=generator,
-                                                discriminator=discriminator, config=config)
-  g_tx, d_tx = make_optimizers(config)
-  g_updates, g_opt_state = g_tx.update(g_grads, state.g_opt_state, state.g_params)
-  d_updates, d_opt_state = d_tx.update(d_grads, state.d_opt_state, state.d_params)
-  g_params = optax.apply_updates(state.g_params, g_updates)
-  d_params = optax.apply_updates(state.d_params, d_updates)
-  # The decay warms up (as in TensorFlow's ExponentialMovingAverage with num_updates) so that
-  # early samples are not dominated by the random initial weights.
-  decay = jnp.minimum(config.ema_decay, (1.0 + state.step) / (10.0 + state.step))
-  ema_params = optax.incremental_update(g_params, state.ema_params, 1.0 - decay)
-
-  updated = state.replace(g_params=g_params, d_params=d_params, ema_params=ema_params,
-                          g_opt_state=g_opt_state, d_opt_state=d_opt_state)
-  finite = jnp.isfinite(metrics["g_loss"]) & jnp.isfinite(metrics["d_loss"]) & jnp.isfinite(
-      metrics["g_grad_norm"]) & jnp.isfinite(metrics["d_grad_norm"])
-  new_state = jax.tree.map(lambda new, old: jnp.where(finite, new, old), updated, state)
-  new_state = new_state.replace(step=state.step + 1, nonfinite_steps=state.nonfinite_steps + (~finite))
-  return new_state, {**metrics, "nonfinite_steps": new_state.nonfinite_steps}
-
-
-def r1_penalty(discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array) -> jax.Array:
-  """Mean over examples of |d D(real, text) / d real|^2."""
-  def real_logit_sum(v):
-    return discriminator.apply({"params": d_params}, v, tokens).sum()
-  grads = jax.grad(real_logit_sum)(video)
-  return jnp.mean(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=-1))
-
-
-def replicate(tree):
-  """Copies `tree` to every local device, laid out exactly like the pmapped step's outputs.
-
-  (`flax.jax_utils.replicate` gives another mesh axis name, which makes pmap compile the step a
-  second time when it is fed its own outputs.)
-  """
-  # Through host memory: restored arrays are committed to one device, which pmap would refuse.
-  stacked = jax.tree.map(lambda x: np.broadcast_to(np.asarray(x), (jax.local_device_count(),) + np.shape(x)), tree)
-  return jax.pmap(lambda x: x, axis_name=AXIS)(stacked)
-
-
-def replicated_sharding() -> jax.sharding.NamedSharding:
-  """One copy on every device of every process: how checkpoints hold the state."""
-  return jax.sharding.NamedSharding(jax.sharding.Mesh(np.array(jax.devices()), (AXIS,)), jax.sharding.PartitionSpec())
-
-
-def to_global(replicated_tree):
-  """The pmapped step's per-device copies [local_devices, ...] as global arrays replicated over all
-  processes, so that orbax writes each array once (from process 0) and every process takes part."""
-  sharding = replicated_sharding()
-
-  def convert(x):
-    copies = [shard.data.reshape(x.shape[1:]) for shard in x.addressable_shards]
-    return jax.make_array_from_single_device_arrays(x.shape[1:], sharding, copies)
-  return jax.tree.map(convert, replicated_tree)
-
-
-def make_p_train_step(generator: Generator, discriminator: Discriminator, config: ml_collections.ConfigDict):
-  """The pmapped step; donates the old state so its buffers are reused."""
-  step = functools.partial(train_step, generator=generator, discriminator=discriminator, config=config)
-  return jax.pmap(step, axis_name=AXIS, donate_argnums=(0,))
-
-
-# --------------------------------------------------------------------------- The loop (I/O here).
 
 TOKENIZER_FILE = "tokenizer.json"
 
@@ -228,15 +50,6 @@ def _check_writable(workdir: str) -> None:
   except OSError as e:
     raise PermissionError(f"the workdir {workdir!r} is not writable ({e.strerror}); "
                           "choose another --workdir") from None
-
-
-def unreplicate(tree):
-  """The first local device's copy of a replicated tree, as an array on that one device.
-
-  (`x[0]` would give an array spread over all devices, which then cannot meet single-device
-  arrays in one computation.)
-  """
-  return jax.tree.map(lambda x: x.addressable_data(0)[0], tree)
 
 
 class StopRequest:

@@ -8,7 +8,6 @@ import logging
 import multiprocessing
 import os
 
-import numpy as np
 import tensorflow_datasets as tfds
 
 from tfds_builders.text2video_real import decode, manifest

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import ml_collections
 
 from vidgan_jax.models.discriminator import VideoDiscriminator
-from vidgan_jax.models.layers import Dtype
+from vidgan_jax.models.layers import CONV3D_IMPLS, Dtype
 from vidgan_jax.models.refine import RefineGenerator, Text2Filter
 from vidgan_jax.models.sketch import SketchGenerator
 from vidgan_jax.models.text_encoder import TextEncoder
@@ -66,6 +66,8 @@ def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Ge
   if m.dtype not in DTYPES:
     raise ValueError(f"model.dtype={m.dtype!r} is not one of {sorted(DTYPES)}")
   dtype = DTYPES[m.dtype]
+  if m.conv3d not in CONV3D_IMPLS:
+    raise ValueError(f"model.conv3d={m.conv3d!r} is not one of {list(CONV3D_IMPLS)}")
   if config.size < 8 or config.size & (config.size - 1):
     raise ValueError(f"size={config.size} must be a power of two >= 8")
   if config.frames % 4:
@@ -76,7 +78,7 @@ def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Ge
                              upsample=m.upsample, downsample=m.downsample, dtype=dtype),
       refine=RefineGenerator(frames=config.frames, width=m.refine_width, filters=m.filters,
                              filter_size=m.filter_size, upsample=m.upsample, downsample=m.downsample,
-                             dtype=dtype),
+                             dtype=dtype, conv3d=m.conv3d),
       gist_target=m.gist_target)
   discriminator = Discriminator(
       text_encoder=_text_encoder(m, vocab_size, dtype),

@@ -4,7 +4,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vidgan_jax.models.layers import DownBlock, Dtype, UpBlock, group_norm
+from vidgan_jax.models.layers import DownBlock, Dtype, UpBlock, conv3x3x3, group_norm
 
 
 class Text2Filter(nn.Module):
@@ -43,6 +43,7 @@ class RefineGenerator(nn.Module):
   upsample: str
   downsample: str
   dtype: Dtype = jnp.float32
+  conv3d: str = "native"  # See `layers.conv3x3x3`.
 
   @nn.compact
   def __call__(self, gist: jax.Array, text: jax.Array, noise: jax.Array) -> jax.Array:
@@ -61,11 +62,11 @@ class RefineGenerator(nn.Module):
     h, w = scene.shape[1:3]
     x = jnp.concatenate([jnp.broadcast_to(scene[:, None], (batch, frames0) + scene.shape[1:]),
                          jnp.broadcast_to(motion, (batch, frames0, h, w, self.width))], -1)
-    x = nn.Conv(4 * self.width, (3, 3, 3), dtype=self.dtype)(x)
+    x = conv3x3x3(4 * self.width, self.conv3d, self.dtype)(x)
     x = nn.relu(group_norm(4 * self.width, self.dtype)(x))
-    x = UpBlock(2 * self.width, 3, self.upsample, self.dtype)(x)
-    x = UpBlock(self.width, 3, self.upsample, self.dtype)(x)  # [B, T, H, W, w]
+    x = UpBlock(2 * self.width, 3, self.upsample, self.dtype, self.conv3d)(x)
+    x = UpBlock(self.width, 3, self.upsample, self.dtype, self.conv3d)(x)  # [B, T, H, W, w]
     # The gist image itself joins the last layer, so the background it sketched is directly usable.
     gist_frames = jnp.broadcast_to(gist[:, None].astype(self.dtype), (batch, self.frames, height, width, 3))
-    x = nn.Conv(3, (3, 3, 3), dtype=self.dtype)(jnp.concatenate([x, gist_frames], -1))
+    x = conv3x3x3(3, self.conv3d, self.dtype)(jnp.concatenate([x, gist_frames], -1))
     return jnp.tanh(x.astype(jnp.float32))
