@@ -1,7 +1,9 @@
 """The evaluation metrics on known inputs, and the whole evaluation on real and on grey clips."""
 
+import json
 import os
 import re
+import shutil
 
 import jax
 import numpy as np
@@ -94,6 +96,36 @@ def test_classifier_is_cached_and_a_damaged_cache_is_rebuilt(tiny_classifier, ca
     classifier.load_or_train(builder, config.classifier)
   assert "unreadable" in caplog.text
   assert os.path.getsize(os.path.join(path, "params.msgpack")) > 100
+
+
+def test_a_shipped_classifier_is_used_only_if_it_passes_its_check(tiny_classifier, tmp_path, monkeypatch,
+                                                                 caplog):
+  builder, config, trained = tiny_classifier
+  monkeypatch.setattr(classifier, "PRETRAINED_DIR", str(tmp_path / "pretrained"))
+  cache = classifier.cache_dir(builder, config.classifier)
+  shipped = classifier.pretrained_dir(builder, config.classifier)
+  shutil.copytree(cache, shipped)
+  with open(os.path.join(shipped, "meta.json")) as f:
+    meta = json.load(f)
+  assert set(meta["validation_accuracy"]) == set(classifier.HEADS)
+
+  def no_training(*args):
+    raise AssertionError("trained although a matching classifier was shipped")
+  monkeypatch.setattr(classifier, "train_classifier", no_training)
+  shutil.rmtree(cache)
+  loaded = classifier.load_or_train(builder, config.classifier)
+  assert all(np.array_equal(a, b) for a, b in zip(*(jax.tree.leaves(t.params) for t in (trained, loaded))))
+  assert sorted(os.listdir(cache)) == ["meta.json", "params.msgpack"]  # Copied into the cache.
+
+  # Published with a higher accuracy than this build gives: it belongs to another build.
+  meta["validation_accuracy"]["scene"] += 0.5
+  with open(os.path.join(shipped, "meta.json"), "w") as f:
+    json.dump(meta, f)
+  os.rename(cache, cache + ".kept")
+  with caplog.at_level("WARNING"), pytest.raises(AssertionError, match="trained although"):
+    classifier.load_or_train(builder, config.classifier)
+  assert "dataset build differs" in caplog.text
+  os.rename(cache + ".kept", cache)
 
 
 def test_classifier_learns_the_scene(tiny_classifier):

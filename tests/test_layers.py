@@ -51,8 +51,8 @@ def test_generator_is_the_same_function_with_either_conv3d():
     config.model.conv3d = impl
     generator, _ = models.build_models(config, 512)
     # The same key gives the same parameters: both implementations hold identical kernels.
-    params = generator.init(jax.random.key(1), tokens, video, z, noise)["params"]
-    outputs[impl] = (params, generator.apply({"params": params}, tokens, video, z, noise)["video"])
+    params = jax.jit(generator.init)(jax.random.key(1), tokens, video, z, noise)["params"]
+    outputs[impl] = (params, jax.jit(generator.apply)({"params": params}, tokens, video, z, noise)["video"])
   native_params, native_video = outputs["native"]
   per_frame_params, per_frame_video = outputs["per_frame"]
   assert jax.tree.structure(native_params) == jax.tree.structure(per_frame_params)

@@ -2,6 +2,9 @@
 
 Trained once per dataset config on the `classifier` split (real rendered clips of all 60 pairs)
 and cached under `<data_dir>/eval_classifier/`, keyed by the dataset and the classifier config.
+A classifier trained here for the default config ships in `pretrained/` (as FID ships its
+Inception weights); it is used only after it scores what it scored when trained on the user's
+own validation clips, which holds when their build of the dataset is the same.
 Its accuracy on real test clips is the ceiling that generated clips are compared against; its
 pooled activations are the features of the Fréchet distance and KID.
 """
@@ -28,6 +31,11 @@ from vidgan_jax.input_pipeline import decode_video
 from vidgan_jax.models.layers import group_norm, space_to_depth
 
 logger = logging.getLogger(__name__)
+PRETRAINED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained")
+# How far a shipped classifier's validation accuracy may fall below the one it was published
+# with before it is judged to belong to another build of the dataset (200 clips at 32px: one
+# clip is 0.005; the same build and code give the same figures).
+PRETRAINED_TOLERANCE = 0.02
 
 HEADS = ("action", "scene", "colour", "direction")
 CLASSIFIER_SPLIT = "classifier"
@@ -144,10 +152,32 @@ def train_classifier(builder: tfds.core.DatasetBuilder, config: ml_collections.C
   return TrainedClassifier(module, params)
 
 
+def _config_key(config: ml_collections.ConfigDict) -> str:
+  return hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+
+
 def cache_dir(builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict) -> str:
   """Where the classifier for this dataset config and classifier config is kept."""
-  key = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
-  return os.path.join(builder.data_dir_root, "eval_classifier", builder.info.full_name, key)
+  return os.path.join(builder.data_dir_root, "eval_classifier", builder.info.full_name, _config_key(config))
+
+
+def pretrained_dir(builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict) -> str:
+  """Where a shipped classifier for this dataset config and classifier config would be."""
+  return os.path.join(PRETRAINED_DIR, builder.info.full_name, _config_key(config))
+
+
+def validation_accuracy(classifier: TrainedClassifier, builder: tfds.core.DatasetBuilder,
+                        batch_size: int = 64) -> dict[str, float]:
+  """Accuracy of every head on the real clips of the `validation` split."""
+  apply = jax.jit(lambda c, v: c.apply(v)[0])
+  correct = {name: 0 for name in HEADS}
+  total = 0
+  for batch in builder.as_dataset("validation", shuffle_files=False).batch(batch_size).as_numpy_iterator():
+    logits = apply(classifier, decode_video(batch["video"]).numpy())
+    for name in HEADS:
+      correct[name] += int((logits[name].argmax(-1) == batch[name]).sum())
+    total += len(batch["video"])
+  return {name: correct[name] / total for name in HEADS}
 
 
 def _save(path: str, classifier: TrainedClassifier, meta: dict) -> None:
@@ -170,10 +200,37 @@ def _load(path: str, module: ClipClassifier, shape: tuple[int, ...]) -> TrainedC
   return TrainedClassifier(module, params)
 
 
+def _load_pretrained(builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict,
+                     module: ClipClassifier, shape: tuple[int, ...]) -> TrainedClassifier | None:
+  """The shipped classifier, if there is one and it scores on this build's validation clips what
+  it scored when published; None (with a warning if it does not) otherwise."""
+  path = pretrained_dir(builder, config)
+  if not os.path.isdir(path):
+    return None
+  try:
+    classifier = _load(path, module, shape)
+    with open(os.path.join(path, "meta.json")) as f:
+      published = json.load(f)["validation_accuracy"]
+  except Exception as e:  # noqa: BLE001  (a damaged copy costs a training run, nothing more)
+    logger.warning("the shipped evaluation classifier in %s is unreadable (%s); training one", path, e)
+    return None
+  measured = validation_accuracy(classifier, builder)
+  worse = {k: (measured[k], v) for k, v in published.items() if measured[k] < v - PRETRAINED_TOLERANCE}
+  if worse:
+    logger.warning("the shipped evaluation classifier scores lower on this build's validation clips "
+                   "(%s): this dataset build differs from the one it was trained on; training one",
+                   ", ".join(f"{k} {m:.3f} vs {v:.3f}" for k, (m, v) in worse.items()))
+    return None
+  logger.info("evaluation classifier: the shipped one (%s; validation accuracy %s)", path,
+              ", ".join(f"{k} {v:.3f}" for k, v in measured.items()))
+  return classifier
+
+
 def load_or_train(builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict,
                   retrain: bool = False) -> TrainedClassifier:
-  """The cached classifier for this dataset and config; trains (and caches) it when missing,
-  unreadable, or when `retrain` is set."""
+  """The cached classifier for this dataset and config; else the shipped one, if it passes its
+  check on the validation clips; else trains one (also when the cache is unreadable, or when
+  `retrain` is set) and caches it."""
   path = cache_dir(builder, config)
   module = build_classifier(config, head_sizes(builder))
   shape = tuple(builder.info.features["video"].shape)
@@ -184,10 +241,16 @@ def load_or_train(builder: tfds.core.DatasetBuilder, config: ml_collections.Conf
       return classifier
     except Exception as e:  # noqa: BLE001  (any damage to the cache: say so, then rebuild it)
       logger.warning("evaluation classifier in %s is unreadable (%s); training it again", path, e)
+  shipped = None if retrain else _load_pretrained(builder, config, module, shape)
+  if shipped is not None:
+    with open(os.path.join(pretrained_dir(builder, config), "meta.json")) as f:
+      _save(path, shipped, json.load(f))
+    return shipped
   start = time.time()
   classifier = train_classifier(builder, config)
   seconds = time.time() - start
   _save(path, classifier, {"dataset": builder.info.full_name, "config": config.to_dict(),
-                           "train_seconds": round(seconds, 1)})
+                           "train_seconds": round(seconds, 1),
+                           "validation_accuracy": validation_accuracy(classifier, builder)})
   logger.info("evaluation classifier trained in %.0f s, saved to %s", seconds, path)
   return classifier
