@@ -32,7 +32,7 @@ def _pmap(fn, config, generator, discriminator, devices):
 
 def _random_batch(rng, config, batch_size):
   return {
-      "video": rng.uniform(-1, 1, (batch_size, config.frames, config.size, config.size, 3)).astype(np.float32),
+      "video": rng.integers(0, 256, (batch_size, config.frames, config.size, config.size, 3), dtype=np.uint8),
       "tokens": rng.integers(2, 512, (batch_size, config.text.max_length)).astype(np.int32),
       "mismatch_tokens": rng.integers(2, 512, (batch_size, config.text.max_length)).astype(np.int32),
       "mismatch_valid": np.ones(batch_size, np.float32),
@@ -59,6 +59,16 @@ def test_eight_devices_match_one_device(tiny_config, r1_weight):
       np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4 * float(np.abs(a).max()) + 1e-8)
   for k, v in results[1][2].items():
     np.testing.assert_allclose(v, results[8][2][k], rtol=1e-3, atol=1e-5, err_msg=k)
+
+
+def test_a_float_video_batch_is_refused(tiny_config):
+  """Batches carry uint8 clips; a float one (e.g. already in [-1, 1]) would be silently rescaled."""
+  generator, discriminator, state = _setup(tiny_config)
+  batch = _random_batch(np.random.default_rng(0), tiny_config, 8)
+  batch["video"] = batch["video"].astype(np.float32) / 127.5 - 1.0
+  step = _pmap(train_step.train_step, tiny_config, generator, discriminator, jax.devices()[:1])
+  with pytest.raises(TypeError, match="must be uint8"):
+    step(_replicate(state, jax.devices()[:1]), _shard(batch, jax.devices()[:1]))
 
 
 def test_train_step_updates_every_network(tiny_config):

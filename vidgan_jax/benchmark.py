@@ -52,7 +52,7 @@ def synthetic_batch(config: ml_collections.ConfigDict, layout: BatchLayout, voca
   shape = (layout.local_devices, layout.device_batch)
   length = config.text.max_length
   return {
-      "video": rng.uniform(-1, 1, shape + (config.frames, config.size, config.size, 3)).astype(np.float32),
+      "video": rng.integers(0, 256, shape + (config.frames, config.size, config.size, 3), dtype=np.uint8),
       "tokens": rng.integers(1, vocab_size, shape + (length,)).astype(np.int32),
       "mismatch_tokens": rng.integers(1, vocab_size, shape + (length,)).astype(np.int32),
       "mismatch_valid": np.ones(shape, np.float32),

@@ -54,21 +54,22 @@ def process_slice(split: str, layout: BatchLayout) -> str:
 
 
 def decode_video(video: tf.Tensor) -> tf.Tensor:
-  """uint8 clip -> float32 in [-1, 1], the range the generator produces."""
+  """uint8 clip -> float32 in [-1, 1], the range the generator produces (for evaluation; training
+  batches stay uint8 up to the device, see `train_step.video_to_float`)."""
   return tf.cast(video, tf.float32) / 127.5 - 1.0
 
 
 def create_split(builder: tfds.core.DatasetBuilder, split: str, layout: BatchLayout, *, label_key: str,
                  train: bool, seed: int, shuffle_buffer: int, cache: bool) -> tf.data.Dataset:
-  """This process's slice of `split` as batches of [layout.process_batch, ...] (videos in [-1, 1])."""
+  """This process's slice of `split` as batches of [layout.process_batch, ...] (videos uint8)."""
   split = process_slice(split, layout)
   read_config = tfds.ReadConfig(shuffle_seed=seed, try_autocache=False)
   ds = builder.as_dataset(split, shuffle_files=train, read_config=read_config)
 
-  def decode(example):
-    return {"video": decode_video(example["video"]), "caption": example["caption"], "label": example[label_key]}
+  def select(example):
+    return {"video": example["video"], "caption": example["caption"], "label": example[label_key]}
 
-  ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+  ds = ds.map(select, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
   if cache:
     ds = ds.cache()
   if train:
@@ -83,7 +84,7 @@ def to_device_batch(examples: dict, tokenizer: Tokenizer, local_devices: int) ->
   tokens = tokenizer.encode(captions)
   partners, valid = mismatch_partners(examples["label"])
   batch = {
-      "video": examples["video"].astype(np.float32),
+      "video": examples["video"],
       "tokens": tokens,
       "mismatch_tokens": tokens[partners],
       "mismatch_valid": valid,

@@ -64,15 +64,26 @@ def create_train_state(config: ml_collections.ConfigDict, generator: Generator,
                     nonfinite_steps=jnp.zeros((), jnp.int32))
 
 
+def video_to_float(video: jax.Array) -> jax.Array:
+  """uint8 clip [..., 3] -> float32 in [-1, 1], the generator's range (as input_pipeline.decode_video).
+
+  Batches travel as uint8 and are converted here, on the device: a quarter of the bytes of float32
+  through host memory, the shuffle buffer and the host-to-device copy.
+  """
+  if video.dtype != jnp.uint8:
+    raise TypeError(f"batch['video'] must be uint8 (as the input pipeline delivers it), got {video.dtype}")
+  return video.astype(jnp.float32) / 127.5 - 1.0
+
+
 def compute_gradients(state: TrainState, batch: dict, *, generator: Generator, discriminator: Discriminator,
                       config: ml_collections.ConfigDict) -> tuple[Params, Params, dict]:
   """Generator and discriminator gradients and metrics, averaged over devices (call under pmap).
 
-  batch: video f32 [b, T, H, W, 3] in [-1, 1], tokens and mismatch_tokens i32 [b, L],
-  mismatch_valid f32 [b]. Both gradients are taken at the current parameters.
+  batch: video u8 [b, T, H, W, 3], tokens and mismatch_tokens i32 [b, L], mismatch_valid f32 [b].
+  Both gradients are taken at the current parameters.
   """
   loss_cfg = config.loss
-  video, tokens = batch["video"], batch["tokens"]
+  video, tokens = video_to_float(batch["video"]), batch["tokens"]
   device_batch = video.shape[0]
   example_index = jax.lax.axis_index(AXIS) * device_batch + jnp.arange(device_batch)
   step_key = noise_key(config.seed, state.step)
