@@ -10,8 +10,6 @@ from the in-memory cache once it is full (`config.cache_dataset`, every later ep
 timed after the shuffle buffer has filled.
 """
 
-import time
-
 import tensorflow as tf
 from absl import app, flags
 from ml_collections import config_flags
@@ -29,20 +27,6 @@ flags.DEFINE_integer("batches", 40, "Timed batches per measurement.", lower_boun
 flags.mark_flags_as_required(["config", "tokenizer"])
 
 
-def clips_per_second(builder, tokenizer: Tokenizer, config, cache: bool) -> float:
-  layout = input_pipeline.batch_layout(config.batch_size)
-  batches = input_pipeline.train_iterator(builder, tokenizer, layout, split="train", label_key="pair",
-                                          seed=config.seed, shuffle_buffer=config.shuffle_buffer, cache=cache)
-  # Fill the shuffle buffer (and, cached, go once through the split) before timing.
-  warm_up = config.shuffle_buffer // layout.process_batch + 1 + (FLAGS.clips // layout.process_batch if cache else 0)
-  for _ in range(warm_up):
-    next(batches)
-  start = time.perf_counter()
-  for _ in range(FLAGS.batches):
-    next(batches)
-  return FLAGS.batches * layout.process_batch / (time.perf_counter() - start)
-
-
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
@@ -56,8 +40,11 @@ def main(argv: list[str]) -> None:
   builder.download_and_prepare()
   with open(FLAGS.tokenizer) as f:
     tokenizer = Tokenizer.from_json(f.read())
-  uncached = clips_per_second(builder, tokenizer, config, cache=False)
-  cached = clips_per_second(builder, tokenizer, config, cache=True)
+  uncached, cached = (
+      input_pipeline.clips_per_second(builder, tokenizer, input_pipeline.batch_layout(config.batch_size),
+                                      split="train", label_key="pair", seed=config.seed,
+                                      shuffle_buffer=config.shuffle_buffer, cache=cache, batches=FLAGS.batches)
+      for cache in (False, True))
   print(f"{shape} clips, batch {config.batch_size}, shuffle buffer {config.shuffle_buffer}: "
         f"{uncached:.0f} clips/s uncached (first epoch), {cached:.0f} clips/s from the cache")
 

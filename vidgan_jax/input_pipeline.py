@@ -6,6 +6,7 @@ caption for every clip (the discriminator's "real clip, wrong text" case) and re
 to `[local_devices, per_device_batch, ...]` for `jax.pmap`.
 """
 
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -127,3 +128,25 @@ def check_video_shape(builder: tfds.core.DatasetBuilder, frames: int, size: int)
   if shape[:3] != (frames, size, size):
     raise ValueError(f"dataset {builder.info.full_name} has clips of shape {shape}, but the config asks "
                      f"for frames={frames}, size={size}: set config.frames/config.size to match")
+
+
+def clips_per_second(builder: tfds.core.DatasetBuilder, tokenizer: Tokenizer, layout: BatchLayout, *,
+                     split: str, label_key: str, seed: int, shuffle_buffer: int, cache: bool,
+                     batches: int) -> float:
+  """Clips/s that `train_iterator` sustains (decoded, tokenized, sharded numpy batches).
+
+  Timed after the shuffle buffer has filled, so that the figure is the steady rate, not the
+  draining of clips decoded ahead. Uncached, that is the first epoch's decoding rate; cached, the
+  split is also gone through once first, so that the figure is that of the later epochs.
+  """
+  iterator = train_iterator(builder, tokenizer, layout, split=split, label_key=label_key, seed=seed,
+                            shuffle_buffer=shuffle_buffer, cache=cache)
+  warm_up = shuffle_buffer // layout.process_batch + 1
+  if cache:
+    warm_up += builder.info.splits[process_slice(split, layout)].num_examples // layout.process_batch
+  for _ in range(warm_up):
+    next(iterator)
+  start = time.perf_counter()
+  for _ in range(batches):
+    next(iterator)
+  return batches * layout.process_batch / (time.perf_counter() - start)

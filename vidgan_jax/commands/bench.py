@@ -8,7 +8,6 @@ sampling, then prints a summary and optionally writes JSON.
 import json
 import logging
 import os
-import time
 
 import jax
 import ml_collections
@@ -33,24 +32,6 @@ flags.DEFINE_string("json", None, "Write the results as JSON to this path.")
 flags.mark_flags_as_required(["config"])
 
 
-def input_clips_per_second(config: ml_collections.ConfigDict, builder, tokenizer: Tokenizer, batches: int) -> float:
-  """Clips/s the input pipeline sustains (decoded, tokenized, sharded numpy batches).
-
-  Timed after the shuffle buffer has filled, so that the figure is the steady decoding rate, not
-  the draining of clips decoded ahead; uncached, as in a first epoch.
-  """
-  layout = input_pipeline.batch_layout(config.batch_size)
-  iterator = input_pipeline.train_iterator(
-      builder, tokenizer, layout, split=config.train_split, label_key=config.label_key, seed=config.seed,
-      shuffle_buffer=config.shuffle_buffer, cache=False)
-  for _ in range(config.shuffle_buffer // layout.process_batch + 1):
-    next(iterator)
-  start = time.perf_counter()
-  for _ in range(batches):
-    next(iterator)
-  return batches * layout.process_batch / (time.perf_counter() - start)
-
-
 def figures(config: ml_collections.ConfigDict) -> dict:
   """Every figure: the model's (benchmark.model_figures) and the input pipeline's, on the config's data."""
   builder = input_pipeline.load_builder(config.dataset, config.data_dir)
@@ -58,7 +39,11 @@ def figures(config: ml_collections.ConfigDict) -> dict:
   tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, config.train_split), config.text.vocab_size,
                               config.text.max_length)
   results = benchmark.model_figures(config, tokenizer, FLAGS.steps, FLAGS.sample_repeats, FLAGS.peak_tflops)
-  results["input_clips_per_second"] = input_clips_per_second(config, builder, tokenizer, FLAGS.input_batches)
+  # Uncached, as in a first epoch.
+  results["input_clips_per_second"] = input_pipeline.clips_per_second(
+      builder, tokenizer, input_pipeline.batch_layout(config.batch_size), split=config.train_split,
+      label_key=config.label_key, seed=config.seed, shuffle_buffer=config.shuffle_buffer, cache=False,
+      batches=FLAGS.input_batches)
   results["input_headroom"] = results["input_clips_per_second"] / results["clips_per_second"]
   return results
 

@@ -27,6 +27,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 import tqdm
 
+from vidgan_jax.evaluation import metrics
 from vidgan_jax.input_pipeline import decode_video
 from vidgan_jax.models.layers import group_norm, space_to_depth
 
@@ -175,7 +176,7 @@ def validation_accuracy(classifier: TrainedClassifier, builder: tfds.core.Datase
   for batch in builder.as_dataset("validation", shuffle_files=False).batch(batch_size).as_numpy_iterator():
     logits = apply(classifier, decode_video(batch["video"]).numpy())
     for name in HEADS:
-      correct[name] += int((logits[name].argmax(-1) == batch[name]).sum())
+      correct[name] += int(metrics.accuracy(logits[name], batch[name]).sum())
     total += len(batch["video"])
   return {name: correct[name] / total for name in HEADS}
 
@@ -201,16 +202,17 @@ def _load(path: str, module: ClipClassifier, shape: tuple[int, ...]) -> TrainedC
 
 
 def _load_pretrained(builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict,
-                     module: ClipClassifier, shape: tuple[int, ...]) -> TrainedClassifier | None:
-  """The shipped classifier, if there is one and it scores on this build's validation clips what
-  it scored when published; None (with a warning if it does not) otherwise."""
+                     module: ClipClassifier, shape: tuple[int, ...]) -> tuple[TrainedClassifier, dict] | None:
+  """The shipped classifier and its meta.json, if there is one and it scores on this build's
+  validation clips what it scored when published; None (with a warning if it does not) otherwise."""
   path = pretrained_dir(builder, config)
   if not os.path.isdir(path):
     return None
   try:
     classifier = _load(path, module, shape)
     with open(os.path.join(path, "meta.json")) as f:
-      published = json.load(f)["validation_accuracy"]
+      meta = json.load(f)
+    published = meta["validation_accuracy"]
   except Exception as e:  # noqa: BLE001  (a damaged copy costs a training run, nothing more)
     logger.warning("the shipped evaluation classifier in %s is unreadable (%s); training one", path, e)
     return None
@@ -223,7 +225,7 @@ def _load_pretrained(builder: tfds.core.DatasetBuilder, config: ml_collections.C
     return None
   logger.info("evaluation classifier: the shipped one (%s; validation accuracy %s)", path,
               ", ".join(f"{k} {v:.3f}" for k, v in measured.items()))
-  return classifier
+  return classifier, meta
 
 
 def load_or_train(builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict,
@@ -243,9 +245,9 @@ def load_or_train(builder: tfds.core.DatasetBuilder, config: ml_collections.Conf
       logger.warning("evaluation classifier in %s is unreadable (%s); training it again", path, e)
   shipped = None if retrain else _load_pretrained(builder, config, module, shape)
   if shipped is not None:
-    with open(os.path.join(pretrained_dir(builder, config), "meta.json")) as f:
-      _save(path, shipped, json.load(f))
-    return shipped
+    classifier, meta = shipped
+    _save(path, classifier, meta)
+    return classifier
   start = time.time()
   classifier = train_classifier(builder, config)
   seconds = time.time() - start
