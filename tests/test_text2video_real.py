@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -89,11 +91,26 @@ EXPECTED_SKIPS = {"truncated": 1, "zero_length": 1, "unreadable": 1, "wrong_exte
 
 @pytest.fixture(scope="module")
 def built(manual_dir, tmp_path_factory):
-  from tfds_builders import text2video_real  # noqa: F401  (registers the builder)
+  from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401  (registers it)
   data_dir = str(tmp_path_factory.mktemp("real_tfds"))
   builder = tfds.builder("text2video_real/32px", data_dir=data_dir)
   builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir))
   return builder
+
+
+def test_the_documented_build_command_runs_on_encoded_files(manual_dir, tmp_path):
+  """`vidgan build tfds_builders/text2video_real ...` as the README shows it, in its own process:
+  TFDS loads the builder from its folder and the decoding workers are spawned processes."""
+  vidgan = os.path.join(os.path.dirname(sys.executable), "vidgan")
+  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  result = subprocess.run([vidgan, "build", "tfds_builders/text2video_real", "--config=32px",
+                           f"--manual_dir={manual_dir}", f"--data_dir={tmp_path}"],
+                          capture_output=True, text=True, env=env, timeout=600,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert "BrokenProcessPool" not in result.stderr
+  builder = tfds.builder_from_directory(str(tmp_path / "text2video_real" / "32px" / "1.0.0"))
+  assert builder.info.splits["train"].num_examples == 2 and builder.info.splits["test"].num_examples == 1
 
 
 def test_build_keeps_every_good_clip_and_reports_every_bad_one(built):
@@ -121,7 +138,7 @@ def test_missing_manifest_says_what_to_put_where(tmp_path):
 
 
 def test_empty_manual_dir_says_what_to_put_where(tmp_path):
-  from tfds_builders import text2video_real  # noqa: F401
+  from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401
   (tmp_path / "manual").mkdir()
   builder = tfds.builder("text2video_real/tiny", data_dir=str(tmp_path / "data"))
   with pytest.raises(AssertionError, match=r"(?s)does not exist or is empty.*videos.csv.*path,caption,category"):

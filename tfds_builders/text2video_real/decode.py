@@ -126,3 +126,17 @@ def _sample(container, stream, targets: np.ndarray, size: int) -> list[np.ndarra
     while len(picked) < len(targets) and targets[len(picked)] < shown.time + period - tolerance:
       picked.append(image)
   return picked
+
+
+def decode_row(job: tuple) -> tuple:
+  """The builder's pool worker: (row, manual_dir, frames, size, fps, pad_short) -> (row, clip or ClipError).
+
+  It lives here, not in the builder's module: `vidgan build tfds_builders/text2video_real` (TFDS
+  given a builder's folder) imports the builder module under a top-level name that spawned worker
+  processes cannot import, while this module is always `tfds_builders.text2video_real.decode`.
+  """
+  row, manual_dir, frames, size, fps, pad_short = job
+  try:
+    return row, decode_clip(os.path.join(manual_dir, row.path), frames, size, fps, pad_short)
+  except ClipError as e:
+    return row, e

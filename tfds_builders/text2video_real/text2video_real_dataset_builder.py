@@ -32,15 +32,6 @@ class RealVideoConfig(tfds.core.BuilderConfig):
   workers: int = 0  # Decoding processes; 0 = one per CPU core.
 
 
-def _decode_row(args):
-  """Top-level (picklable) worker: (row, manual_dir, config fields) -> (row, clip or ClipError)."""
-  row, manual_dir, frames, size, fps, pad_short = args
-  try:
-    return row, decode.decode_clip(os.path.join(manual_dir, row.path), frames, size, fps, pad_short)
-  except decode.ClipError as e:
-    return row, e
-
-
 class Builder(tfds.core.GeneratorBasedBuilder):
   """Captioned real videos from a manual_dir, decoded with PyAV; bad files are skipped and reported."""
 
@@ -99,7 +90,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     # "spawn": forking a parent that has started threads (TensorFlow, JAX) can deadlock.
     spawn = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=spawn) as pool:
-      for row, result in pool.map(_decode_row, jobs, chunksize=4):  # In order: deterministic.
+      for row, result in pool.map(decode.decode_row, jobs, chunksize=4):  # In order: deterministic.
         if isinstance(result, decode.ClipError):
           self._report["skipped"].append({"line": row.line, "path": row.path, "reason": result.reason,
                                           "detail": result.detail})
