@@ -1,7 +1,8 @@
 # Two entry points for a fresh machine (Python >= 3.11, nothing installed):
 #   make demo   set up .venv, build the procedural dataset, train the CPU quickstart, write samples
-#               and the evaluation table
+#               and the evaluation table, and sample the generator shipped in the package
 #   make test   set up .venv and run the tests
+# Both install the versions in constraints.txt; `make lock` updates it (see that file).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,12 +10,12 @@ DATA_DIR ?= data
 WORKDIR ?= workdirs/quickstart
 SAMPLES ?= $(WORKDIR)/demo_samples
 
-.PHONY: demo test preview clean
+.PHONY: demo test preview lock clean
 
-$(BIN)/vidgan: pyproject.toml
+$(BIN)/vidgan: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
 demo: $(BIN)/vidgan
@@ -28,14 +29,33 @@ demo: $(BIN)/vidgan
 	  --prompt="a man plays golf in the swimming pool" \
 	  --prompt="someone sails a boat across the snow"
 	$(BIN)/vidgan eval --workdir=$(WORKDIR) --out=$(WORKDIR)/eval
+	$(BIN)/vidgan sample --pretrained=action_scenes/32px --num=3 --out=$(WORKDIR)/pretrained_samples \
+	  --prompt="a man plays golf on the grass" \
+	  --prompt="someone kitesurfs on the waves" \
+	  --prompt="a person swims laps in the swimming pool" \
+	  --prompt="a woman plays hockey on the ice rink" \
+	  --prompt="a man plays golf in the swimming pool" \
+	  --prompt="someone sails a boat across the snow"
 	@echo "samples: $(SAMPLES)/grid.gif; evaluation: $(WORKDIR)/eval/report.md;" \
-	  "training samples and TensorBoard logs: $(WORKDIR)"
+	  "training samples and TensorBoard logs: $(WORKDIR);" \
+	  "the shipped generator's samples: $(WORKDIR)/pretrained_samples/grid.gif"
 
 test: $(BIN)/vidgan
 	$(BIN)/python -m pytest -q --durations=12
 
 preview: $(BIN)/vidgan
 	$(BIN)/python -m tfds_builders.action_scenes.make_preview
+
+# Resolve the newest versions pyproject.toml allows in a scratch venv and write them to
+# constraints.txt; then run `make clean test` and commit constraints.txt if it passes.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	{ sed -n '/^#/p' constraints.txt; .lock-venv/bin/pip freeze --exclude-editable | grep -v '^vidgan'; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) workdirs .pytest_cache

@@ -91,20 +91,48 @@ def test_train_step_updates_every_network(tiny_config):
   assert all(np.isfinite(float(v)) for v in metrics.values())
 
 
-def test_reconstruction_loss_falls_on_tiny_data(tiny_config):
+def _overfit_one_batch(config, steps: int, tokenizer: Tokenizer, batch) -> list[float]:
+  """Clip + gist L1 over `steps` updates on one fixed batch of real clips, with the adversarial
+  term off: the generator's objective is then plain regression, whose fall does not hinge on
+  the rounding of a GAN's two-player dynamics."""
+  config.loss.gamma_gan = 0.0
+  config.loss.encoded_fraction = 1.0  # Every clip reconstructed from its own code.
+  generator, discriminator, state = _setup(config, tokenizer.vocab_size)
+  step = _pmap(train_step.train_step, config, generator, discriminator, jax.devices()[:1])
+  r_state = _replicate(state, jax.devices()[:1])
+  history = []
+  for _ in range(steps):
+    r_state, metrics = step(r_state, batch)
+    history.append(float(metrics["video_l1"][0]) + float(metrics["gist_l1"][0]))
+  return history
+
+
+@pytest.fixture
+def one_tiny_batch(tiny_config):
   builder = input_pipeline.load_builder(tiny_config.dataset, tiny_config.data_dir)
   tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, "train"), 512, tiny_config.text.max_length)
-  generator, discriminator, state = _setup(tiny_config, tokenizer.vocab_size)
   layout = input_pipeline.batch_layout(8, jax.devices()[:1])
   batches = input_pipeline.train_iterator(builder, tokenizer, layout, split="train", label_key="pair",
                                           seed=0, shuffle_buffer=64, cache=True)
-  step = _pmap(train_step.train_step, tiny_config, generator, discriminator, jax.devices()[:1])
-  r_state = _replicate(state, jax.devices()[:1])
-  history = []
-  for _ in range(40):
-    r_state, metrics = step(r_state, next(batches))
-    history.append(float(metrics["video_l1"][0]) + float(metrics["gist_l1"][0]))
-  assert np.mean(history[-5:]) < 0.7 * np.mean(history[:5]), history
+  return tokenizer, next(batches)
+
+
+# The L1 of the last 5 of 100 steps as a share of the first 5's, measured on 2 cores (x86-64) over
+# seeds 0-4: 0.28-0.32, and 0.28-0.33 with XLA's CPU fast math on (--xla_cpu_enable_fast_math,
+# which moves the rounding as another processor would). A step that does not learn (learning
+# rates 0) stays at 1.00. The threshold sits far from both.
+OVERFIT_STEPS, OVERFIT_RATIO = 100, 0.6
+
+
+def test_reconstruction_loss_falls_on_one_batch(tiny_config, one_tiny_batch):
+  history = _overfit_one_batch(tiny_config, OVERFIT_STEPS, *one_tiny_batch)
+  assert np.mean(history[-5:]) < OVERFIT_RATIO * np.mean(history[:5]), history
+
+
+def test_the_learning_check_fails_for_a_step_that_does_not_learn(tiny_config, one_tiny_batch):
+  tiny_config.optim.g_learning_rate = tiny_config.optim.d_learning_rate = 0.0
+  history = _overfit_one_batch(tiny_config, 10, *one_tiny_batch)
+  assert not np.mean(history[-5:]) < OVERFIT_RATIO * np.mean(history[:5]), history
 
 
 def test_paper_options_bf16_transpose_strided(tiny_config):
