@@ -10,6 +10,11 @@ def get_config() -> ml_collections.ConfigDict:
   config.dataset = "action_scenes/32px"
   config.data_dir = "data"  # TFDS data_dir, relative to the working directory.
   config.build_if_missing = True  # Build the dataset on first use.
+  # Where training clips come from: "tfds" (the built dataset, read with tf.data) or "rendered"
+  # (action_scenes only: the same clips rendered at start-up by `input_workers` processes, 0 = one
+  # per core, and kept in memory; needs neither TensorFlow nor TFDS).
+  config.input = "tfds"
+  config.input_workers = 0
   config.frames = 16
   config.size = 32
   config.train_split = "train"
@@ -30,6 +35,10 @@ def get_config() -> ml_collections.ConfigDict:
   config.sample_every_steps = 200
   config.checkpoint_every_steps = 200
   config.keep_checkpoints = 3
+  # Evaluate the EMA generator every this many steps (and at the end) inside training, with
+  # eval.train_num_per_pair clips per pair: a learning curve in the log and TensorBoard (eval/).
+  # 0: off. action_scenes datasets only (it needs their seen and held-out pairs).
+  config.eval_every_steps = 0
 
   # Text.
   config.text = ml_collections.ConfigDict()
@@ -55,8 +64,18 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.filters = 16
   config.model.filter_size = 3
   config.model.noise_dim = 32
+  # How the refine stage's noise enters: "vector" (one code per coarse time step, broadcast over
+  # space) or "spatial" (a code per coarse (t, y, x) cell, `motion_channels` wide).
+  config.model.motion_code = "spatial"
+  config.model.motion_channels = 8
+  # Two streams: a foreground (agent + alpha) from text and noise alone over the gist-based clip.
+  config.model.layered = False
+  # cVAE-GAN path: an encoder q(w | clip, text) gives the reconstructed examples their own code.
+  config.model.clip_encoder = True
+  config.model.encoder_widths = (16, 32, 64)
   config.model.disc_widths = (16, 32, 64, 128)
   config.model.disc_text_dim = 64
+  config.model.disc_conditioning = "projection"  # or "concat" (the paper's).
 
   # Loss: gamma_cvae * (kl_weight * KL + gist L1) + gamma_gan * GAN + gamma_l1 * clip L1.
   config.loss = ml_collections.ConfigDict()
@@ -66,6 +85,15 @@ def get_config() -> ml_collections.ConfigDict:
   config.loss.gamma_gan = 0.1
   config.loss.gamma_l1 = 1.0
   config.loss.mismatch_weight = 0.5  # Share of the fake term given to (real clip, wrong text).
+  # With model.clip_encoder: the share of each batch reconstructed from its own code (clip L1 and
+  # KL(q(w | clip, text) || N(0, I)) with weight clip_kl_weight); the rest get prior noise and
+  # only the adversarial term, as at sampling time.
+  config.loss.encoded_fraction = 0.5
+  config.loss.clip_kl_weight = 0.001  # BicycleGAN's ratio of KL to image L1 weights (0.01 / 10).
+  # "Free bits": the clip code's KL is not penalised while its batch mean is below this many
+  # nats, so that the code keeps what the clip L1 term needs (agent position, colour, path)
+  # instead of collapsing (measured: without it the KL falls to 0.001 nats; README "Results").
+  config.loss.clip_kl_free_nats = 16.0
   config.loss.r1_weight = 0.0
 
   # Optimisation.
@@ -90,6 +118,7 @@ def get_config() -> ml_collections.ConfigDict:
   # Evaluation (`vidgan eval`): generated clips judged by a classifier trained on real clips.
   config.eval = ml_collections.ConfigDict()
   config.eval.num_per_pair = 16  # Generated clips per action-scene pair.
+  config.eval.train_num_per_pair = 4  # The same inside training (`eval_every_steps`): a cheap subset.
   config.eval.prompts_per_pair = 2  # Held-out caption templates per pair; the clips alternate.
   config.eval.seed = 0
   config.eval.batch_size = 64  # Clips per classifier forward pass.

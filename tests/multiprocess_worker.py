@@ -70,7 +70,8 @@ def reference(args) -> None:
   config = tiny_config(args)
   builder = input_pipeline.load_builder(config.dataset, config.data_dir)
   os.makedirs(args.workdir, exist_ok=True)
-  tokenizer = train_lib.prepare_tokenizer(args.workdir, builder, config)
+  tokenizer = train_lib.prepare_tokenizer(
+      args.workdir, lambda: input_pipeline.read_captions(builder, config.train_split), config)
   generator, discriminator = build_models(config, tokenizer.vocab_size)
   iterators = [input_pipeline.train_iterator(
       builder, tokenizer, input_pipeline.BatchLayout(config.batch_size, 2, DEVICES_PER_PROCESS, process),

@@ -4,7 +4,7 @@ import jax
 import numpy as np
 import pytest
 
-from vidgan_jax import input_pipeline
+from vidgan_jax import batches, input_pipeline
 from vidgan_jax.text import Tokenizer
 
 
@@ -23,10 +23,10 @@ def test_batch_layout_rejects_an_indivisible_batch():
 
 def test_mismatch_partners_pick_another_pair():
   pair = np.array([3, 3, 5, 3, 7, 7])
-  partners, valid = input_pipeline.mismatch_partners(pair)
+  partners, valid = batches.mismatch_partners(pair)
   assert (pair[partners] != pair).all() and valid.all()
   np.testing.assert_array_equal(partners, [2, 2, 3, 4, 0, 0])  # The nearest next one.
-  partners, valid = input_pipeline.mismatch_partners(np.array([4, 4, 4]))
+  partners, valid = batches.mismatch_partners(np.array([4, 4, 4]))
   assert not valid.any()
 
 

@@ -26,10 +26,11 @@ def _vidgan(*args, check=True):
 
 @pytest.fixture(scope="module")
 def trained_workdir(tmp_path_factory, tiny_data_dir):
-  """A workdir trained for 6 steps (checkpoints at 3 and 6) on 8 fake devices."""
+  """A workdir trained for 6 steps (checkpoints at 3 and 6, evaluation at 6) on 8 fake devices."""
   from experiments import tiny
   config = tiny.get_config()
   config.data_dir = tiny_data_dir
+  config.eval_every_steps = 6
   workdir = str(tmp_path_factory.mktemp("workdir"))
   train.train_and_evaluate(config, workdir)
   return workdir, config
@@ -67,6 +68,29 @@ def test_sample_writes_clips_and_is_repeatable(trained_workdir, tmp_path):
   first = np.asarray(Image.open(tmp_path / "a" / "grid.gif").convert("RGB"))
   again = np.asarray(Image.open(tmp_path / "b" / "grid.gif").convert("RGB"))
   np.testing.assert_array_equal(first, again)
+
+
+def test_training_evaluates_into_tensorboard(trained_workdir):
+  from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+  workdir, _ = trained_workdir
+  events = EventAccumulator(os.path.join(workdir, "tensorboard"))
+  events.Reload()
+  tags = set(events.Tags()["scalars"])
+  # (The tiny build has one real seen clip per pair: no real diversity there, so no seen ratio.)
+  assert {"eval/seen/action_ratio", "eval/unseen/action_ratio", "eval/seen/frechet_clip",
+          "eval/unseen/diversity_vs_real", "train/g_loss"} <= tags, tags
+  assert 6 in [e.step for e in events.Scalars("eval/unseen/frechet_clip")]
+  assert "samples/first_middle_last_frame" in events.Tags()["images"]
+
+
+def test_an_exported_generator_samples_as_its_checkpoint(trained_workdir, tmp_path):
+  workdir, _ = trained_workdir
+  _vidgan("export", f"--workdir={workdir}", f"--out={tmp_path / 'export'}", "--hardware=CPU")
+  args = ["--prompt=a man plays golf in the swimming pool", "--num=2", "--seed=1"]
+  _vidgan("sample", f"--workdir={workdir}", *args, f"--out={tmp_path / 'from_checkpoint'}")
+  _vidgan("sample", f"--pretrained={tmp_path / 'export'}", *args, f"--out={tmp_path / 'from_export'}")
+  np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "from_checkpoint" / "grid.gif").convert("RGB")),
+                                np.asarray(Image.open(tmp_path / "from_export" / "grid.gif").convert("RGB")))
 
 
 def test_sample_rejects_an_empty_prompt(trained_workdir, tmp_path):

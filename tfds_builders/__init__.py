@@ -1,3 +1,2 @@
-"""The project's TFDS builders; importing this package registers them with TFDS."""
-
-from tfds_builders import action_scenes, text2video_real  # noqa: F401
+"""The project's TFDS builders. Importing a `<name>_dataset_builder` module registers that builder
+with TFDS; the rest of each package (rendering, captions, decoding) needs no TFDS or TensorFlow."""

@@ -14,14 +14,15 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from vidgan_jax.batch_layout import BatchLayout, batch_layout  # noqa: F401 (re-exported)
+from vidgan_jax.batches import Batch, to_device_batch
 from vidgan_jax.text import Tokenizer
-
-Batch = dict[str, np.ndarray]
 
 
 def load_builder(dataset: str, data_dir: str | None) -> tfds.core.DatasetBuilder:
   """The TFDS builder for e.g. 'action_scenes/32px' (project builders are registered on import)."""
-  import tfds_builders  # noqa: F401  (registers the project's builders with TFDS)
+  # Importing the builder modules registers the project's builders with TFDS.
+  from tfds_builders.action_scenes import action_scenes_dataset_builder  # noqa: F401
+  from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401
   return tfds.builder(dataset, data_dir=data_dir)
 
 
@@ -30,23 +31,6 @@ def read_captions(builder: tfds.core.DatasetBuilder, split: str) -> list[str]:
   ds = builder.as_dataset(split, shuffle_files=False,
                           decoders={"video": tfds.decode.SkipDecoding()})
   return [c.decode() for c in ds.map(lambda x: x["caption"]).as_numpy_iterator()]
-
-
-def mismatch_partners(pair_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-  """For each example, the nearest other example (cyclically after it) showing a different pair.
-
-  Returns (partner index [N], valid [N] float32): valid is 0 where the whole batch shows one pair,
-  so that no partner with a different caption exists and the example must not count as mismatched.
-  """
-  n = len(pair_ids)
-  index = np.arange(n)
-  partners, valid = index.copy(), np.zeros(n, bool)
-  for shift in range(n - 1, 0, -1):  # Descending, so the smallest valid shift is written last.
-    candidate = (index + shift) % n
-    differs = pair_ids[candidate] != pair_ids
-    partners = np.where(differs, candidate, partners)
-    valid |= differs
-  return partners, valid.astype(np.float32)
 
 
 def process_slice(split: str, layout: BatchLayout) -> str:
@@ -79,20 +63,6 @@ def create_split(builder: tfds.core.DatasetBuilder, split: str, layout: BatchLay
   return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def to_device_batch(examples: dict, tokenizer: Tokenizer, local_devices: int) -> Batch:
-  """Tokenizes captions, adds mismatched captions and shards: every array [devices, b, ...]."""
-  captions = [c.decode() for c in examples["caption"]]
-  tokens = tokenizer.encode(captions)
-  partners, valid = mismatch_partners(examples["label"])
-  batch = {
-      "video": examples["video"],
-      "tokens": tokens,
-      "mismatch_tokens": tokens[partners],
-      "mismatch_valid": valid,
-  }
-  return {k: v.reshape((local_devices, -1) + v.shape[1:]) for k, v in batch.items()}
-
-
 def train_iterator(builder: tfds.core.DatasetBuilder, tokenizer: Tokenizer, layout: BatchLayout, *,
                    split: str, label_key: str, seed: int, shuffle_buffer: int, cache: bool,
                    start_batch: int = 0) -> Iterator[Batch]:
@@ -108,6 +78,24 @@ def train_iterator(builder: tfds.core.DatasetBuilder, tokenizer: Tokenizer, layo
                     shuffle_buffer=shuffle_buffer, cache=cache)
   for examples in ds.skip(start_batch).as_numpy_iterator():
     yield to_device_batch(examples, tokenizer, layout.local_devices)
+
+
+class TfdsData:
+  """The training split of a built TFDS dataset (`config.input="tfds"`), built first if missing."""
+
+  def __init__(self, config):
+    self.config = config
+    self.builder = load_builder(config.dataset, config.data_dir)
+    ensure_built(self.builder, config.build_if_missing)
+    check_video_shape(self.builder, config.frames, config.size)
+
+  def captions(self) -> list[str]:
+    return read_captions(self.builder, self.config.train_split)
+
+  def batches(self, tokenizer: Tokenizer, layout: BatchLayout, start_batch: int) -> Iterator[Batch]:
+    c = self.config
+    return train_iterator(self.builder, tokenizer, layout, split=c.train_split, label_key=c.label_key, seed=c.seed,
+                          shuffle_buffer=c.shuffle_buffer, cache=c.cache_dataset, start_batch=start_batch)
 
 
 def ensure_built(builder: tfds.core.DatasetBuilder, build_if_missing: bool) -> None:

@@ -10,6 +10,11 @@ def gaussian_kl(mean, log_var, prior_mean, prior_log_var) -> jax.Array:
                        / jnp.exp(prior_log_var) - 1.0, axis=-1)
 
 
+def standard_normal_kl(mean, log_var) -> jax.Array:
+  """KL(N(mean, var) || N(0, I)) summed over latent dims: [B, Z] -> [B]."""
+  return 0.5 * jnp.sum(jnp.exp(log_var) + mean ** 2 - 1.0 - log_var, axis=-1)
+
+
 def discriminator_loss(kind: str, real, fake, mismatch, mismatch_valid, mismatch_weight: float) -> jax.Array:
   """Matching-aware D loss over logits [B]: (real, text) is real; (fake, text) and (real, wrong text) fake.
 

@@ -8,14 +8,15 @@ import signal
 import jax
 import ml_collections
 import numpy as np
-import tensorflow as tf
 from jax.experimental import multihost_utils
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from vidgan_jax import checkpoints, input_pipeline, sampling, video_io
+from vidgan_jax import checkpoints, rendered_input, sampling, video_io
+from vidgan_jax.batch_layout import batch_layout
 from vidgan_jax.configs import check_config
 from vidgan_jax.models import Generator, build_models
+from vidgan_jax.summaries import SummaryWriter
 from vidgan_jax.text import Tokenizer
 from vidgan_jax.train_step import (TrainState, create_train_state, make_p_train_step, replicate,
                                    replicated_sharding, to_global, unreplicate)
@@ -25,18 +26,29 @@ logger = logging.getLogger(__name__)
 TOKENIZER_FILE = "tokenizer.json"
 
 
-def prepare_tokenizer(workdir: str, builder, config: ml_collections.ConfigDict) -> Tokenizer:
-  """The workdir's tokenizer; trained from the training captions on the first run."""
+def prepare_tokenizer(workdir: str, captions, config: ml_collections.ConfigDict) -> Tokenizer:
+  """The workdir's tokenizer; trained from the training captions (a callable giving them) on the first run."""
   path = os.path.join(workdir, TOKENIZER_FILE)
   if os.path.exists(path):
     with open(path) as f:
       return Tokenizer.from_json(f.read())
-  captions = input_pipeline.read_captions(builder, config.train_split)
-  tokenizer = Tokenizer.train(captions, config.text.vocab_size, config.text.max_length)
+  tokenizer = Tokenizer.train(captions(), config.text.vocab_size, config.text.max_length)
   if jax.process_index() == 0:
     with open(path, "w") as f:
       f.write(tokenizer.to_json())
   return tokenizer
+
+
+def training_data(config: ml_collections.ConfigDict):
+  """The training split behind `config.input`: "tfds" (a built dataset read with tf.data) or
+  "rendered" (action_scenes clips rendered in this process, no TensorFlow or TFDS needed). Both
+  give `captions()` and `batches(tokenizer, layout, start_batch)`."""
+  if config.input == "rendered":
+    return rendered_input.RenderedData(config)
+  if config.input == "tfds":
+    from vidgan_jax import input_pipeline  # Here, so that rendered runs need no TensorFlow.
+    return input_pipeline.TfdsData(config)
+  raise ValueError(f"config.input={config.input!r}: use 'tfds' or 'rendered'")
 
 
 def _check_writable(workdir: str) -> None:
@@ -90,9 +102,8 @@ def _write_samples(workdir: str, step: int, generator: Generator, ema_params, to
                                 config)
   frames = video_io.upscale(video_io.grid(video_io.to_uint8(videos)), max(1, 128 // config.size))
   video_io.write_gif(os.path.join(workdir, "samples", f"step_{step:07d}.gif"), frames)
-  with writer.as_default(step=step):
-    tf.summary.image("samples/first_middle_last_frame",
-                     np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=1)[None])
+  writer.image("samples/first_middle_last_frame",
+               np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=1), step)
 
 
 def _check_nonfinite(metrics: dict, seen: int, last_step: int, step: int, policy: str, workdir: str) -> None:
@@ -108,9 +119,43 @@ def _check_nonfinite(metrics: dict, seen: int, last_step: int, step: int, policy
   logger.warning("skipped the update of %s: non-finite loss or gradient", where)
 
 
+def _make_evaluator(config: ml_collections.ConfigDict):
+  """The in-training evaluator (classifier loaded or trained, real clips scored once), or None."""
+  if not config.eval_every_steps or jax.process_index() != 0:
+    return None
+  if not config.dataset.startswith("action_scenes/"):
+    raise ValueError(f"config.eval_every_steps: in-training evaluation needs action_scenes' seen/held-out "
+                     f"pairs; dataset {config.dataset} has none (set --config.eval_every_steps=0)")
+  # The evaluation reads the built test splits with TFDS and tf.data: imported only when asked for.
+  from vidgan_jax import input_pipeline
+  from vidgan_jax.evaluation import classifier, evaluate
+  builder = input_pipeline.load_builder(config.dataset, config.data_dir)
+  input_pipeline.ensure_built(builder, config.build_if_missing)
+  trained = classifier.load_or_train(builder, config.eval.classifier)
+  return evaluate.Evaluator(evaluate.Scorer(trained, config.eval.batch_size), builder)
+
+
+def _evaluate(evaluator, step: int, generator: Generator, ema_params, tokenizer: Tokenizer,
+              config: ml_collections.ConfigDict, writer) -> None:
+  """Scores the EMA generator on `config.eval.train_num_per_pair` clips per pair; logs and writes
+  the headline figures (`Evaluator.headline`) to TensorBoard under eval/."""
+  eval_config = ml_collections.ConfigDict(config.eval.to_dict())
+  eval_config.num_per_pair = config.eval.train_num_per_pair
+
+  def generate(prompts, num, seed):
+    return sampling.generate(generator, ema_params, tokenizer, prompts, num, seed, config)[0]
+
+  report, _ = evaluator(generate, eval_config, keep=0)
+  figures = evaluator.headline(report)
+  logger.info("eval step %d: %s", step, ", ".join(f"{k}={v:.3f}" for k, v in figures.items()))
+  for k, v in figures.items():
+    writer.scalar(f"eval/{k}", v, step)
+
+
 def _log_line(step: int, metrics: dict, steps_per_sec: float) -> str:
-  keys = ("g_loss", "d_loss", "video_l1", "gist_l1", "kl", "d_real", "d_fake", "d_mismatch")
-  return f"step {step}: {steps_per_sec:.2f} steps/s, " + ", ".join(f"{k}={metrics[k]:.4f}" for k in keys)
+  keys = ("g_loss", "d_loss", "video_l1", "gist_l1", "kl", "clip_kl", "d_real", "d_fake", "d_mismatch")
+  return f"step {step}: {steps_per_sec:.2f} steps/s, " + ", ".join(
+      f"{k}={metrics[k]:.4f}" for k in keys if k in metrics)
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
@@ -118,17 +163,15 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
   check_config(config)
   if config.nonfinite_policy not in ("skip", "stop"):
     raise ValueError(f"config.nonfinite_policy={config.nonfinite_policy!r}: use 'skip' or 'stop'")
-  layout = input_pipeline.batch_layout(config.batch_size)
+  layout = batch_layout(config.batch_size)
   is_main = jax.process_index() == 0
   _check_writable(workdir)
   logger.info("devices: %d (%d per process, %d process(es)); batch: global %d, per process %d, per device %d",
                jax.device_count(), layout.local_devices, layout.process_count, layout.global_batch,
                layout.process_batch, layout.device_batch)
 
-  builder = input_pipeline.load_builder(config.dataset, config.data_dir)
-  input_pipeline.ensure_built(builder, config.build_if_missing)
-  input_pipeline.check_video_shape(builder, config.frames, config.size)
-  tokenizer = prepare_tokenizer(workdir, builder, config)
+  data = training_data(config)
+  tokenizer = prepare_tokenizer(workdir, data.captions, config)
   generator, discriminator = build_models(config, tokenizer.vocab_size)
 
   state = create_train_state(config, generator, discriminator)
@@ -144,13 +187,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
     with open(os.path.join(workdir, "config.json"), "w") as f:
       f.write(config.to_json(indent=2))
 
-  batches = input_pipeline.train_iterator(
-      builder, tokenizer, layout, split=config.train_split, label_key=config.label_key, seed=config.seed,
-      shuffle_buffer=config.shuffle_buffer, cache=config.cache_dataset, start_batch=start_step)
+  batches = data.batches(tokenizer, layout, start_step)
   p_train_step = make_p_train_step(generator, discriminator, config)
   r_state = replicate(state)
-  writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard")) if is_main else \
-      tf.summary.create_noop_writer()
+  writer = SummaryWriter(os.path.join(workdir, "tensorboard"), enabled=is_main)
+  evaluator = _make_evaluator(config)
 
   stop = StopRequest()
   progress = tqdm(total=config.num_train_steps, initial=start_step, disable=not is_main, unit="step",
@@ -174,12 +215,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
           progress.set_postfix(g=f"{metrics['g_loss']:.3f}", d=f"{metrics['d_loss']:.3f}",
                                l1=f"{metrics['video_l1']:.3f}")
           logger.info(_log_line(step, metrics, steps_per_sec))
-          with writer.as_default(step=step):
-            for k, v in metrics.items():
-              tf.summary.scalar(f"train/{k}", v)
-            tf.summary.scalar("train/steps_per_sec", steps_per_sec)
+          for k, v in metrics.items():
+            writer.scalar(f"train/{k}", v, step)
+          writer.scalar("train/steps_per_sec", steps_per_sec, step)
         if is_main and (step % config.sample_every_steps == 0 or final):
           _write_samples(workdir, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
+        if evaluator is not None and (step % config.eval_every_steps == 0 or final):
+          _evaluate(evaluator, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
         if step % config.checkpoint_every_steps == 0 or final:
           checkpoints.save(manager, step, to_global(r_state), {**meta, "step": step})
         if stopping:
@@ -188,5 +230,5 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
   finally:
     progress.close()
     manager.wait_until_finished()
-    writer.flush()
+    writer.close()
   return unreplicate(r_state)

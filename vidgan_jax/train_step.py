@@ -49,13 +49,18 @@ def init_keys(config: ml_collections.ConfigDict) -> tuple[jax.Array, jax.Array]:
   return tuple(jax.random.split(key))
 
 
+def example_generator_inputs(config: ml_collections.ConfigDict) -> tuple[jax.Array, ...]:
+  """One example of the generator's training inputs (tokens, video, z noise, video noise), for init."""
+  return (jnp.ones((1, config.text.max_length), jnp.int32),
+          jnp.zeros((1, config.frames, config.size, config.size, 3), jnp.float32),
+          jnp.zeros((1, config.model.z_dim)), jnp.zeros((1, config.model.noise_dim)))
+
+
 def create_train_state(config: ml_collections.ConfigDict, generator: Generator,
                        discriminator: Discriminator) -> TrainState:
   """Initial parameters (from config.seed) and optimiser states; on the host, unreplicated."""
   g_key, d_key = init_keys(config)
-  video = jnp.zeros((1, config.frames, config.size, config.size, 3), jnp.float32)
-  tokens = jnp.ones((1, config.text.max_length), jnp.int32)
-  z, noise = jnp.zeros((1, config.model.z_dim)), jnp.zeros((1, config.model.noise_dim))
+  tokens, video, z, noise = example_generator_inputs(config)
   g_params = jax.jit(generator.init)(g_key, tokens, video, z, noise)["params"]
   d_params = jax.jit(discriminator.init)(d_key, video, tokens)["params"]
   g_tx, d_tx = make_optimizers(config)
@@ -89,17 +94,30 @@ def compute_gradients(state: TrainState, batch: dict, *, generator: Generator, d
   step_key = noise_key(config.seed, state.step)
   z_noise, video_noise = example_noise(step_key, example_index, config.model.z_dim, config.model.noise_dim)
 
+  encoded = encoded_examples(example_index, loss_cfg.encoded_fraction) if config.model.clip_encoder else None
+
   def g_loss_fn(g_params):
-    out = generator.apply({"params": g_params}, tokens, video, z_noise, video_noise)
+    out = generator.apply({"params": g_params}, tokens, video, z_noise, video_noise, encoded)
     fake_logits = discriminator.apply({"params": state.d_params}, out["video"], tokens)
     kl = losses.gaussian_kl(out["mean"], out["log_var"], out["prior_mean"], out["prior_log_var"]).mean()
     gist_l1 = jnp.abs(out["gist"] - out["gist_target"]).mean()
-    video_l1 = jnp.abs(out["video"] - video).mean()
+    # Per example; with a clip encoder, only the examples given their own code are reconstructed.
+    reconstruct, fraction = (jnp.ones(device_batch), 1.0) if encoded is None else (
+        encoded.astype(jnp.float32), loss_cfg.encoded_fraction)
+    video_l1 = masked_mean(jnp.abs(out["video"] - video).mean(axis=(1, 2, 3, 4)), reconstruct, fraction)
     adversarial = losses.generator_adversarial_loss(loss_cfg.gan, fake_logits)
     loss = (loss_cfg.gamma_cvae * (loss_cfg.kl_weight * kl + gist_l1) + loss_cfg.gamma_gan * adversarial
             + loss_cfg.gamma_l1 * video_l1)
     metrics = {"g_loss": loss, "g_adversarial": adversarial, "kl": kl, "gist_l1": gist_l1,
                "video_l1": video_l1}
+    if encoded is not None:
+      clip_kl = masked_mean(losses.standard_normal_kl(out["clip_mean"], out["clip_log_var"]), reconstruct,
+                            fraction)
+      # Free bits on the global batch's mean KL; the gate is the same on every device, so the
+      # gradient does not depend on how the batch is split.
+      over_free = jax.lax.pmean(jax.lax.stop_gradient(clip_kl), AXIS) > loss_cfg.clip_kl_free_nats
+      loss = loss + loss_cfg.clip_kl_weight * jnp.where(over_free, clip_kl, 0.0)
+      metrics.update(g_loss=loss, clip_kl=clip_kl)
     return loss, (metrics, out["video"])
 
   (_, (g_metrics, fake)), g_grads = jax.value_and_grad(g_loss_fn, has_aux=True)(state.g_params)
@@ -125,6 +143,23 @@ def compute_gradients(state: TrainState, batch: dict, *, generator: Generator, d
   metrics = {**g_metrics, **d_metrics, "g_grad_norm": optax.tree.norm(g_grads),
              "d_grad_norm": optax.tree.norm(d_grads)}
   return g_grads, d_grads, jax.lax.pmean(metrics, AXIS)
+
+
+def encoded_examples(example_index: jax.Array, fraction: float) -> jax.Array:
+  """Which examples [B] (bool) take their own clip code: an evenly spread `fraction` of the
+  global batch, decided by the example's index so that it does not depend on the device split."""
+  if not 0.0 < fraction <= 1.0:
+    raise ValueError(f"loss.encoded_fraction={fraction} must be in (0, 1]")
+  return (example_index * fraction) % 1.0 < fraction
+
+
+def masked_mean(values: jax.Array, mask: jax.Array, fraction: float) -> jax.Array:
+  """Mean of values [B] over the examples where mask [B] is 1, a `fraction` of the global batch.
+
+  Divides by the global expectation (fraction * B) rather than this device's count, so that the
+  device average taken by `lax.pmean` is the mean over the global batch whatever the split.
+  """
+  return jnp.sum(values * mask) / (fraction * values.shape[0])
 
 
 def train_step(state: TrainState, batch: dict, *, generator: Generator, discriminator: Discriminator,

@@ -3,7 +3,6 @@
 import os
 from collections.abc import Sequence
 
-import av
 import numpy as np
 from PIL import Image
 
@@ -52,6 +51,7 @@ def write_png(path: str, image: np.ndarray) -> None:
 
 def write_mp4(path: str, frames: np.ndarray, fps: int = 8) -> None:
   """uint8 [T, H, W, 3] -> H.264 MP4 (H and W must be even)."""
+  import av  # PyAV bundles FFmpeg; only MP4 writing needs it, not training.
   os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
   with av.open(path, mode="w") as container:
     stream = container.add_stream("libx264", rate=fps)

@@ -18,13 +18,12 @@ class ActionScenesConfig(tfds.core.BuilderConfig):
   split_sizes: tuple[tuple[str, int], ...] = ()
 
 
-def _config(name: str, frames: int, size: int, train: int, validation: int, test: int,
-            test_unseen: int, classifier: int) -> ActionScenesConfig:
-  return ActionScenesConfig(
-      name=name, frames=frames, size=size,
-      description=f"{frames} frames of {size}x{size} RGB.",
-      split_sizes=(("train", train), ("validation", validation), ("test", test),
-                   ("test_unseen", test_unseen), ("classifier", classifier)))
+def _config(name: str) -> ActionScenesConfig:
+  variant = clips.VARIANTS[name]
+  frames, size = variant.spec.frames, variant.spec.size
+  return ActionScenesConfig(name=name, frames=frames, size=size, seed=variant.seed,
+                            description=f"{frames} frames of {size}x{size} RGB.",
+                            split_sizes=variant.split_sizes)
 
 
 class Builder(tfds.core.GeneratorBasedBuilder):
@@ -32,13 +31,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
   VERSION = tfds.core.Version("1.0.0")
   RELEASE_NOTES = {"1.0.0": "Initial release."}
-  BUILDER_CONFIGS = [
-      _config("64px", 32, 64, train=10_000, validation=500, test=1_000, test_unseen=1_000,
-              classifier=6_000),
-      _config("32px", 16, 32, train=4_000, validation=200, test=400, test_unseen=400,
-              classifier=3_000),
-      _config("tiny", 8, 16, train=80, validation=20, test=20, test_unseen=20, classifier=120),
-  ]
+  BUILDER_CONFIGS = [_config(name) for name in clips.VARIANTS]
   DEFAULT_CONFIG_NAME = "32px"
 
   def _info(self) -> tfds.core.DatasetInfo:

@@ -1,9 +1,10 @@
-"""`vidgan eval --workdir=DIR [--num_per_pair=N] [--json=PATH] [--out=DIR] [--config=experiments/X.py]`.
+"""`vidgan eval --workdir=DIR (or --checkpoint=PATH, or --pretrained=NAME) [--num_per_pair=N] [--json=PATH]
+[--out=DIR] [--config=experiments/X.py]`.
 
 Generates clips for every seen and held-out action-scene pair from captions outside the training
 templates, and scores them with the evaluation classifier (trained on first use, then cached) against
-real clips. Writes report.json, report.md and grid.gif to --out (default: DIR/eval_<step>) and
-prints the markdown table.
+real clips. Writes report.json, report.md and grid.gif to --out (default: DIR/eval_<step>, or
+eval_<name>_<step> for a shipped generator) and prints the markdown table.
 """
 
 import json
@@ -14,14 +15,16 @@ import tensorflow as tf
 from absl import app, flags
 from ml_collections import config_flags
 
-from vidgan_jax import checkpoints, input_pipeline
+from vidgan_jax import input_pipeline, pretrained
+from vidgan_jax.commands.common import load_model
 from vidgan_jax.evaluation import classifier, evaluate, report
-from vidgan_jax.inference import load_generator
 
 FLAGS = flags.FLAGS
 logger = logging.getLogger(__name__)
 flags.DEFINE_string("workdir", None, "Training workdir (its newest checkpoint is evaluated).")
 flags.DEFINE_string("checkpoint", None, "A checkpoint step directory (instead of --workdir).")
+flags.DEFINE_string("pretrained", None, "A generator shipped in the package, e.g. action_scenes/32px (instead "
+                    "of --workdir), or a folder written by `vidgan export`.")
 config_flags.DEFINE_config_file("config", None, "Take the evaluation settings (the `eval` section: classifier, "
                                 "clips per pair, ...) from this experiment file instead of the checkpoint's config.",
                                 lock_config=True)
@@ -38,11 +41,11 @@ flags.DEFINE_integer("fps", 8, "Frames per second of grid.gif.", lower_bound=1)
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-  if (FLAGS.workdir is None) == (FLAGS.checkpoint is None):
-    raise app.UsageError("give exactly one of --workdir or --checkpoint")
   tf.config.set_visible_devices([], "GPU")  # tf.data only; keep accelerators for JAX.
-  step_dir = checkpoints.resolve_step_dir(FLAGS.workdir or FLAGS.checkpoint)
-  model = load_generator(step_dir)
+  try:
+    model, source = load_model(FLAGS.workdir, FLAGS.checkpoint, FLAGS.pretrained)
+  except (pretrained.PretrainedError, ValueError) as e:
+    raise app.UsageError(str(e)) from None
   config = (FLAGS.config or model.config).eval
   if FLAGS.num_per_pair is not None:
     config.num_per_pair = FLAGS.num_per_pair
@@ -56,9 +59,14 @@ def main(argv: list[str]) -> None:
                                           evaluate.Scorer(trained, config.batch_size), builder, config)
   except ValueError as e:
     raise app.UsageError(str(e)) from None
-  scores.update(step=model.step, checkpoint=step_dir, dataset=builder.info.full_name, eval_config=config.to_dict(),
+  scores.update(step=model.step, checkpoint=source, dataset=builder.info.full_name, eval_config=config.to_dict(),
                 classifier_dir=classifier.cache_dir(builder, config.classifier))
-  out = FLAGS.out or os.path.join(os.path.dirname(os.path.dirname(step_dir)), f"eval_{model.step}")
+  if FLAGS.out:
+    out = FLAGS.out
+  elif FLAGS.pretrained:
+    out = f"eval_{FLAGS.pretrained.strip('/').replace('/', '_')}_{model.step}"
+  else:
+    out = os.path.join(os.path.dirname(os.path.dirname(source)), f"eval_{model.step}")
   os.makedirs(out, exist_ok=True)
   table = report.markdown(scores)
   for path in [os.path.join(out, "report.json")] + ([FLAGS.json] if FLAGS.json else []):
@@ -69,7 +77,7 @@ def main(argv: list[str]) -> None:
     f.write(table)
   report.write_grid(os.path.join(out, "grid.gif"), generated, FLAGS.fps)
   print(table)
-  print(f"evaluated step {model.step} ({step_dir}); report.json, report.md and grid.gif in {out}")
+  print(f"evaluated step {model.step} ({source}); report.json, report.md and grid.gif in {out}")
 
 
 def run(argv: list[str]) -> None:

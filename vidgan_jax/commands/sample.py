@@ -1,4 +1,5 @@
-"""`vidgan sample --workdir=DIR (or --checkpoint=PATH) --prompt="..." [--num=4] [--seed=0] --out=DIR`.
+"""`vidgan sample --workdir=DIR (or --checkpoint=PATH, or --pretrained=NAME) --prompt="..." [--num=4]
+[--seed=0] --out=DIR`.
 
 Writes, per prompt, each clip as GIF and MP4 plus its gist sketch as PNG, and one grid GIF with a
 row per prompt. The same checkpoint, prompts and seed always give the same pixels.
@@ -10,14 +11,16 @@ import re
 
 from absl import app, flags
 
-from vidgan_jax import checkpoints, video_io
-from vidgan_jax.inference import load_generator
+from vidgan_jax import pretrained, video_io
+from vidgan_jax.commands.common import load_model
 from vidgan_jax.text import PromptError, check_prompt
 
 FLAGS = flags.FLAGS
 logger = logging.getLogger(__name__)
 flags.DEFINE_string("workdir", None, "Training workdir (its newest checkpoint is used).")
 flags.DEFINE_string("checkpoint", None, "A checkpoint step directory (instead of --workdir).")
+flags.DEFINE_string("pretrained", None, "A generator shipped in the package, e.g. action_scenes/32px (instead "
+                    "of --workdir), or a folder written by `vidgan export`.")
 flags.DEFINE_multi_string("prompt", None, "A caption; repeat the flag for several.")
 flags.DEFINE_integer("num", 4, "Clips per prompt.", lower_bound=1)
 flags.DEFINE_integer("seed", 0, "Sampling seed.")
@@ -33,14 +36,11 @@ def slug(text: str) -> str:
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-  if (FLAGS.workdir is None) == (FLAGS.checkpoint is None):
-    raise app.UsageError("give exactly one of --workdir or --checkpoint")
   try:
     prompts = [check_prompt(p) for p in FLAGS.prompt]
-  except PromptError as e:
+    model, source = load_model(FLAGS.workdir, FLAGS.checkpoint, FLAGS.pretrained)
+  except (PromptError, pretrained.PretrainedError, ValueError) as e:
     raise app.UsageError(str(e)) from None
-  step_dir = checkpoints.resolve_step_dir(FLAGS.workdir or FLAGS.checkpoint)
-  model = load_generator(step_dir)
   for p in prompts:
     for warning in model.prompt_warnings(p):
       logger.warning("%s", warning)
@@ -59,7 +59,7 @@ def main(argv: list[str]) -> None:
   video_io.write_gif(os.path.join(FLAGS.out, "grid.gif"), grid, FLAGS.fps)
   with open(os.path.join(FLAGS.out, "prompts.txt"), "w") as f:
     f.write("".join(f"{i:02d}\t{p}\n" for i, p in enumerate(prompts)))
-  print(f"wrote {len(prompts) * FLAGS.num} clips from step {model.step} ({step_dir}) to {FLAGS.out}")
+  print(f"wrote {len(prompts) * FLAGS.num} clips from step {model.step} ({source}) to {FLAGS.out}")
 
 
 def run(argv: list[str]) -> None:

@@ -3,7 +3,6 @@
 import logging
 
 import jax
-import tensorflow as tf
 from absl import app, flags
 from ml_collections import config_flags
 
@@ -25,10 +24,19 @@ flags.DEFINE_integer("heartbeat_timeout_seconds", 100, "Seconds after which the 
 flags.mark_flags_as_required(["config", "workdir"])
 
 
+def _keep_accelerators_from_tensorflow() -> None:
+  """tf.data (config.input="tfds") needs no GPU; JAX does. Without TensorFlow there is nothing to do."""
+  try:
+    import tensorflow as tf
+  except ImportError:
+    return
+  tf.config.set_visible_devices([], "GPU")
+
+
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-  tf.config.set_visible_devices([], "GPU")  # tf.data only; keep accelerators for JAX.
+  _keep_accelerators_from_tensorflow()
   try:
     distributed.initialize(multihost=FLAGS.multihost, coordinator_address=FLAGS.coordinator_address,
                            num_processes=FLAGS.num_processes, process_id=FLAGS.process_id,

@@ -165,18 +165,49 @@ def per_pair_accuracy(results: Sequence[GeneratedPair]) -> dict[str, dict]:
   return {pairs.pair_name(r.action, r.scene): accuracies(r.scores) for r in results}
 
 
+class Evaluator:
+  """Scores generators against the real clips of a build; the real clips are scored once, so that
+  repeated evaluations (inside training) pay only for generating and scoring the generated clips."""
+
+  def __init__(self, scorer: Scorer, builder: tfds.core.DatasetBuilder):
+    self.scorer = scorer
+    self.real = {name: score_real(scorer, builder, split) for name, (split, _) in GROUPS.items()}
+
+  def __call__(self, generate: GenerateFn, config: ml_collections.ConfigDict,
+               keep: int = 4) -> tuple[dict, dict[str, list[GeneratedPair]]]:
+    """Scores `generate` on every seen and unseen pair. Returns (report, generated clips by group)."""
+    if config.num_per_pair % config.prompts_per_pair or config.num_per_pair // config.prompts_per_pair < 2:
+      raise ValueError(f"num_per_pair={config.num_per_pair} must be a multiple of prompts_per_pair="
+                       f"{config.prompts_per_pair} with at least 2 clips per prompt (diversity needs pairs)")
+    report, generated = {"groups": {}, "per_pair": {}, "prompts": {}}, {}
+    for name, (_, group_pairs) in GROUPS.items():
+      results = score_generated(self.scorer, generate, group_pairs, config, keep)
+      generated[name] = results
+      report["groups"][name] = summarise(ClipScores.concatenate([r.scores for r in results]), self.real[name],
+                                         config)
+      report["per_pair"].update({k: dict(v, group=name) for k, v in per_pair_accuracy(results).items()})
+      report["prompts"].update({pairs.pair_name(r.action, r.scene): r.prompts for r in results})
+    return report, generated
+
+  @staticmethod
+  def headline(report: dict) -> dict[str, float]:
+    """The learning-curve figures of a report: per group, action and scene ratio to the ceiling,
+    diversity as a share of the real clips', clip Frechet distance and frame-to-frame change.
+    A figure the report could not compute (e.g. diversity with one real clip per pair) is left out."""
+    figures = {}
+    for name, group in report["groups"].items():
+      diversity, real = group["diversity"], group["diversity_real"]
+      figures.update({
+          f"{name}/action_ratio": group["ratio"]["action"],
+          f"{name}/scene_ratio": group["ratio"]["scene"],
+          f"{name}/diversity_vs_real": diversity / real if diversity is not None and real else None,
+          f"{name}/frechet_clip": group["frechet_clip"],
+          f"{name}/temporal_change": group["temporal_change"],
+      })
+    return {k: v for k, v in figures.items() if v is not None}
+
+
 def evaluate(generate: GenerateFn, scorer: Scorer, builder: tfds.core.DatasetBuilder,
              config: ml_collections.ConfigDict, keep: int = 4) -> tuple[dict, dict[str, list[GeneratedPair]]]:
   """Scores `generate` on every seen and unseen pair. Returns (report, generated clips by group)."""
-  if config.num_per_pair % config.prompts_per_pair or config.num_per_pair // config.prompts_per_pair < 2:
-    raise ValueError(f"num_per_pair={config.num_per_pair} must be a multiple of prompts_per_pair="
-                     f"{config.prompts_per_pair} with at least 2 clips per prompt (diversity needs pairs)")
-  report, generated = {"groups": {}, "per_pair": {}, "prompts": {}}, {}
-  for name, (split, group_pairs) in GROUPS.items():
-    real = score_real(scorer, builder, split)
-    results = score_generated(scorer, generate, group_pairs, config, keep)
-    generated[name] = results
-    report["groups"][name] = summarise(ClipScores.concatenate([r.scores for r in results]), real, config)
-    report["per_pair"].update({k: dict(v, group=name) for k, v in per_pair_accuracy(results).items()})
-    report["prompts"].update({pairs.pair_name(r.action, r.scene): r.prompts for r in results})
-  return report, generated
+  return Evaluator(scorer, builder)(generate, config, keep)

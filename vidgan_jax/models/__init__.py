@@ -5,6 +5,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
+from vidgan_jax.models.clip_encoder import ClipEncoder
 from vidgan_jax.models.discriminator import VideoDiscriminator
 from vidgan_jax.models.layers import CONV3D_IMPLS, Dtype
 from vidgan_jax.models.refine import RefineGenerator, Text2Filter
@@ -20,6 +21,7 @@ class Generator(nn.Module):
   sketch: SketchGenerator
   refine: RefineGenerator
   gist_target: str  # "mean" (temporal mean of the clip) or "first" (its first frame)
+  clip_encoder: ClipEncoder | None = None  # The cVAE-GAN path (model.clip_encoder); None: off.
 
   def target_gist(self, video: jax.Array) -> jax.Array:
     """The image the sketch stage reconstructs: [B, T, H, W, 3] -> [B, H, W, 3]."""
@@ -29,13 +31,25 @@ class Generator(nn.Module):
       return video[:, 0]
     raise ValueError(f"unknown gist_target {self.gist_target!r}: use 'mean' or 'first'")
 
-  def __call__(self, tokens: jax.Array, video: jax.Array, z_noise: jax.Array,
-               video_noise: jax.Array) -> dict[str, jax.Array]:
-    """Training pass with the posterior q(z | text, gist target of `video`)."""
+  def __call__(self, tokens: jax.Array, video: jax.Array, z_noise: jax.Array, video_noise: jax.Array,
+               encode: jax.Array | None = None) -> dict[str, jax.Array]:
+    """Training pass with the posterior q(z | text, gist target of `video`).
+
+    With a clip encoder, examples where `encode` [B] (bool) is set take the clip's own code
+    w = mean + std * video_noise from q(w | clip, text) instead of the noise itself; the output
+    then holds "clip_mean" and "clip_log_var" [B, noise_dim].
+    """
     text = self.text_encoder(tokens)
     target = self.target_gist(video)
     out = self.sketch(text, target, z_noise)
     out["gist_target"] = target
+    if self.clip_encoder is not None:
+      mean, log_var = self.clip_encoder(video, text)
+      code = mean + jnp.exp(0.5 * log_var) * video_noise
+      if encode is not None:
+        code = jnp.where(encode[:, None], code, video_noise)
+      video_noise = code
+      out["clip_mean"], out["clip_log_var"] = mean, log_var
     out["video"] = self.refine(out["gist"], text, video_noise)
     return out
 
@@ -78,14 +92,17 @@ def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Ge
                              upsample=m.upsample, downsample=m.downsample, dtype=dtype),
       refine=RefineGenerator(frames=config.frames, width=m.refine_width, filters=m.filters,
                              filter_size=m.filter_size, upsample=m.upsample, downsample=m.downsample,
-                             dtype=dtype, conv3d=m.conv3d),
-      gist_target=m.gist_target)
+                             dtype=dtype, conv3d=m.conv3d, motion_code=m.motion_code,
+                             motion_channels=m.motion_channels, layered=m.layered),
+      gist_target=m.gist_target,
+      clip_encoder=ClipEncoder(widths=tuple(m.encoder_widths), code_dim=m.noise_dim, downsample=m.downsample,
+                               dtype=dtype) if m.clip_encoder else None)
   discriminator = Discriminator(
       text_encoder=_text_encoder(m, vocab_size, dtype),
       video=VideoDiscriminator(widths=tuple(m.disc_widths), text_dim=m.disc_text_dim, downsample=m.downsample,
-                               dtype=dtype))
+                               conditioning=m.disc_conditioning, dtype=dtype))
   return generator, discriminator
 
 
-__all__ = ["Discriminator", "Generator", "RefineGenerator", "SketchGenerator", "Text2Filter",
+__all__ = ["ClipEncoder", "Discriminator", "Generator", "RefineGenerator", "SketchGenerator", "Text2Filter",
            "TextEncoder", "VideoDiscriminator", "build_models"]

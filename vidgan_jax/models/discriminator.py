@@ -12,12 +12,16 @@ from vidgan_jax.models.layers import DownBlock, Dtype
 class VideoDiscriminator(nn.Module):
   """(clip [B, T, H, W, 3], text embedding [B, D]) -> logit [B], float32.
 
-  Stride-2 3D convs reduce the clip; the text embedding is projected, replicated over the remaining
-  (t, h, w) grid and concatenated before a 1x1x1 conv judges clip and caption together.
+  Stride-2 3D convs reduce the clip. `conditioning` "concat" (the paper's): the text embedding is
+  projected, replicated over the remaining (t, h, w) grid and concatenated before a 1x1x1 conv
+  judges clip and caption together. "projection" (Miyato & Koyama, 2018): the logit is an
+  unconditional score plus the inner product of the pooled clip features with a projection of the
+  text, so the caption acts on the verdict directly rather than as extra input channels.
   """
   widths: Sequence[int]
   text_dim: int
   downsample: str
+  conditioning: str = "concat"
   dtype: Dtype = jnp.float32
 
   @nn.compact
@@ -25,6 +29,12 @@ class VideoDiscriminator(nn.Module):
     x = video.astype(self.dtype)
     for features in self.widths:
       x = DownBlock(features, self.dtype, self.downsample)(x)
+    if self.conditioning == "projection":
+      pooled = x.mean(axis=(1, 2, 3)).astype(jnp.float32)  # [B, C]
+      projected = nn.Dense(pooled.shape[-1], dtype=jnp.float32)(text.astype(jnp.float32))
+      return nn.Dense(1, dtype=jnp.float32)(pooled)[:, 0] + jnp.sum(projected * pooled, axis=-1)
+    if self.conditioning != "concat":
+      raise ValueError(f"unknown model.disc_conditioning {self.conditioning!r}: use 'concat' or 'projection'")
     t = nn.leaky_relu(nn.Dense(self.text_dim, dtype=self.dtype)(text.astype(self.dtype)), 0.2)
     t = jnp.broadcast_to(t[:, None, None, None, :], x.shape[:4] + (self.text_dim,))
     x = nn.leaky_relu(nn.Conv(self.widths[-1], (1, 1, 1), dtype=self.dtype)(jnp.concatenate([x, t], -1)), 0.2)

@@ -1,0 +1,92 @@
+"""Training batches from action_scenes clips rendered in this process: no TensorFlow, no TFDS.
+
+`config.input="rendered"` trains on exactly the clips a build of the same dataset config holds
+(example i of a split is a pure function of (split, i, seed)), rendered by worker processes at
+start-up and kept in memory as uint8. For hosts with JAX and without TensorFlow (GPU images, TPU
+VMs). Every process renders the whole split (the tokenizer needs all captions) and trains on its
+own slice (examples i with i % process_count == process_index); the order of epoch e is a
+permutation drawn from (seed, e), so batch b of a run is known without replaying the ones before.
+"""
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterator
+
+import numpy as np
+
+from tfds_builders.action_scenes import clips, pairs
+from vidgan_jax.batch_layout import BatchLayout
+from vidgan_jax.batches import Batch, to_device_batch
+from vidgan_jax.text import Tokenizer
+
+logger = logging.getLogger(__name__)
+
+
+def variant(dataset: str) -> clips.Variant:
+  """The action_scenes config named by e.g. 'action_scenes/32px'; ValueError for any other."""
+  name, _, config_name = dataset.partition("/")
+  if name != "action_scenes" or config_name not in clips.VARIANTS:
+    raise ValueError(f"config.input='rendered' renders action_scenes only: dataset {dataset!r} is not one of "
+                     f"{', '.join('action_scenes/' + v for v in clips.VARIANTS)}")
+  return clips.VARIANTS[config_name]
+
+
+def _render(job: tuple[clips.ClipSpec, str, int, int]) -> tuple[np.ndarray, str, int]:
+  spec, split, index, seed = job
+  example = clips.make_example(spec, split, index, seed)
+  return example["video"], example["caption"], pairs.PAIR_NAMES.index(example["pair"])
+
+
+def render_split(dataset: str, split: str, workers: int) -> dict[str, np.ndarray]:
+  """Every example of `split`: video uint8 [N, T, H, W, 3], caption (bytes) [N], label (pair id) [N].
+
+  `workers` processes render; they are spawned, not forked, since the parent may already run
+  JAX's threads.
+  """
+  v = variant(dataset)
+  count = dict(v.split_sizes)[split]
+  jobs = [(v.spec, split, i, v.seed) for i in range(count)]
+  with multiprocessing.get_context("spawn").Pool(workers) as pool:
+    rendered = pool.map(_render, jobs, chunksize=max(1, count // (8 * workers)))
+  videos, captions, labels = zip(*rendered)
+  return {"video": np.stack(videos), "caption": np.array([c.encode() for c in captions], dtype=object),
+          "label": np.array(labels, np.int64)}
+
+
+def train_iterator(data: dict[str, np.ndarray], tokenizer: Tokenizer, layout: BatchLayout, *, seed: int,
+                   start_batch: int = 0) -> Iterator[Batch]:
+  """Endless sharded batches of this process's slice of `data`, from batch `start_batch` on."""
+  mine = np.arange(layout.process_index, len(data["label"]), layout.process_count)
+  per_epoch = len(mine) // layout.process_batch
+  if per_epoch == 0:
+    raise ValueError(f"{len(mine)} clips per process cannot fill one batch of {layout.process_batch}")
+  batch = start_batch
+  while True:
+    epoch, position = divmod(batch, per_epoch)
+    order = mine[np.random.default_rng([seed, epoch]).permutation(len(mine))]
+    chosen = order[position * layout.process_batch:(position + 1) * layout.process_batch]
+    yield to_device_batch({k: v[chosen] for k, v in data.items()}, tokenizer, layout.local_devices)
+    batch += 1
+
+
+class RenderedData:
+  """The training split rendered at start-up (`config.input="rendered"`)."""
+
+  def __init__(self, config):
+    spec = variant(config.dataset).spec
+    if (spec.frames, spec.size) != (config.frames, config.size):
+      raise ValueError(f"dataset {config.dataset} has {spec.frames}x{spec.size}x{spec.size} clips, but the "
+                       f"config asks for frames={config.frames}, size={config.size}")
+    self.seed = config.seed
+    workers = config.input_workers or os.cpu_count()
+    logger.info("rendering the %s split of %s with %d worker process(es)", config.train_split, config.dataset,
+                workers)
+    self.data = render_split(config.dataset, config.train_split, workers)
+    logger.info("rendered %d clips", len(self.data["label"]))
+
+  def captions(self) -> list[str]:
+    return [c.decode() for c in self.data["caption"]]
+
+  def batches(self, tokenizer: Tokenizer, layout: BatchLayout, start_batch: int) -> Iterator[Batch]:
+    return train_iterator(self.data, tokenizer, layout, seed=self.seed, start_batch=start_batch)
