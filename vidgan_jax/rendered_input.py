@@ -9,7 +9,6 @@ permutation drawn from (seed, e), so batch b of a run is known without replaying
 """
 
 import logging
-import multiprocessing
 import os
 from collections.abc import Iterator
 
@@ -32,26 +31,14 @@ def variant(dataset: str) -> clips.Variant:
   return clips.VARIANTS[config_name]
 
 
-def _render(job: tuple[clips.ClipSpec, str, int, int]) -> tuple[np.ndarray, str, int]:
-  spec, split, index, seed = job
-  example = clips.make_example(spec, split, index, seed)
-  return example["video"], example["caption"], pairs.PAIR_NAMES.index(example["pair"])
-
-
 def render_split(dataset: str, split: str, workers: int) -> dict[str, np.ndarray]:
-  """Every example of `split`: video uint8 [N, T, H, W, 3], caption (bytes) [N], label (pair id) [N].
-
-  `workers` processes render; they are spawned, not forked, since the parent may already run
-  JAX's threads.
-  """
+  """Every example of `split`: video uint8 [N, T, H, W, 3], caption (bytes) [N], label (pair id) [N],
+  rendered by `workers` spawned processes."""
   v = variant(dataset)
-  count = dict(v.split_sizes)[split]
-  jobs = [(v.spec, split, i, v.seed) for i in range(count)]
-  with multiprocessing.get_context("spawn").Pool(workers) as pool:
-    rendered = pool.map(_render, jobs, chunksize=max(1, count // (8 * workers)))
-  videos, captions, labels = zip(*rendered)
-  return {"video": np.stack(videos), "caption": np.array([c.encode() for c in captions], dtype=object),
-          "label": np.array(labels, np.int64)}
+  examples = [e for _, e in clips.render_examples(v.spec, split, dict(v.split_sizes)[split], v.seed, workers)]
+  return {"video": np.stack([e["video"] for e in examples]),
+          "caption": np.array([e["caption"].encode() for e in examples], dtype=object),
+          "label": np.array([pairs.PAIR_NAMES.index(e["pair"]) for e in examples], np.int64)}
 
 
 def train_iterator(data: dict[str, np.ndarray], tokenizer: Tokenizer, layout: BatchLayout, *, seed: int,

@@ -1,7 +1,10 @@
 """One example of the dataset as a pure function of (split, index, seed)."""
 
 import dataclasses
+import functools
+import multiprocessing
 import zlib
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -74,3 +77,17 @@ def make_example(spec: ClipSpec, split: str, index: int, seed: int) -> dict:
       "size": np.float32(nuisance.size),
       "speed": np.float32(nuisance.speed),
   }
+
+
+def render_examples(spec: ClipSpec, split: str, count: int, seed: int, workers: int) -> Iterator[tuple[int, dict]]:
+  """(index, example) for the first `count` examples of `split`, in index order.
+
+  With workers > 1 they are rendered by that many spawned processes (not forked: the caller may
+  run TensorFlow's or JAX's threads); the examples are the same either way.
+  """
+  make = functools.partial(make_example, spec, split, seed=seed)
+  if workers <= 1:
+    yield from ((index, make(index)) for index in range(count))
+    return
+  with multiprocessing.get_context("spawn").Pool(workers) as pool:
+    yield from enumerate(pool.imap(make, range(count), chunksize=max(1, min(64, count // (4 * workers)))))
