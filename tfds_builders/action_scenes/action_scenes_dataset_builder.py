@@ -1,7 +1,7 @@
 """action_scenes: procedurally rendered action-scene clips with captions (see README.md)."""
 
 import dataclasses
-import os
+import multiprocessing
 
 import numpy as np
 import tensorflow_datasets as tfds
@@ -64,5 +64,5 @@ class Builder(tfds.core.GeneratorBasedBuilder):
   def _generate_examples(self, split: str, count: int):
     c = self.builder_config
     # One rendering process per core; a pool's start-up (~1 s) pays off from a few hundred clips.
-    workers = min(os.cpu_count() or 1, count // CLIPS_PER_WORKER_AT_LEAST)
+    workers = min(multiprocessing.cpu_count(), count // CLIPS_PER_WORKER_AT_LEAST)
     yield from clips.render_examples(clips.ClipSpec(frames=c.frames, size=c.size), split, count, c.seed, workers)
