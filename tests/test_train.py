@@ -71,7 +71,13 @@ def test_a_float_video_batch_is_refused(tiny_config):
     step(_replicate(state, jax.devices()[:1]), _shard(batch, jax.devices()[:1]))
 
 
-def test_train_step_updates_every_network(tiny_config):
+@pytest.mark.parametrize("options", [
+    {},  # The defaults: spatial code, clip encoder, projection discriminator.
+    {"motion_code": "vector", "clip_encoder": False, "disc_conditioning": "concat"},  # The paper's.
+    {"layered": True},
+])
+def test_train_step_updates_every_network(tiny_config, options):
+  tiny_config.model.update(options)
   generator, discriminator, state = _setup(tiny_config)
   devices = jax.devices()[:8]
   step = _pmap(train_step.train_step, tiny_config, generator, discriminator, devices)
@@ -82,7 +88,11 @@ def test_train_step_updates_every_network(tiny_config):
   for name in ("g_params", "d_params", "ema_params"):
     before, after = jax.tree.leaves(getattr(state, name)), jax.tree.leaves(getattr(new_state, name))
     assert any(not np.array_equal(a, b) for a, b in zip(before, after)), name
-  for module in ("text_encoder", "sketch", "refine"):
+  modules = ("text_encoder", "sketch", "refine") + (("clip_encoder",) if tiny_config.model.clip_encoder else ())
+  assert set(state.g_params) == set(modules)
+  if tiny_config.model.layered:
+    assert "ForegroundStream_0" in state.g_params["refine"]
+  for module in modules:
     assert not all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(state.g_params[module]),
                                                         jax.tree.leaves(new_state.g_params[module]))), module
   expected = {"g_loss", "d_loss", "kl", "gist_l1", "video_l1", "d_real", "d_fake", "d_mismatch",

@@ -89,6 +89,7 @@ class RefineGenerator(nn.Module):
     background = jnp.tanh(x.astype(jnp.float32))
     if not self.layered:
       return background
+    # A second call of `motion`: the foreground gets its own projection of the same noise.
     foreground, alpha = ForegroundStream(self.width, self.upsample, self.dtype, self.conv3d)(
         self.motion(noise, text, grid), text)
     return alpha * foreground + (1.0 - alpha) * background
