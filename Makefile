@@ -9,6 +9,13 @@ BIN := $(VENV)/bin
 DATA_DIR ?= data
 WORKDIR ?= workdirs/quickstart
 SAMPLES ?= $(WORKDIR)/demo_samples
+# Seen pairs, then two held-out ones; the quickstart and the shipped generator both sample them.
+DEMO_PROMPTS := --prompt="a man plays golf on the grass" \
+  --prompt="someone kitesurfs on the waves" \
+  --prompt="a person swims laps in the swimming pool" \
+  --prompt="a woman plays hockey on the ice rink" \
+  --prompt="a man plays golf in the swimming pool" \
+  --prompt="someone sails a boat across the snow"
 
 .PHONY: demo test preview lock clean
 
@@ -21,21 +28,9 @@ $(BIN)/vidgan: pyproject.toml constraints.txt
 demo: $(BIN)/vidgan
 	$(BIN)/vidgan build tfds_builders/action_scenes --config=32px --data_dir=$(DATA_DIR)
 	$(BIN)/vidgan train --config=experiments/quickstart.py --workdir=$(WORKDIR) --config.data_dir=$(DATA_DIR)
-	$(BIN)/vidgan sample --workdir=$(WORKDIR) --num=3 --out=$(SAMPLES) \
-	  --prompt="a man plays golf on the grass" \
-	  --prompt="someone kitesurfs on the waves" \
-	  --prompt="a person swims laps in the swimming pool" \
-	  --prompt="a woman plays hockey on the ice rink" \
-	  --prompt="a man plays golf in the swimming pool" \
-	  --prompt="someone sails a boat across the snow"
+	$(BIN)/vidgan sample --workdir=$(WORKDIR) --num=3 --out=$(SAMPLES) $(DEMO_PROMPTS)
 	$(BIN)/vidgan eval --workdir=$(WORKDIR) --out=$(WORKDIR)/eval
-	$(BIN)/vidgan sample --pretrained=action_scenes/32px --num=3 --out=$(WORKDIR)/pretrained_samples \
-	  --prompt="a man plays golf on the grass" \
-	  --prompt="someone kitesurfs on the waves" \
-	  --prompt="a person swims laps in the swimming pool" \
-	  --prompt="a woman plays hockey on the ice rink" \
-	  --prompt="a man plays golf in the swimming pool" \
-	  --prompt="someone sails a boat across the snow"
+	$(BIN)/vidgan sample --pretrained=action_scenes/32px --num=3 --out=$(WORKDIR)/pretrained_samples $(DEMO_PROMPTS)
 	@echo "samples: $(SAMPLES)/grid.gif; evaluation: $(WORKDIR)/eval/report.md;" \
 	  "training samples and TensorBoard logs: $(WORKDIR);" \
 	  "the shipped generator's samples: $(WORKDIR)/pretrained_samples/grid.gif"
