@@ -48,20 +48,26 @@ class IncompatibleCheckpoint(ValueError):
 PARAMETER_TREES = ("g_params", "d_params", "ema_params")
 
 
+def tree_differences(saved, target, prefix: str = "") -> list[str]:
+  """A line for each leaf of `target` that `saved` lacks or holds with another shape or dtype
+  (leaves of either tree: anything with .shape and .dtype), named `prefix` + its key path."""
+  saved_leaves = {jax.tree_util.keystr(p): leaf for p, leaf in jax.tree_util.tree_leaves_with_path(saved)}
+  problems = []
+  for path, leaf in jax.tree_util.tree_leaves_with_path(target):
+    name = prefix + jax.tree_util.keystr(path)
+    got = saved_leaves.get(jax.tree_util.keystr(path))
+    if got is None:
+      problems.append(f"{name}: not saved")
+    elif tuple(got.shape) != tuple(leaf.shape) or got.dtype != leaf.dtype:
+      problems.append(f"{name}: saved {tuple(got.shape)} {got.dtype}, model {tuple(leaf.shape)} {leaf.dtype}")
+  return problems
+
+
 def check_compatible(step_dir: str, target) -> None:
   """Raises IncompatibleCheckpoint naming every parameter whose saved shape or dtype differs."""
   saved = read_state_metadata(step_dir)
-  problems = []
-  for tree in PARAMETER_TREES:
-    saved_leaves = {jax.tree_util.keystr(p): leaf
-                    for p, leaf in jax.tree_util.tree_leaves_with_path(saved[tree])}
-    for path, leaf in jax.tree_util.tree_leaves_with_path(getattr(target, tree)):
-      name = tree + jax.tree_util.keystr(path)
-      got = saved_leaves.get(jax.tree_util.keystr(path))
-      if got is None:
-        problems.append(f"{name}: missing from the checkpoint")
-      elif tuple(got.shape) != tuple(leaf.shape) or got.dtype != leaf.dtype:
-        problems.append(f"{name}: saved {tuple(got.shape)} {got.dtype}, model {tuple(leaf.shape)} {leaf.dtype}")
+  problems = [line for tree in PARAMETER_TREES
+              for line in tree_differences(saved[tree], getattr(target, tree), prefix=tree)]
   if problems:
     raise IncompatibleCheckpoint(f"checkpoint {step_dir} does not fit this config's model "
                                  f"({len(problems)} arrays differ; the first ones):\n  "

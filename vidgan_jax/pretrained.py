@@ -13,6 +13,7 @@ import os
 import flax.serialization
 import jax
 
+from vidgan_jax import checkpoints
 from vidgan_jax.configs import config_from_dict
 from vidgan_jax.inference import TrainedGenerator
 from vidgan_jax.models import build_models
@@ -89,18 +90,12 @@ def load(name_or_path: str) -> TrainedGenerator:
     params = flax.serialization.from_bytes(target, data)
   except (ValueError, KeyError, TypeError) as e:
     raise PretrainedError(f"{params_path} does not fit the generator its config builds ({e})") from None
-  mismatched = [jax.tree_util.keystr(path) for path, saved, want in _pairs(params, target)
-                if saved.shape != want.shape]
+  mismatched = checkpoints.tree_differences(params, target)
   if mismatched:
-    raise PretrainedError(f"{params_path}: parameters of the wrong shape for its config: {', '.join(mismatched)}")
+    raise PretrainedError(f"{params_path}: parameters that do not fit its config: {'; '.join(mismatched)}")
   return TrainedGenerator(generator, params, tokenizer, config, step)
 
 
 def _sampling_params(params: dict) -> dict:
   """The parameters `Generator.sample` uses: all but the clip encoder, which only training needs."""
   return {name: tree for name, tree in params.items() if name != "clip_encoder"}
-
-
-def _pairs(params, target):
-  flat_target = dict(jax.tree_util.tree_flatten_with_path(target)[0])
-  return [(path, leaf, flat_target[path]) for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]]
