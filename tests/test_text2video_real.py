@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from tfds_builders.text2video_real import decode, manifest
+from tfds_builders.text2video_real import damaged_videos, decode, manifest, workers
 from tfds_builders.text2video_real.fake_videos import (frame_code, moving_square_frames, write_audio_only,
                                                        write_video)
 
@@ -46,6 +46,24 @@ def test_short_video_is_padded_or_rejected(tmp_path):
   with pytest.raises(decode.ClipError) as error:
     decode.decode_clip(path, frames=8, size=16, fps=8, pad_short=False)
   assert error.value.reason == decode.TOO_SHORT
+
+
+def test_rotated_video_is_decoded_upright(tmp_path):
+  """A phone's portrait video: stored landscape (left half white) with a -90 degree display
+  rotation, i.e. shown turned clockwise, so the white half is on top."""
+  frames = np.zeros((8, 32, 64, 3), np.uint8)
+  frames[:, :, :32] = 255
+  path = str(tmp_path / "portrait.mp4")
+  write_video(path, frames, fps=8, rotation=-90)
+  clip = decode.decode_clip(path, frames=2, size=16, fps=8, pad_short=False)
+  assert clip[0, :8].mean() > 200 and clip[0, 8:].mean() < 50
+
+
+def test_a_dying_worker_costs_its_own_job_only():
+  from dying_job import square_or_die  # tests/ is on sys.path; the spawned workers import it too.
+  results = list(workers.map_in_processes(square_or_die, list(range(10)), workers=2))
+  assert isinstance(results[3], workers.WorkerDied)
+  assert results[:3] + results[4:] == [x * x for x in range(10) if x != 3]
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +139,21 @@ def test_build_keeps_every_good_clip_and_reports_every_bad_one(built):
   assert report["kept"] == {"train": 2, "test": 1}
   by_path = {s["path"]: s["reason"] for s in report["skipped"]}
   assert by_path["truncated.mkv"] == "truncated" and by_path["audio.mp4"] == "no_video_stream"
+
+
+def test_damaged_and_odd_videos_each_counted_and_every_good_clip_kept(tmp_path):
+  """One file of every kind in damaged_videos (`make chaos` builds three of each)."""
+  from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401  (registers it)
+  cases = damaged_videos.write_set(str(tmp_path / "manual"), copies=1)
+  builder = tfds.builder("text2video_real/32px", data_dir=str(tmp_path / "data"))
+  builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=str(tmp_path / "manual")))
+  with open(os.path.join(builder.data_dir, "build_report.json")) as f:
+    skipped = {s["path"]: s["reason"] for s in json.load(f)["skipped"]}
+  wrong = [(c.path, skipped.get(c.path, "kept")) for c in cases
+           if ((c.path in skipped) if c.good else (skipped.get(c.path) not in c.reasons))]
+  assert not wrong
+  kept = {e["path"].decode() for e in tfds.as_numpy(builder.as_dataset("train"))}
+  assert kept == {c.path for c in cases if c.good} and len(skipped) == sum(not c.good for c in cases)
 
 
 def test_records_have_the_training_schema(built):

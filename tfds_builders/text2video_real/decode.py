@@ -1,9 +1,9 @@
 """Decoding one video file into a fixed-length, square clip with PyAV.
 
 `decode_clip` samples `frames` frames at `fps` from the middle of the video (seeking to the window
-instead of decoding from the start), centre-crops each to a square and resizes it. Every way a file
-can be unusable raises `ClipError` with a short machine-readable reason, so a build can skip,
-count and report it instead of crashing.
+instead of decoding from the start), turns each upright (the file's display rotation), centre-crops
+it to a square and resizes it. Every way a file can be unusable raises `ClipError` with a short
+machine-readable reason, so a build can skip, count and report it instead of crashing.
 """
 
 import os
@@ -16,12 +16,22 @@ VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".m
 
 # Reasons a file or row is skipped (the keys of the build report).
 MISSING_FILE = "missing_file"
+BROKEN_LINK = "broken_link"
+NOT_A_FILE = "not_a_file"
 ZERO_LENGTH = "zero_length"
 WRONG_EXTENSION = "wrong_extension"
 UNREADABLE = "unreadable"
 NO_VIDEO_STREAM = "no_video_stream"
 TOO_SHORT = "too_short"
 TRUNCATED = "truncated"
+NO_FRAMES = "no_frames"
+TOO_LARGE = "too_large"
+DECODER_ERROR = "decoder_error"
+WORKER_DIED = "worker_died"
+
+# Frames wider or taller than this are refused (`too_large`): a 64-pixel clip gains nothing from
+# them, and a damaged header can claim sizes whose decoding exhausts memory.
+MAX_SIDE = 4096
 
 
 class ClipError(Exception):
@@ -37,9 +47,14 @@ class ClipError(Exception):
 
 
 def check_file(path: str) -> None:
-  """Cheap checks before opening: exists, non-empty, a video extension."""
-  if not os.path.isfile(path):
+  """Cheap checks before opening: a regular file (a FIFO would block the reader), non-empty, a
+  video extension."""
+  if os.path.islink(path) and not os.path.exists(path):
+    raise ClipError(BROKEN_LINK, "a symbolic link that leads nowhere (or back to itself)")
+  if not os.path.exists(path):
     raise ClipError(MISSING_FILE, "no such file")
+  if not os.path.isfile(path):
+    raise ClipError(NOT_A_FILE, "not a regular file (a directory, a pipe or a device)")
   if os.path.getsize(path) == 0:
     raise ClipError(ZERO_LENGTH, "the file is empty")
   if not path.lower().endswith(VIDEO_EXTENSIONS):
@@ -63,12 +78,19 @@ def _duration_seconds(container: av.container.InputContainer, stream: av.video.s
   return 0.0
 
 
-def decode_clip(path: str, frames: int, size: int, fps: float, pad_short: bool) -> np.ndarray:
+def upright(frame: np.ndarray, rotation: int) -> np.ndarray:
+  """[H, W, 3] as it is meant to be seen: `rotation` is the file's counter-clockwise display
+  rotation in degrees (phones store portrait video sideways with a rotation of -90 or 90)."""
+  return np.rot90(frame, k=round(rotation / 90) % 4)
+
+
+def decode_clip(path: str, frames: int, size: int, fps: float, pad_short: bool,
+                max_side: int = MAX_SIDE) -> np.ndarray:
   """uint8 [frames, size, size, 3] from the middle `frames / fps` seconds of the video at `path`.
 
   Frame k shows what the video shows at time start + k / fps (the latest frame at or before it).
   A video shorter than the window is padded by repeating its last frame when `pad_short`, else
-  rejected (`too_short`).
+  rejected (`too_short`); one with a side over `max_side` pixels is rejected (`too_large`).
   """
   check_file(path)
   try:
@@ -79,14 +101,18 @@ def decode_clip(path: str, frames: int, size: int, fps: float, pad_short: bool) 
     if not container.streams.video:
       raise ClipError(NO_VIDEO_STREAM, "the file has no video stream (audio only?)")
     stream = container.streams.video[0]
+    if max(stream.width, stream.height) > max_side:
+      raise ClipError(TOO_LARGE, f"{stream.width}x{stream.height} frames; the limit is {max_side} pixels a side")
     stream.thread_type = "AUTO"  # Frame- and slice-threaded decoding.
     duration, window = _duration_seconds(container, stream), frames / fps
     start = max(0.0, (duration - window) / 2)
-    if start > 0:  # Seek to the window instead of decoding everything before it.
-      container.seek(int(start / stream.time_base), stream=stream, backward=True)
+    if start > 0:
+      _seek(container, stream, start)
     picked = _sample(container, stream, start + np.arange(frames) / fps, size)
   if not picked:
-    raise ClipError(UNREADABLE if duration == 0 else TRUNCATED, "no frame could be decoded")
+    if duration == 0:
+      raise ClipError(NO_FRAMES, "the video stream holds no frame that decodes")
+    raise ClipError(TRUNCATED, f"the file claims {duration:.2f} s but no frame decodes")
   if len(picked) < frames:
     if duration >= window + 1.0 / fps:
       raise ClipError(TRUNCATED, f"the file claims {duration:.2f} s but only {len(picked)} of {frames} "
@@ -97,13 +123,22 @@ def decode_clip(path: str, frames: int, size: int, fps: float, pad_short: bool) 
   return np.stack(picked)
 
 
+def _seek(container, stream, seconds: float) -> None:
+  """Seeks to the window instead of decoding everything before it. A file whose index is damaged
+  refuses to seek; it is then decoded from the start (slower, same frames)."""
+  try:
+    container.seek(int(seconds / stream.time_base), stream=stream, backward=True)
+  except (av.error.FFmpegError, OSError):
+    pass
+
+
 def _sample(container, stream, targets: np.ndarray, size: int) -> list[np.ndarray]:
   """Sample-and-hold: for each target time, the latest decoded frame at or before it."""
   tolerance = 1e-3  # Seconds; absorbs timestamp rounding.
   picked, shown, shown_image = [], None, None
 
   def image_of(frame):
-    return square_resize(frame.to_ndarray(format="rgb24"), size)
+    return square_resize(upright(frame.to_ndarray(format="rgb24"), frame.rotation), size)
 
   try:
     for frame in container.decode(stream):
@@ -128,15 +163,19 @@ def _sample(container, stream, targets: np.ndarray, size: int) -> list[np.ndarra
   return picked
 
 
-def decode_row(job: tuple) -> tuple:
-  """The builder's pool worker: (row, manual_dir, frames, size, fps, pad_short) -> (row, clip or ClipError).
+def decode_row(job: tuple) -> np.ndarray | ClipError:
+  """The builder's worker: (row, manual_dir, frames, size, fps, pad_short, max_side) -> clip or ClipError.
 
-  It lives here, not in the builder's module: `vidgan build tfds_builders/text2video_real` (TFDS
-  given a builder's folder) imports the builder module under a top-level name that spawned worker
-  processes cannot import, while this module is always `tfds_builders.text2video_real.decode`.
+  Any other exception (a decoder bug on a strange file) also comes back as a ClipError
+  (`decoder_error`): it costs that file, not the build. It lives here, not in the builder's module:
+  `vidgan build tfds_builders/text2video_real` (TFDS given a builder's folder) imports the builder
+  module under a top-level name that spawned worker processes cannot import, while this module is
+  always `tfds_builders.text2video_real.decode`.
   """
-  row, manual_dir, frames, size, fps, pad_short = job
+  row, manual_dir, frames, size, fps, pad_short, max_side = job
   try:
-    return row, decode_clip(os.path.join(manual_dir, row.path), frames, size, fps, pad_short)
+    return decode_clip(os.path.join(manual_dir, row.path), frames, size, fps, pad_short, max_side)
   except ClipError as e:
-    return row, e
+    return e
+  except Exception as e:  # noqa: BLE001  (whatever PyAV or FFmpeg raise on a file nobody foresaw)
+    return ClipError(DECODER_ERROR, f"{type(e).__name__}: {e}")

@@ -28,12 +28,16 @@ def frame_code(t: int) -> int:
   return 10 + (8 * t) % 240
 
 
-def write_video(path: str, frames: np.ndarray, fps: int, codec: str = "libx264") -> None:
-  """uint8 [T, H, W, 3] -> a video file (container from the extension; H, W even)."""
+def write_video(path: str, frames: np.ndarray, fps: int, codec: str = "libx264", pix_fmt: str = "yuv420p",
+                rotation: int = 0) -> None:
+  """uint8 [T, H, W, 3] -> a video file (container from the extension; H, W even for yuv420p),
+  stored with a counter-clockwise display `rotation` in degrees when it is not 0."""
   with av.open(path, mode="w") as container:
     stream = container.add_stream(codec, rate=fps)
     stream.height, stream.width = frames.shape[1:3]
-    stream.pix_fmt = "yuv420p"
+    stream.pix_fmt = pix_fmt
+    if rotation:
+      stream.set_display_rotation(rotation)
     if codec == "libx264":
       stream.options = {"crf": "0", "preset": "ultrafast"}  # Lossless: tests can read pixels back.
     for frame in frames:

@@ -1,7 +1,6 @@
 """text2video_real: your own captioned videos (e.g. the paper's Kinetics/YouTube clips) as a TFDS dataset."""
 
 import collections
-import concurrent.futures
 import dataclasses
 import json
 import logging
@@ -10,7 +9,7 @@ import os
 
 import tensorflow_datasets as tfds
 
-from tfds_builders.text2video_real import decode, manifest
+from tfds_builders.text2video_real import decode, manifest, workers
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +29,7 @@ class RealVideoConfig(tfds.core.BuilderConfig):
   pad_short: bool = False  # True: repeat the last frame of short videos; False: skip them.
   categories: tuple[str, ...] = PAPER_CATEGORIES
   workers: int = 0  # Decoding processes; 0 = one per CPU core.
+  max_side: int = decode.MAX_SIDE  # Videos with wider or taller frames are skipped (too_large).
 
 
 class Builder(tfds.core.GeneratorBasedBuilder):
@@ -84,20 +84,18 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
   def _generate_examples(self, manual_dir: str, rows: list[manifest.Row], split: str):
     c = self.builder_config
-    jobs = [(row, manual_dir, c.frames, c.size, c.fps, c.pad_short) for row in rows]
-    workers = c.workers or multiprocessing.cpu_count()
+    jobs = [(row, manual_dir, c.frames, c.size, c.fps, c.pad_short, c.max_side) for row in rows]
+    results = workers.map_in_processes(decode.decode_row, jobs, c.workers or multiprocessing.cpu_count())
     kept = 0
-    # "spawn": forking a parent that has started threads (TensorFlow, JAX) can deadlock.
-    spawn = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=spawn) as pool:
-      for row, result in pool.map(decode.decode_row, jobs, chunksize=4):  # In order: deterministic.
-        if isinstance(result, decode.ClipError):
-          self._report["skipped"].append({"line": row.line, "path": row.path, "reason": result.reason,
-                                          "detail": result.detail})
-          continue
-        kept += 1
-        yield row.path, {"video": result, "caption": row.caption, "category": row.category,
-                         "path": row.path}
+    for row, result in zip(rows, results, strict=True):  # In order: deterministic.
+      if isinstance(result, workers.WorkerDied):
+        result = decode.ClipError(decode.WORKER_DIED, str(result))
+      if isinstance(result, decode.ClipError):
+        self._report["skipped"].append({"line": row.line, "path": row.path, "reason": result.reason,
+                                        "detail": result.detail})
+        continue
+      kept += 1
+      yield row.path, {"video": result, "caption": row.caption, "category": row.category, "path": row.path}
     self._report.setdefault("kept", {})[split] = kept
     self._write_report()
 
