@@ -9,7 +9,7 @@ import numpy as np
 from vidgan_jax import checkpoints, sampling
 from vidgan_jax.configs import config_from_dict
 from vidgan_jax.models import Generator, build_models
-from vidgan_jax.text import Tokenizer
+from vidgan_jax.text import Tokenizer, caption_words, shown
 from vidgan_jax.train_step import create_train_state
 
 
@@ -22,14 +22,25 @@ class TrainedGenerator:
   step: int
 
   def prompt_warnings(self, prompt: str) -> list[str]:
-    """Why a prompt may not give what it says: unseen words, or text cut to max_length tokens."""
-    warnings = []
+    """Why a prompt may not give what it says: no word the model learnt, unseen words or characters,
+    or text cut to max_length tokens."""
+    words = caption_words(prompt)
     unknown = self.tokenizer.unknown_words(prompt)
-    if unknown:
-      warnings.append(f"prompt {prompt!r}: words never seen in training captions: {', '.join(unknown)}")
+    warnings = []
+    if len(unknown) == len(words):
+      warnings.append(f"prompt {shown(prompt)}: not one word the model learnt; the clip shows no particular "
+                      "action or scene")
+    elif unknown:
+      listed = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+      warnings.append(f"prompt {shown(prompt)}: words never seen in training captions: {listed}")
+    characters = self.tokenizer.unknown_characters(prompt)
+    if characters and len(unknown) < len(words):
+      warnings.append(f"prompt {shown(prompt)}: characters never seen in training captions: "
+                      f"{' '.join(characters[:20])}")
     count = self.tokenizer.token_count(prompt)
     if count > self.tokenizer.max_length:
-      warnings.append(f"prompt {prompt!r} is {count} tokens; only the first {self.tokenizer.max_length} are used")
+      warnings.append(f"prompt {shown(prompt)} is {count} tokens; only the first {self.tokenizer.max_length} "
+                      "are used")
     return warnings
 
   def generate(self, prompts: list[str], num: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,8 @@ import base64
 import io
 import json
 import re
+import string
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -27,11 +29,26 @@ class PromptError(ValueError):
   """A prompt that cannot be turned into a caption embedding."""
 
 
+def shown(text: str, limit: int = 60) -> str:
+  """`text` quoted for a message, cut to `limit` characters (a prompt can be 10,000 long)."""
+  return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
+
+
 def check_prompt(text: str) -> str:
-  """Returns the prompt stripped of surrounding whitespace; raises PromptError when empty."""
+  """The prompt as the tokenizer sees it: Unicode NFKC form (full-width letters, ligatures and
+  the like become plain ones), invisible format characters (zero-width spaces, direction marks,
+  byte-order marks) dropped, runs of whitespace one space. Raises PromptError for text that is
+  empty, not valid UTF-8 (undecodable bytes from the command line), or holds control characters."""
   if not isinstance(text, str):
     raise PromptError(f"a prompt must be a string, got {type(text).__name__}")
-  stripped = " ".join(text.split())
+  for i, char in enumerate(text):
+    if "\ud800" <= char <= "\udfff":
+      raise PromptError(f"the prompt {shown(text)} is not valid UTF-8 text (an undecodable byte at character {i})")
+    if unicodedata.category(char) == "Cc" and not char.isspace():
+      raise PromptError(f"the prompt {shown(text)} holds the control character U+{ord(char):04X} at character "
+                        f"{i}: remove it")
+  visible = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
+  stripped = " ".join(visible.split())
   if not stripped:
     raise PromptError("the prompt is empty: describe an action and a scene, e.g. "
                       "'playing golf on the grass'")
@@ -72,6 +89,13 @@ class Tokenizer:
   def unknown_words(self, text: str) -> list[str]:
     """Words of `text` that no training caption contained, in order of appearance."""
     return sorted(caption_words(text) - self.known_words, key=text.lower().find)
+
+  def unknown_characters(self, text: str) -> list[str]:
+    """Characters of `text` (besides spaces and ASCII punctuation) that no training caption's words
+    contained, e.g. emoji: the tokenizer turns them into byte pieces the model never learnt."""
+    known = set("".join(self.known_words)) | set(string.punctuation)
+    folded = text.casefold()  # As the tokenizer folds case (its normalisation rule nmt_nfkc_cf).
+    return sorted({c for c in folded if not c.isspace() and c not in known}, key=folded.find)
 
   def token_count(self, text: str) -> int:
     return len(self._sp.encode(text))
