@@ -2,6 +2,7 @@
 #   make demo   set up .venv, build the procedural dataset, train the CPU quickstart, write samples
 #               and the evaluation table, and sample the generator shipped in the package
 #   make test   set up .venv and run the tests
+#   make chaos  20 random kills of a training run, the damaged-video set, the odd prompts (~25 min)
 # Both install the versions in constraints.txt; `make lock` updates it (see that file).
 PYTHON ?= python3
 VENV := .venv
@@ -17,7 +18,7 @@ DEMO_PROMPTS := --prompt="a man plays golf on the grass" \
   --prompt="a man plays golf in the swimming pool" \
   --prompt="someone sails a boat across the snow"
 
-.PHONY: demo test preview lock clean
+.PHONY: demo test chaos preview lock clean
 
 $(BIN)/vidgan: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,9 @@ demo: $(BIN)/vidgan
 
 test: $(BIN)/vidgan
 	$(BIN)/python -m pytest -q --durations=12
+
+chaos: $(BIN)/vidgan
+	$(BIN)/python -m benchmarks.chaos --trials=20 --videos --prompts --workdir=workdirs/chaos
 
 preview: $(BIN)/vidgan
 	$(BIN)/python -m tfds_builders.action_scenes.make_preview

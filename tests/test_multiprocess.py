@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -57,7 +58,7 @@ def vidgan_train(workdir, data_dir, port: int, process_id: int) -> list[str]:
 
 
 def kill_one_after_a_checkpoint(workdir, data_dir) -> int:
-  """Two `vidgan train` processes; SIGKILLs process 1 once step 4 is saved. Returns the newest
+  """Two `vidgan train` processes; SIGKILLs process 1 once step 2 is saved. Returns the newest
   complete checkpoint step after checking that process 0 stopped with JAX's error, without a hang."""
   env = dict(clean_env(), XLA_FLAGS=f"--xla_force_host_platform_device_count={DEVICES_PER_PROCESS}")
   port = free_port()
@@ -65,9 +66,9 @@ def kill_one_after_a_checkpoint(workdir, data_dir) -> int:
   procs = [subprocess.Popen(vidgan_train(workdir, data_dir, port, i), stdout=log.open("w"), stderr=subprocess.STDOUT,
                             env=env, cwd=ROOT) for i, log in enumerate(logs)]
   deadline = time.time() + 300
-  while not (workdir / "checkpoints" / "4").exists() and time.time() < deadline and procs[0].poll() is None:
+  while not (workdir / "checkpoints" / "2").exists() and time.time() < deadline and procs[0].poll() is None:
     time.sleep(0.2)
-  assert (workdir / "checkpoints" / "4").exists(), logs[0].read_text()
+  assert (workdir / "checkpoints" / "2").exists(), logs[0].read_text()
   procs[1].send_signal(signal.SIGKILL)
   killed_at = time.time()
   procs[0].wait(timeout=120)
@@ -78,11 +79,38 @@ def kill_one_after_a_checkpoint(workdir, data_dir) -> int:
   return max(int(d) for d in os.listdir(workdir / "checkpoints") if d.isdigit())
 
 
-def test_two_processes_survive_a_death_resume_and_match_one_process(tiny_data_dir, tmp_path):
+def terminate_one_after_a_checkpoint(workdir, data_dir, after: int) -> int:
+  """Two `vidgan train` processes resume from step `after`; as soon as they start saving step
+  `after` + 2, process 1 alone gets SIGTERM. Both must save the same step (the next log step),
+  say so, and exit 0. Returns that step."""
+  env = dict(clean_env(), XLA_FLAGS=f"--xla_force_host_platform_device_count={DEVICES_PER_PROCESS}")
+  port = free_port()
+  logs = [workdir.parent / f"terminated_run_{i}.log" for i in range(2)]
+  procs = [subprocess.Popen(vidgan_train(workdir, data_dir, port, i), stdout=log.open("w"), stderr=subprocess.STDOUT,
+                            env=env, cwd=ROOT) for i, log in enumerate(logs)]
+  saving = f"{after + 2}*"  # The save's temporary directory, then the step's own.
+  deadline = time.time() + 300
+  while not list((workdir / "checkpoints").glob(saving)) and time.time() < deadline and procs[0].poll() is None:
+    time.sleep(0.01)
+  assert list((workdir / "checkpoints").glob(saving)), logs[0].read_text()
+  procs[1].send_signal(signal.SIGTERM)
+  for p in procs:
+    p.wait(timeout=300)
+  outputs = [log.read_text() for log in logs]
+  assert [p.returncode for p in procs] == [0, 0], outputs
+  saved = [re.search(r"SIGTERM received: saved a checkpoint at step (\d+) and stopped", out) for out in outputs]
+  assert all(saved), outputs
+  step = int(saved[0].group(1))
+  assert int(saved[1].group(1)) == step and step == max(int(d) for d in os.listdir(workdir / "checkpoints")
+                                                          if d.isdigit())
+  return step
+
+
+def test_two_processes_survive_a_death_and_a_sigterm_resume_and_match_one_process(tiny_data_dir, tmp_path):
   workdir, out = tmp_path / "workdir", tmp_path / "out"
   out.mkdir()
   complete = kill_one_after_a_checkpoint(workdir, tiny_data_dir)
-  steps = complete + 2
+  steps = complete = terminate_one_after_a_checkpoint(workdir, tiny_data_dir, after=complete)
   port = free_port()
   common = [f"--workdir={workdir}", f"--data_dir={tiny_data_dir}", f"--out={out}", f"--steps={steps}"]
   logs = run_pair([worker("train", *common, f"--port={port}", f"--process_id={i}") for i in range(2)], timeout=300)

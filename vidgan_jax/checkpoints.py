@@ -4,6 +4,8 @@ Layout: `<workdir>/checkpoints/<step>/{state,meta}`. Saving is atomic (orbax wri
 directory and renames it) and asynchronous; keep-N deletes the oldest.
 """
 
+import contextlib
+import errno
 import logging
 import os
 
@@ -24,14 +26,49 @@ def checkpoint_dir(workdir: str) -> str:
 def make_manager(workdir: str, max_to_keep: int, create: bool = True) -> ocp.CheckpointManager:
   return ocp.CheckpointManager(
       checkpoint_dir(workdir),
-      options=ocp.CheckpointManagerOptions(max_to_keep=max_to_keep, create=create),
+      # A save that a kill interrupted leaves a temporary directory; the next run removes it.
+      options=ocp.CheckpointManagerOptions(max_to_keep=max_to_keep, create=create, cleanup_tmp_directories=True),
       item_handlers={STATE: ocp.StandardCheckpointHandler(), META: ocp.JsonCheckpointHandler()})
 
 
+class CheckpointWriteError(OSError):
+  """A checkpoint that could not be written (a full disk, a lost mount); the ones before it are intact."""
+
+
+def _write_error(manager: ocp.CheckpointManager, error: OSError) -> CheckpointWriteError:
+  """`error` (raised by orbax for a failed save) as a CheckpointWriteError that says what is left."""
+  manager.reload()  # The steps on disk: a save that failed left only its temporary directory.
+  steps = manager.all_steps()
+  kept = (f"the newest complete checkpoint, step {max(steps)}, is intact" if steps
+          else "no complete checkpoint exists yet")
+  remedy = "free some space" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "fix the cause"
+  named = CheckpointWriteError(f"writing a checkpoint in {manager.directory} failed: {error}. Nothing was lost "
+                               f"before it: {kept}; {remedy}, then run the same command to resume")
+  named.errno = error.errno
+  return named
+
+
 def save(manager: ocp.CheckpointManager, step: int, state, meta: dict) -> None:
-  """Starts an asynchronous save of `state` (a pytree of arrays) and `meta` (JSON) at `step`."""
-  manager.save(step, args=ocp.args.Composite(**{STATE: ocp.args.StandardSave(state),
-                                                META: ocp.args.JsonSave(meta)}), force=True)
+  """Starts an asynchronous save of `state` (a pytree of arrays) and `meta` (JSON) at `step`.
+
+  Raises CheckpointWriteError when this save, or the previous one still in flight, fails to write.
+  """
+  try:
+    manager.save(step, args=ocp.args.Composite(**{STATE: ocp.args.StandardSave(state),
+                                                  META: ocp.args.JsonSave(meta)}), force=True)
+  except OSError as e:
+    raise _write_error(manager, e) from e
+
+
+def finish(manager: ocp.CheckpointManager) -> None:
+  """Waits for the saves in flight and closes `manager`; CheckpointWriteError if one failed."""
+  try:
+    manager.wait_until_finished()
+  except OSError as e:
+    with contextlib.suppress(OSError):  # Closing re-raises the same failed save.
+      manager.close()
+    raise _write_error(manager, e) from e
+  manager.close()
 
 
 def restore(manager: ocp.CheckpointManager, step: int, target):

@@ -19,7 +19,7 @@ from vidgan_jax.models import Generator, build_models
 from vidgan_jax.summaries import SummaryWriter
 from vidgan_jax.text import Tokenizer
 from vidgan_jax.train_step import (TrainState, create_train_state, make_p_train_step, replicate,
-                                   replicated_sharding, to_global, unreplicate)
+                                   replicated_sharding, to_host, unreplicate)
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +33,10 @@ def prepare_tokenizer(workdir: str, captions, config: ml_collections.ConfigDict)
     with open(path) as f:
       return Tokenizer.from_json(f.read())
   tokenizer = Tokenizer.train(captions(), config.text.vocab_size, config.text.max_length)
-  if jax.process_index() == 0:
-    with open(path, "w") as f:
+  if jax.process_index() == 0:  # Written whole or not at all: a kill here must not leave half a file.
+    with open(path + ".tmp", "w") as f:
       f.write(tokenizer.to_json())
+    os.replace(path + ".tmp", path)
   return tokenizer
 
 
@@ -223,12 +224,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
         if evaluator is not None and (step % config.eval_every_steps == 0 or final):
           _evaluate(evaluator, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
         if step % config.checkpoint_every_steps == 0 or final:
-          checkpoints.save(manager, step, to_global(r_state), {**meta, "step": step})
+          checkpoints.save(manager, step, to_host(r_state), {**meta, "step": step})
         if stopping:
           logger.warning("%s received: saved a checkpoint at step %d and stopped", stop.signal_name, step)
           break
   finally:
     progress.close()
-    manager.wait_until_finished()
     writer.close()
+    checkpoints.finish(manager)
   return unreplicate(r_state)

@@ -212,19 +212,16 @@ def replicate(tree):
 
 
 def replicated_sharding() -> jax.sharding.NamedSharding:
-  """One copy on every device of every process: how checkpoints hold the state."""
+  """One copy on every device of every process: how a checkpoint's state is restored."""
   return jax.sharding.NamedSharding(jax.sharding.Mesh(np.array(jax.devices()), (AXIS,)), jax.sharding.PartitionSpec())
 
 
-def to_global(replicated_tree):
-  """The pmapped step's per-device copies [local_devices, ...] as global arrays replicated over all
-  processes, so that orbax writes each array once (from process 0) and every process takes part."""
-  sharding = replicated_sharding()
-
-  def convert(x):
-    copies = [shard.data.reshape(x.shape[1:]) for shard in x.addressable_shards]
-    return jax.make_array_from_single_device_arrays(x.shape[1:], sharding, copies)
-  return jax.tree.map(convert, replicated_tree)
+def to_host(replicated_tree):
+  """The pmapped step's per-device copies [local_devices, ...] as one numpy copy in host memory,
+  which orbax writes once (from process 0); it restores as the replicated arrays of
+  `replicated_sharding`. (Global jax.Arrays made from the copies cost a compiled reshape per
+  array and device, and a transfer per copy: seconds per save of the tiny model on 8 devices.)"""
+  return jax.device_get(jax.tree.map(lambda x: x.addressable_data(0)[0], replicated_tree))
 
 
 def make_p_train_step(generator: Generator, discriminator: Discriminator, config: ml_collections.ConfigDict):

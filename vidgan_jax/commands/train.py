@@ -1,12 +1,13 @@
 """`vidgan train --config=experiments/X.py --workdir=DIR [--config.key=value ...]`."""
 
 import logging
+import sys
 
 import jax
 from absl import app, flags
 from ml_collections import config_flags
 
-from vidgan_jax import distributed, train
+from vidgan_jax import checkpoints, distributed, train
 
 FLAGS = flags.FLAGS
 logger = logging.getLogger(__name__)
@@ -47,7 +48,11 @@ def main(argv: list[str]) -> None:
     logging.getLogger("vidgan_jax").setLevel(logging.WARNING)
   logger.info("JAX backend %s, %d device(s) in %d process(es)", jax.default_backend(), jax.device_count(),
               jax.process_count())
-  train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
+  try:
+    train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
+  except checkpoints.CheckpointWriteError as e:
+    logger.error("%s", e)
+    sys.exit(1)
 
 
 def run(argv: list[str]) -> None:
