@@ -2,6 +2,7 @@
 #   make demo   set up .venv, build the procedural dataset, train the CPU quickstart, write samples
 #               and the evaluation table, and sample the generator shipped in the package
 #   make test   set up .venv and run the tests
+#   make beam-test  the Apache Beam build of text2video_real, in its own .venv-beam (CI runs it too)
 #   make chaos  20 random kills of a training run, the damaged-video set, the odd prompts (~25 min)
 # Both install the versions in constraints.txt; `make lock` updates it (see that file).
 PYTHON ?= python3
@@ -18,7 +19,9 @@ DEMO_PROMPTS := --prompt="a man plays golf on the grass" \
   --prompt="a man plays golf in the swimming pool" \
   --prompt="someone sails a boat across the snow"
 
-.PHONY: demo test chaos preview lock clean
+BEAM_VENV := .venv-beam
+
+.PHONY: demo test beam-test chaos preview lock lock-beam clean
 
 $(BIN)/vidgan: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +42,16 @@ demo: $(BIN)/vidgan
 test: $(BIN)/vidgan
 	$(BIN)/python -m pytest -q --durations=12
 
+# Beam caps versions the core pins newer (protobuf, pyarrow, pillow): its own venv and constraints.
+$(BEAM_VENV)/bin/vidgan: pyproject.toml constraints-beam.txt
+	$(PYTHON) -m venv $(BEAM_VENV)
+	$(BEAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(BEAM_VENV)/bin/pip install --quiet -c constraints-beam.txt -e '.[dev,beam]'
+	touch $@
+
+beam-test: $(BEAM_VENV)/bin/vidgan
+	$(BEAM_VENV)/bin/python -m pytest -q tests/test_text2video_real_beam.py
+
 chaos: $(BIN)/vidgan
 	$(BIN)/python -m benchmarks.chaos --trials=20 --videos --prompts --workdir=workdirs/chaos
 
@@ -56,5 +69,14 @@ lock:
 	mv constraints.new constraints.txt
 	rm -rf .lock-venv
 
+lock-beam:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e '.[dev,beam]'
+	{ sed -n '/^#/p' constraints-beam.txt; .lock-venv/bin/pip freeze --exclude-editable | grep -v '^vidgan'; } > constraints.new
+	mv constraints.new constraints-beam.txt
+	rm -rf .lock-venv
+
 clean:
-	rm -rf $(VENV) $(DATA_DIR) workdirs .pytest_cache
+	rm -rf $(VENV) $(BEAM_VENV) $(DATA_DIR) workdirs .pytest_cache

@@ -64,6 +64,11 @@ def test_a_dying_worker_costs_its_own_job_only():
   results = list(workers.map_in_processes(square_or_die, list(range(10)), workers=2))
   assert isinstance(results[3], workers.WorkerDied)
   assert results[:3] + results[4:] == [x * x for x in range(10) if x != 3]
+  alone = workers.IsolatedWorker()
+  try:
+    assert isinstance(alone(square_or_die, 3), workers.WorkerDied) and alone(square_or_die, 4) == 16
+  finally:
+    alone.close()
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +132,7 @@ def test_the_documented_build_command_runs_on_encoded_files(manual_dir, tmp_path
                           cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
   assert result.returncode == 0, result.stderr[-3000:]
   assert "BrokenProcessPool" not in result.stderr
-  builder = tfds.builder_from_directory(str(tmp_path / "text2video_real" / "32px" / "1.0.0"))
+  builder = tfds.builder_from_directory(str(tmp_path / "text2video_real" / "32px" / "1.1.0"))
   assert builder.info.splits["train"].num_examples == 2 and builder.info.splits["test"].num_examples == 1
 
 

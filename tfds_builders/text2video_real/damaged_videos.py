@@ -24,6 +24,7 @@ FPS = 16
 SECONDS = 4
 HEIGHT, WIDTH = 32, 48
 CATEGORY = "jogging"
+FULL_SET_COPIES = 3  # 69 damaged files and 24 good ones.
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,7 +150,7 @@ def write_set(directory: str, copies: int = 1, seed: int = 0) -> list[Case]:
 def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("directory")
-  parser.add_argument("--copies", type=int, default=3)
+  parser.add_argument("--copies", type=int, default=FULL_SET_COPIES)
   parser.add_argument("--seed", type=int, default=0)
   args = parser.parse_args()
   cases = write_set(args.directory, args.copies, args.seed)

@@ -8,6 +8,7 @@ import multiprocessing
 import os
 
 import tensorflow_datasets as tfds
+from etils import epath
 
 from tfds_builders.text2video_real import decode, manifest, workers
 
@@ -35,8 +36,12 @@ class RealVideoConfig(tfds.core.BuilderConfig):
 class Builder(tfds.core.GeneratorBasedBuilder):
   """Captioned real videos from a manual_dir, decoded with PyAV; bad files are skipped and reported."""
 
-  VERSION = tfds.core.Version("1.0.0")
-  RELEASE_NOTES = {"1.0.0": "Initial release."}
+  VERSION = tfds.core.Version("1.1.0")
+  RELEASE_NOTES = {
+      "1.0.0": "Initial release.",
+      "1.1.0": "Rotated videos are decoded upright; new skip reasons (broken_link, not_a_file, no_frames, "
+               "too_large, decoder_error, worker_died); a dying decoder costs its file only; Beam path.",
+  }
   MANUAL_DOWNLOAD_INSTRUCTIONS = """
   Put your video files in the manual_dir (subfolders are fine) and a `videos.csv` beside them:
 
@@ -82,10 +87,23 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     return {split: self._generate_examples(manual_dir, by_split[split], split) for split in manifest.SPLITS
             if by_split[split]}
 
+  def _generate_splits(self, dl_manager, download_config):
+    # TFDS's hook that sees the download config: Beam options (`--beam_pipeline_options`) or a
+    # runner choose the Beam path for the examples; without them the local worker pool decodes.
+    self._use_beam = download_config.beam_options is not None or download_config.beam_runner is not None
+    return super()._generate_splits(dl_manager, download_config)
+
   def _generate_examples(self, manual_dir: str, rows: list[manifest.Row], split: str):
     c = self.builder_config
     jobs = [(row, manual_dir, c.frames, c.size, c.fps, c.pad_short, c.max_side) for row in rows]
-    results = workers.map_in_processes(decode.decode_row, jobs, c.workers or multiprocessing.cpu_count())
+    if self._use_beam:
+      from tfds_builders.text2video_real import beam_decode  # Beam is an optional extra.
+      return beam_decode.DecodeRows(jobs, split, self._skipped_part(split))
+    return self._decode_locally(rows, jobs, split)
+
+  def _decode_locally(self, rows: list[manifest.Row], jobs: list[tuple], split: str):
+    processes = self.builder_config.workers or multiprocessing.cpu_count()
+    results = workers.map_in_processes(decode.decode_row, jobs, processes)
     kept = 0
     for row, result in zip(rows, results, strict=True):  # In order: deterministic.
       if isinstance(result, workers.WorkerDied):
@@ -99,14 +117,28 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     self._report.setdefault("kept", {})[split] = kept
     self._write_report()
 
+  def _skipped_part(self, split: str) -> str:
+    """Where the Beam path's workers list a split's skipped files, until the report takes them in."""
+    return os.path.join(os.fspath(self.data_dir), f"skipped_{split}.json")
+
+  def _process_pipeline_result(self, pipeline_result) -> None:
+    """After the Beam pipeline: the report from its counters and the skipped lists its workers wrote."""
+    from tfds_builders.text2video_real import beam_decode
+    counters = beam_decode.read_counters(pipeline_result)
+    self._report["kept"] = {split: counters.get(f"kept/{split}", 0) for split in manifest.SPLITS
+                            if epath.Path(self._skipped_part(split)).exists()}
+    for split in self._report["kept"]:
+      part = epath.Path(self._skipped_part(split))
+      self._report["skipped"] += json.loads(part.read_text())
+      part.unlink()
+    self._write_report()
+
   def _write_report(self) -> None:
     """build_report.json beside the dataset's records, and a one-line summary in the log."""
     skipped = self._report["skipped"]
     counts = collections.Counter(s["reason"] for s in skipped)
     self._report["skipped_by_reason"] = dict(sorted(counts.items()))
-    path = os.path.join(os.fspath(self.data_dir), REPORT_FILE)
-    with open(path, "w") as f:
-      json.dump(self._report, f, indent=2)
+    (epath.Path(self.data_dir) / REPORT_FILE).write_text(json.dumps(self._report, indent=2))
     logger.warning("text2video_real: kept %s, skipped %d (%s); the list is in %s in the dataset directory",
                    self._report["kept"], len(skipped),
                    ", ".join(f"{k}: {v}" for k, v in counts.items()) or "none", REPORT_FILE)

@@ -2,8 +2,10 @@
 
 A process pool breaks as a whole when one of its processes dies (a segfault or abort inside
 FFmpeg, the OOM killer): every pending job fails with BrokenProcessPool. `map_in_processes` then
-reruns the jobs that may have been in flight, each alone in a fresh process, so the one that
-kills its process is found and reported as `WorkerDied`; the rest continue in a new pool.
+reruns the jobs that may have been in flight one at a time in a child process of their own (a new
+one after each death), so the one that kills its process is found and reported as `WorkerDied`;
+the rest continue in a new pool. `IsolatedWorker` is that one child, for callers with their own
+parallelism (Beam's workers).
 """
 
 import concurrent.futures
@@ -11,6 +13,9 @@ import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+# Forking a parent that has started threads (TensorFlow, JAX) can deadlock.
+_SPAWN = multiprocessing.get_context("spawn")
 
 
 class WorkerDied(Exception):
@@ -23,23 +28,34 @@ def _in_flight_bound(workers: int) -> int:
   return 2 * workers + 1
 
 
-def _alone(fn: Callable, job: Any, context) -> Any:
-  """fn(job) in a process of its own; WorkerDied if that process dies."""
-  with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+class IsolatedWorker:
+  """Calls fn(job) in one spawned child process, kept from call to call; a child that dies makes
+  that call return WorkerDied, and the next call starts a new child. (The Beam path's decoder.)"""
+
+  def __init__(self):
+    self._pool = None
+
+  def __call__(self, fn: Callable, job: Any) -> Any:
+    if self._pool is None:
+      self._pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=_SPAWN)
     try:
-      return pool.submit(fn, job).result()
+      return self._pool.submit(fn, job).result()
     except BrokenProcessPool:
+      self.close()
       return WorkerDied("the worker process died (a crash in the decoder) on this job")
+
+  def close(self) -> None:
+    if self._pool is not None:
+      self._pool.shutdown(wait=True, cancel_futures=True)
+      self._pool = None
 
 
 def map_in_processes(fn: Callable, jobs: Sequence, workers: int) -> Iterator:
-  """Yields fn(job) for each job, in order, computed in `workers` spawned processes ("spawn":
-  forking a parent that has started threads (TensorFlow, JAX) can deadlock). A job whose process
-  dies yields a WorkerDied instead; the map goes on. `fn` must be importable by the workers."""
-  context = multiprocessing.get_context("spawn")
+  """Yields fn(job) for each job, in order, computed in `workers` spawned processes. A job whose
+  process dies yields a WorkerDied instead; the map goes on. `fn` must be importable by the workers."""
   done = 0
   while done < len(jobs):
-    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context)
+    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=_SPAWN)
     try:
       futures = [pool.submit(fn, job) for job in jobs[done:]]
       for future in futures:
@@ -51,6 +67,10 @@ def map_in_processes(fn: Callable, jobs: Sequence, workers: int) -> Iterator:
         done += 1
     finally:
       pool.shutdown(wait=True, cancel_futures=True)
-    for job in jobs[done:done + _in_flight_bound(workers)]:
-      yield _alone(fn, job, context)
-      done += 1
+    alone = IsolatedWorker()
+    try:
+      for job in jobs[done:done + _in_flight_bound(workers)]:
+        yield alone(fn, job)
+        done += 1
+    finally:
+      alone.close()
