@@ -21,7 +21,7 @@ DEMO_PROMPTS := --prompt="a man plays golf on the grass" \
 
 BEAM_VENV := .venv-beam
 
-.PHONY: demo test beam-test chaos preview lock lock-beam clean
+.PHONY: demo test lint beam-test chaos preview lock lock-beam clean
 
 $(BIN)/vidgan: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ beam-test: $(BEAM_VENV)/bin/vidgan
 
 chaos: $(BIN)/vidgan
 	$(BIN)/python -m benchmarks.chaos --trials=20 --videos --prompts --workdir=workdirs/chaos
+
+# The formatter and linter (settings in pyproject.toml); `ruff format .` applies the format.
+lint: $(BIN)/vidgan
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 preview: $(BIN)/vidgan
 	$(BIN)/python -m tfds_builders.action_scenes.make_preview

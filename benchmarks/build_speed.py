@@ -37,8 +37,20 @@ def write_folder(directory: str, clips: int) -> None:
 def timed_build(manual_dir: str, data_dir: str, config: str, *extra: str) -> float:
   vidgan = os.path.join(os.path.dirname(sys.executable), "vidgan")
   start = time.time()
-  subprocess.run([vidgan, "build", "tfds_builders/text2video_real", f"--config={config}", f"--manual_dir={manual_dir}",
-                  f"--data_dir={data_dir}", *extra], cwd=REPO, check=True, capture_output=True)
+  subprocess.run(
+    [
+      vidgan,
+      "build",
+      "tfds_builders/text2video_real",
+      f"--config={config}",
+      f"--manual_dir={manual_dir}",
+      f"--data_dir={data_dir}",
+      *extra,
+    ],
+    cwd=REPO,
+    check=True,
+    capture_output=True,
+  )
   return time.time() - start
 
 
@@ -53,14 +65,20 @@ def main() -> None:
     manual = os.path.join(root, "videos")
     write_folder(manual, args.clips)
     local = timed_build(manual, os.path.join(root, "local"), args.config)
-    beam = timed_build(manual, os.path.join(root, "beam"), args.config,
-                       "--beam_pipeline_options=runner=DirectRunner,direct_running_mode=multi_processing,"
-                       f"direct_num_workers={args.workers}")
+    beam = timed_build(
+      manual,
+      os.path.join(root, "beam"),
+      args.config,
+      "--beam_pipeline_options=runner=DirectRunner,direct_running_mode=multi_processing,"
+      f"direct_num_workers={args.workers}",
+    )
   finally:
     shutil.rmtree(root)
-  print(f"{args.clips} clips (4 s of 320x240 H.264 at 30 fps) to text2video_real/{args.config}, "
-        f"{os.cpu_count()} cores, {args.workers} Beam workers, the whole `vidgan build` command (start-up "
-        "included):")
+  print(
+    f"{args.clips} clips (4 s of 320x240 H.264 at 30 fps) to text2video_real/{args.config}, "
+    f"{os.cpu_count()} cores, {args.workers} Beam workers, the whole `vidgan build` command (start-up "
+    "included):"
+  )
   print(f"  local pool:   {local:.1f} s, {args.clips / local:.1f} clips/s")
   print(f"  DirectRunner: {beam:.1f} s, {args.clips / beam:.1f} clips/s")
 

@@ -48,9 +48,16 @@ def env(root: str) -> dict:
 
 def train_command(workdir: str, data_dir: str, steps: int) -> list[str]:
   """Checkpoints every 2 steps and samples every 3 steps: every phase comes round often."""
-  return vidgan("train", "--config=experiments/tiny.py", f"--workdir={workdir}", f"--config.data_dir={data_dir}",
-                f"--config.num_train_steps={steps}", "--config.checkpoint_every_steps=2",
-                "--config.sample_every_steps=3", "--config.log_every_steps=1")
+  return vidgan(
+    "train",
+    "--config=experiments/tiny.py",
+    f"--workdir={workdir}",
+    f"--config.data_dir={data_dir}",
+    f"--config.num_train_steps={steps}",
+    "--config.checkpoint_every_steps=2",
+    "--config.sample_every_steps=3",
+    "--config.log_every_steps=1",
+  )
 
 
 class Run:
@@ -61,8 +68,9 @@ class Run:
     root = os.path.dirname(log_path)
     self.lines: list[tuple[float, str]] = []
     self.log = open(log_path, "w")
-    self.process = subprocess.Popen(command, cwd=REPO, env=env(root), stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE, text=True, errors="replace")
+    self.process = subprocess.Popen(
+      command, cwd=REPO, env=env(root), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace"
+    )
     self.reader = threading.Thread(target=self._read, daemon=True)
     self.reader.start()
 
@@ -106,15 +114,18 @@ def complete_steps(workdir: str) -> list[int]:
 
 def final_state(workdir: str, step: int) -> dict:
   import orbax.checkpoint as ocp
+
   state = ocp.StandardCheckpointer().restore(os.path.join(workdir, "checkpoints", str(step), "state"))
   return {name: state[name] for name in STATE_TREES}
 
 
 def equal_states(a: dict, b: dict) -> bool:
   import jax
+
   leaves_a, leaves_b = jax.tree_util.tree_leaves_with_path(a), jax.tree_util.tree_leaves_with_path(b)
   return len(leaves_a) == len(leaves_b) and all(
-      pa == pb and np.array_equal(np.asarray(x), np.asarray(y)) for (pa, x), (pb, y) in zip(leaves_a, leaves_b))
+    pa == pb and np.array_equal(np.asarray(x), np.asarray(y)) for (pa, x), (pb, y) in zip(leaves_a, leaves_b)
+  )
 
 
 @dataclasses.dataclass
@@ -122,6 +133,7 @@ class Timing:
   """Seconds to the first step's log line (the shortest a fresh run has taken so far: the first
   one compiles, later ones find the step in the compilation cache), and the shortest time
   between two step log lines of the uninterrupted run (a step without a save or samples)."""
+
   start_up: float
   step: float
 
@@ -147,8 +159,9 @@ def _checkpoint_in_flight(workdir: str) -> bool:
   return bool(glob.glob(os.path.join(workdir, "checkpoints", "*.orbax-checkpoint-tmp*")))
 
 
-def _strike(run: Run, phase: str, workdir: str, steps: int, timing: Timing,
-            rng: np.random.Generator) -> tuple[bool, float]:
+def _strike(
+  run: Run, phase: str, workdir: str, steps: int, timing: Timing, rng: np.random.Generator
+) -> tuple[bool, float]:
   """Waits for a random moment of `phase`; returns (whether the moment was in the phase, seconds)."""
   if phase == "start-up":
     time.sleep(rng.uniform(0.1, 0.9) * timing.start_up)
@@ -173,8 +186,9 @@ def _strike(run: Run, phase: str, workdir: str, steps: int, timing: Timing,
   return _checkpoint_in_flight(workdir), time.time() - run.start
 
 
-def run_trial(number: int, data_dir: str, root: str, steps: int, timing: Timing, reference: dict,
-              rng: np.random.Generator) -> Trial:
+def run_trial(
+  number: int, data_dir: str, root: str, steps: int, timing: Timing, reference: dict, rng: np.random.Generator
+) -> Trial:
   workdir = os.path.join(root, f"trial_{number:02d}")
   shutil.rmtree(workdir, ignore_errors=True)
   sig = signal.SIGTERM if number % 3 == 2 else signal.SIGKILL
@@ -191,8 +205,7 @@ def run_trial(number: int, data_dir: str, root: str, steps: int, timing: Timing,
     raise RuntimeError(f"trial {number}: the restart failed; see {restart.log.name}:\n{restart.text()[-2000:]}")
   resumed = RESUMED_LINE.search(restart.text())
   equal = steps in complete_steps(workdir) and equal_states(final_state(workdir, steps), reference)
-  return Trial(number, sig.name, phase, at, in_phase, logged, exit_code, int(resumed.group(1)) if resumed else 0,
-               equal)
+  return Trial(number, sig.name, phase, at, in_phase, logged, exit_code, int(resumed.group(1)) if resumed else 0, equal)
 
 
 def reference_run(data_dir: str, root: str, steps: int) -> tuple[dict, Timing]:
@@ -207,46 +220,64 @@ def reference_run(data_dir: str, root: str, steps: int) -> tuple[dict, Timing]:
 
 
 def table(trials: list[Trial]) -> str:
-  rows = ["| trial | signal | phase (landed in it) | at s | step logged | resumed from | steps lost | exit | equal |",
-          "|---|---|---|---|---|---|---|---|---|"]
-  rows += [f"| {t.number} | {t.signal} | {t.phase} ({'yes' if t.in_phase else 'no'}) | {t.at_seconds:.1f} | "
-           f"{t.logged_step} | {t.resumed_from} | {t.steps_lost} | {t.exit_code} | {'yes' if t.equal else 'NO'} |"
-           for t in trials]
+  rows = [
+    "| trial | signal | phase (landed in it) | at s | step logged | resumed from | steps lost | exit | equal |",
+    "|---|---|---|---|---|---|---|---|---|",
+  ]
+  rows += [
+    f"| {t.number} | {t.signal} | {t.phase} ({'yes' if t.in_phase else 'no'}) | {t.at_seconds:.1f} | "
+    f"{t.logged_step} | {t.resumed_from} | {t.steps_lost} | {t.exit_code} | {'yes' if t.equal else 'NO'} |"
+    for t in trials
+  ]
   return "\n".join(rows)
 
 
 def build_tiny(data_dir: str, root: str) -> None:
-  subprocess.run(vidgan("build", "tfds_builders/action_scenes", "--config=tiny", f"--data_dir={data_dir}"),
-                 cwd=REPO, env=env(root), check=True, capture_output=True)
+  subprocess.run(
+    vidgan("build", "tfds_builders/action_scenes", "--config=tiny", f"--data_dir={data_dir}"),
+    cwd=REPO,
+    env=env(root),
+    check=True,
+    capture_output=True,
+  )
 
 
 def check_videos(root: str) -> tuple[str, bool]:
   """The damaged-video set through `vidgan build tfds_builders/text2video_real`; every outcome checked."""
   from tfds_builders.text2video_real import damaged_videos
+
   manual, data = os.path.join(root, "damaged_videos"), os.path.join(root, "damaged_videos_data")
   shutil.rmtree(manual, ignore_errors=True)
   shutil.rmtree(data, ignore_errors=True)
   cases = damaged_videos.write_set(manual, copies=damaged_videos.FULL_SET_COPIES)
   start = time.time()
-  build = subprocess.run(vidgan("build", "tfds_builders/text2video_real", "--config=32px", f"--manual_dir={manual}",
-                                f"--data_dir={data}"), cwd=REPO, env=env(root), capture_output=True, text=True)
+  build = subprocess.run(
+    vidgan("build", "tfds_builders/text2video_real", "--config=32px", f"--manual_dir={manual}", f"--data_dir={data}"),
+    cwd=REPO,
+    env=env(root),
+    capture_output=True,
+    text=True,
+  )
   if build.returncode != 0:
     return f"videos: the build failed:\n{build.stderr[-3000:]}", False
-  report_path, = glob.glob(os.path.join(data, "text2video_real", "32px", "*", "build_report.json"))
+  (report_path,) = glob.glob(os.path.join(data, "text2video_real", "32px", "*", "build_report.json"))
   with open(report_path) as f:
     report = json.load(f)
   skipped = {s["path"]: s["reason"] for s in report["skipped"]}
   wrong = [c.path for c in cases if ((c.path in skipped) if c.good else (skipped.get(c.path) not in c.reasons))]
   bad = sum(not c.good for c in cases)
-  line = (f"videos: {len(cases)} files ({bad} damaged of {len(set(c.kind for c in cases if not c.good))} kinds, "
-          f"{len(cases) - bad} good) built in {time.time() - start:.0f} s: {report['kept']} kept, "
-          f"{len(skipped)} skipped {report['skipped_by_reason']}; outcome other than expected: {wrong or 'none'}")
+  line = (
+    f"videos: {len(cases)} files ({bad} damaged of {len(set(c.kind for c in cases if not c.good))} kinds, "
+    f"{len(cases) - bad} good) built in {time.time() - start:.0f} s: {report['kept']} kept, "
+    f"{len(skipped)} skipped {report['skipped_by_reason']}; outcome other than expected: {wrong or 'none'}"
+  )
   return line, not wrong
 
 
 def check_prompts(root: str) -> tuple[str, bool]:
   """Each odd prompt through `vidgan sample --pretrained`: clips, or one error line; no traceback."""
   from benchmarks.odd_prompts import CLIPS, ODD_PROMPTS
+
   failures = []
   for i, odd in enumerate(ODD_PROMPTS):
     if "\x00" in odd.text:  # A command line cannot hold NUL: it goes through a prompt file.
@@ -257,18 +288,24 @@ def check_prompts(root: str) -> tuple[str, bool]:
     else:
       argument = b"--prompt=" + odd.text.encode("utf-8", "surrogateescape")
     out = os.path.join(root, f"prompt_{i}")
-    result = subprocess.run([os.fsencode(a) for a in vidgan("sample", "--pretrained=action_scenes/32px", "--num=1",
-                                                            f"--out={out}")] + [argument],
-                            cwd=REPO, env=env(root), capture_output=True)
+    result = subprocess.run(
+      [os.fsencode(a) for a in vidgan("sample", "--pretrained=action_scenes/32px", "--num=1", f"--out={out}")]
+      + [argument],
+      cwd=REPO,
+      env=env(root),
+      capture_output=True,
+    )
     stderr = result.stderr.decode("utf-8", "replace")
     ok = "Traceback" not in stderr and (result.returncode == 0) == (odd.outcome == CLIPS)
     if odd.message is not None:
       ok = ok and odd.message in stderr
     if not ok:
       failures.append(odd.name)
-  line = (f"prompts: {len(ODD_PROMPTS)} odd prompts through `vidgan sample`: "
-          f"{sum(p.outcome == CLIPS for p in ODD_PROMPTS)} gave clips, the others one error line; "
-          f"not as expected: {failures or 'none'}")
+  line = (
+    f"prompts: {len(ODD_PROMPTS)} odd prompts through `vidgan sample`: "
+    f"{sum(p.outcome == CLIPS for p in ODD_PROMPTS)} gave clips, the others one error line; "
+    f"not as expected: {failures or 'none'}"
+  )
   return line, not failures
 
 
@@ -296,12 +333,19 @@ def main() -> None:
   for number in range(args.trials):
     trials.append(run_trial(number, data_dir, args.workdir, args.steps, timing, reference, rng))
     t = trials[-1]
-    print(f"trial {number}: {t.signal} in {t.phase} at {t.at_seconds:.1f} s, resumed from step {t.resumed_from}, "
-          f"equal: {t.equal}", flush=True)
+    print(
+      f"trial {number}: {t.signal} in {t.phase} at {t.at_seconds:.1f} s, resumed from step {t.resumed_from}, "
+      f"equal: {t.equal}",
+      flush=True,
+    )
   lost = [t.steps_lost for t in trials]
-  lines = [table(trials), "", f"{sum(t.equal for t in trials)}/{len(trials)} equal; "
-           f"{sum(t.in_phase for t in trials)}/{len(trials)} kills landed in the phase aimed at; "
-           f"steps lost: {sum(lost)} in all, at most {max(lost, default=0)}"]
+  lines = [
+    table(trials),
+    "",
+    f"{sum(t.equal for t in trials)}/{len(trials)} equal; "
+    f"{sum(t.in_phase for t in trials)}/{len(trials)} kills landed in the phase aimed at; "
+    f"steps lost: {sum(lost)} in all, at most {max(lost, default=0)}",
+  ]
   ok = all(t.equal for t in trials)
   for wanted, check in ((args.videos, check_videos), (args.prompts, check_prompts)):
     if wanted:

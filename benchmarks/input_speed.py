@@ -33,20 +33,37 @@ def main(argv: list[str]) -> None:
   tf.config.set_visible_devices([], "GPU")
   config = FLAGS.config
   shape = f"{config.frames}x{config.size}px"
-  builder = Builder(config=ActionScenesConfig(name=f"input_bench_{shape}_{FLAGS.clips}", frames=config.frames,
-                                              size=config.size, description="input-pipeline benchmark",
-                                              split_sizes=(("train", FLAGS.clips),)),
-                    data_dir=FLAGS.data_dir)
+  builder = Builder(
+    config=ActionScenesConfig(
+      name=f"input_bench_{shape}_{FLAGS.clips}",
+      frames=config.frames,
+      size=config.size,
+      description="input-pipeline benchmark",
+      split_sizes=(("train", FLAGS.clips),),
+    ),
+    data_dir=FLAGS.data_dir,
+  )
   builder.download_and_prepare()
   with open(FLAGS.tokenizer) as f:
     tokenizer = Tokenizer.from_json(f.read())
   uncached, cached = (
-      input_pipeline.clips_per_second(builder, tokenizer, input_pipeline.batch_layout(config.batch_size),
-                                      split="train", label_key="pair", seed=config.seed,
-                                      shuffle_buffer=config.shuffle_buffer, cache=cache, batches=FLAGS.batches)
-      for cache in (False, True))
-  print(f"{shape} clips, batch {config.batch_size}, shuffle buffer {config.shuffle_buffer}: "
-        f"{uncached:.0f} clips/s uncached (first epoch), {cached:.0f} clips/s from the cache")
+    input_pipeline.clips_per_second(
+      builder,
+      tokenizer,
+      input_pipeline.batch_layout(config.batch_size),
+      split="train",
+      label_key="pair",
+      seed=config.seed,
+      shuffle_buffer=config.shuffle_buffer,
+      cache=cache,
+      batches=FLAGS.batches,
+    )
+    for cache in (False, True)
+  )
+  print(
+    f"{shape} clips, batch {config.batch_size}, shuffle buffer {config.shuffle_buffer}: "
+    f"{uncached:.0f} clips/s uncached (first epoch), {cached:.0f} clips/s from the cache"
+  )
 
 
 if __name__ == "__main__":

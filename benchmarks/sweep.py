@@ -54,10 +54,12 @@ def _row(name: str, r: dict) -> str:
   mfu = f"{100 * r['mfu']:.1f}%" if r["mfu"] is not None else "n/a"
   memory = f"{r['peak_memory_bytes'] / 2**30:.1f}" if r["peak_memory_bytes"] else "n/a"
   flops = f"{r['flops_per_step'] / 1e12:.3g} | {r['achieved_tflops']:.3g}" if r["flops_per_step"] else "n/a | n/a"
-  return (f"| {name or '(as is)'} | {r['global_batch']} | {r['dtype']} | {r['compile_seconds']:.0f} | "
-          f"{1e3 * s['median']:.1f} ({1e3 * s['p10']:.1f}-{1e3 * s['p90']:.1f}) | {r['clips_per_second']:.1f} | "
-          f"{flops} | {mfu} | {memory} | "
-          f"{r['sample_clips_per_second']:.1f} |")
+  return (
+    f"| {name or '(as is)'} | {r['global_batch']} | {r['dtype']} | {r['compile_seconds']:.0f} | "
+    f"{1e3 * s['median']:.1f} ({1e3 * s['p10']:.1f}-{1e3 * s['p90']:.1f}) | {r['clips_per_second']:.1f} | "
+    f"{flops} | {mfu} | {memory} | "
+    f"{r['sample_clips_per_second']:.1f} |"
+  )
 
 
 def main(argv: list[str]) -> None:
@@ -79,8 +81,10 @@ def main(argv: list[str]) -> None:
     rows.append(_row(variant, results))
     print(rows[-1], file=sys.stderr, flush=True)
   print(f"{jax.device_count()} x {jax.devices()[0].device_kind}, jax {jax.__version__}")
-  print("| variant | batch | dtype | compile s | step ms (p10-p90) | clips/s | TFLOP/step | TFLOP/s | MFU | "
-        "peak GiB | sample clips/s |")
+  print(
+    "| variant | batch | dtype | compile s | step ms (p10-p90) | clips/s | TFLOP/step | TFLOP/s | MFU | "
+    "peak GiB | sample clips/s |"
+  )
   print("|---|---|---|---|---|---|---|---|---|---|---|")
   print("\n".join(rows))
 

@@ -108,11 +108,11 @@ def get_config() -> ml_collections.ConfigDict:
   config.nonfinite_policy = "skip"
 
   config.sample_prompts = (
-      "a man plays golf on the grass",
-      "someone kitesurfs on the waves",
-      "a person swims laps in the swimming pool",
-      "a man plays golf in the swimming pool",
-      "someone sails a boat across the snow",
+    "a man plays golf on the grass",
+    "someone kitesurfs on the waves",
+    "a person swims laps in the swimming pool",
+    "a man plays golf in the swimming pool",
+    "someone sails a boat across the snow",
   )
 
   # Evaluation (`vidgan eval`): generated clips judged by a classifier trained on real clips.

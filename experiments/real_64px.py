@@ -14,10 +14,10 @@ def get_config():
   config.build_if_missing = False  # It needs --manual_dir, so it is built with `vidgan build`.
   config.cache_dataset = False  # Real datasets need not fit in memory.
   config.sample_prompts = (
-      "a man plays golf on the grass",
-      "kite surfing on the sea",
-      "a person swimming in a pool",
-      "playing golf in the swimming pool",
-      "sailing on the snow",
+    "a man plays golf on the grass",
+    "kite surfing on the sea",
+    "a person swimming in a pool",
+    "playing golf in the swimming pool",
+    "sailing on the snow",
   )
   return config

@@ -18,6 +18,7 @@ from experiments import tiny  # noqa: E402
 def tiny_data_dir(tmp_path_factory) -> str:
   """A data_dir holding action_scenes/tiny, built once per test session."""
   from vidgan_jax import input_pipeline
+
   data_dir = str(tmp_path_factory.mktemp("tfds"))
   builder = input_pipeline.load_builder("action_scenes/tiny", data_dir)
   builder.download_and_prepare()

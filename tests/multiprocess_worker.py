@@ -28,6 +28,7 @@ def parse_args() -> argparse.Namespace:
 
 def tiny_config(args):
   from experiments import tiny
+
   config = tiny.get_config()
   config.data_dir = args.data_dir
   config.num_train_steps = args.steps
@@ -39,25 +40,36 @@ def tiny_config(args):
 def save_params(path: str, state) -> None:
   import jax
   import numpy as np
+
   leaves = jax.tree_util.tree_leaves_with_path({"g": state.g_params, "d": state.d_params})
   np.savez(path, **{jax.tree_util.keystr(p): np.asarray(x) for p, x in leaves})
 
 
 def train(args) -> None:
   import logging
+
   logging.basicConfig(format="%(asctime)s %(name)s %(message)s")
   logging.getLogger("vidgan_jax").setLevel(logging.INFO)
   import tensorflow_datasets as tfds
-  from vidgan_jax import distributed, input_pipeline, train as train_lib
-  distributed.initialize(multihost=False, coordinator_address=f"127.0.0.1:{args.port}", num_processes=2,
-                         process_id=args.process_id, heartbeat_timeout_seconds=10)
+
+  from vidgan_jax import distributed, input_pipeline
+  from vidgan_jax import train as train_lib
+
+  distributed.initialize(
+    multihost=False,
+    coordinator_address=f"127.0.0.1:{args.port}",
+    num_processes=2,
+    process_id=args.process_id,
+    heartbeat_timeout_seconds=10,
+  )
   config = tiny_config(args)
   state = train_lib.train_and_evaluate(config, args.workdir)
   save_params(os.path.join(args.out, f"params_{args.process_id}.npz"), state)
   layout = input_pipeline.batch_layout(config.batch_size)
   builder = input_pipeline.load_builder(config.dataset, config.data_dir)
-  ds = builder.as_dataset(input_pipeline.process_slice(config.train_split, layout),
-                          read_config=tfds.ReadConfig(add_tfds_id=True))
+  ds = builder.as_dataset(
+    input_pipeline.process_slice(config.train_split, layout), read_config=tfds.ReadConfig(add_tfds_id=True)
+  )
   ids = [x["tfds_id"].decode() for x in ds.as_numpy_iterator()]
   with open(os.path.join(args.out, f"ids_{args.process_id}.json"), "w") as f:
     json.dump({"ids": ids, "layout": layout.__dict__}, f)
@@ -65,18 +77,31 @@ def train(args) -> None:
 
 def reference(args) -> None:
   import numpy as np
-  from vidgan_jax import input_pipeline, train as train_lib, train_step
+
+  from vidgan_jax import input_pipeline, train_step
+  from vidgan_jax import train as train_lib
   from vidgan_jax.models import build_models
+
   config = tiny_config(args)
   builder = input_pipeline.load_builder(config.dataset, config.data_dir)
   os.makedirs(args.workdir, exist_ok=True)
   tokenizer = train_lib.prepare_tokenizer(
-      args.workdir, lambda: input_pipeline.read_captions(builder, config.train_split), config)
+    args.workdir, lambda: input_pipeline.read_captions(builder, config.train_split), config
+  )
   generator, discriminator = build_models(config, tokenizer.vocab_size)
-  iterators = [input_pipeline.train_iterator(
-      builder, tokenizer, input_pipeline.BatchLayout(config.batch_size, 2, DEVICES_PER_PROCESS, process),
-      split=config.train_split, label_key=config.label_key, seed=config.seed, shuffle_buffer=config.shuffle_buffer,
-      cache=config.cache_dataset) for process in range(2)]
+  iterators = [
+    input_pipeline.train_iterator(
+      builder,
+      tokenizer,
+      input_pipeline.BatchLayout(config.batch_size, 2, DEVICES_PER_PROCESS, process),
+      split=config.train_split,
+      label_key=config.label_key,
+      seed=config.seed,
+      shuffle_buffer=config.shuffle_buffer,
+      cache=config.cache_dataset,
+    )
+    for process in range(2)
+  ]
   p_step = train_step.make_p_train_step(generator, discriminator, config)
   state = train_step.replicate(train_step.create_train_state(config, generator, discriminator))
   for _ in range(config.num_train_steps):

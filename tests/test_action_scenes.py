@@ -78,7 +78,7 @@ def _render(action, scene):
 def test_scenes_differ_in_colour():
   colour = {s: _render("jogging", s).mean(axis=(0, 1, 2)) for s in pairs.SCENES}
   for i, a in enumerate(pairs.SCENES):
-    for b in pairs.SCENES[i + 1:]:
+    for b in pairs.SCENES[i + 1 :]:
       assert np.abs(colour[a] - colour[b]).max() > 8.0, (a, b)  # Of 255.
 
 
@@ -86,6 +86,6 @@ def test_actions_differ_in_motion():
   """Where and when pixels change (a motion-energy volume) differs between every two actions."""
   motion = {a: np.abs(np.diff(_render(a, "grass"), axis=0)).mean(-1) for a in pairs.ACTIONS}
   for i, a in enumerate(pairs.ACTIONS):
-    for b in pairs.ACTIONS[i + 1:]:
+    for b in pairs.ACTIONS[i + 1 :]:
       distance = np.abs(motion[a] - motion[b]).sum() / (motion[a].sum() + motion[b].sum())
       assert distance > 0.2, (a, b, distance)

@@ -20,7 +20,7 @@ def test_frechet_of_identical_sets_is_zero_and_of_shifted_ones_the_squared_shift
   x = np.random.default_rng(0).normal(size=(500, 4))
   shift = np.array([1.0, -2.0, 0.5, 0.0])
   assert metrics.frechet_distance(x, x) == pytest.approx(0.0, abs=1e-8)
-  assert metrics.frechet_distance(x, x + shift) == pytest.approx(np.sum(shift ** 2), rel=1e-6)
+  assert metrics.frechet_distance(x, x + shift) == pytest.approx(np.sum(shift**2), rel=1e-6)
 
 
 def test_frechet_of_a_scaled_set():
@@ -55,18 +55,26 @@ def test_diversity_and_temporal_change_on_known_inputs():
 def test_eval_prompts_use_known_words_in_new_orders(tiny_data_dir):
   builder = input_pipeline.load_builder("action_scenes/tiny", tiny_data_dir)
   train_captions = set(input_pipeline.read_captions(builder, "train"))
-  known = {w for c in captions.SUBJECTS + tuple(a for p in captions.ACTION_PHRASES.values() for a in p)
-           + tuple(s for p in captions.SCENE_PHRASES.values() for s in p)
-           + tuple(d for p in captions.DIRECTION_PHRASES.values() for d in p) for w in caption_words(c)}
+  known = {
+    w
+    for c in captions.SUBJECTS
+    + tuple(a for p in captions.ACTION_PHRASES.values() for a in p)
+    + tuple(s for p in captions.SCENE_PHRASES.values() for s in p)
+    + tuple(d for p in captions.DIRECTION_PHRASES.values() for d in p)
+    for w in caption_words(c)
+  }
   known |= {"in"} | set(prompts.AGENT_COLOURS)
+
   def one_of(phrases):
     return "(" + "|".join(re.escape(p) for p in phrases) + ")"
+
   # Every caption the training templates can produce (captions.make_caption), and nothing else.
   training_grammar = re.compile(
-      f"^{one_of(captions.SUBJECTS)}( in {one_of(prompts.AGENT_COLOURS)})? "
-      f"{one_of([a for p in captions.ACTION_PHRASES.values() for a in p])} "
-      f"{one_of([s for p in captions.SCENE_PHRASES.values() for s in p])}"
-      f"( {one_of([d for p in captions.DIRECTION_PHRASES.values() for d in p])})?$")
+    f"^{one_of(captions.SUBJECTS)}( in {one_of(prompts.AGENT_COLOURS)})? "
+    f"{one_of([a for p in captions.ACTION_PHRASES.values() for a in p])} "
+    f"{one_of([s for p in captions.SCENE_PHRASES.values() for s in p])}"
+    f"( {one_of([d for p in captions.DIRECTION_PHRASES.values() for d in p])})?$"
+  )
   assert all(training_grammar.match(c) for c in train_captions)
   for action, scene in pairs.ALL_PAIRS:
     texts = [p.text for p in prompts.eval_prompts(action, scene, 3, seed=0)]
@@ -98,8 +106,7 @@ def test_classifier_is_cached_and_a_damaged_cache_is_rebuilt(tiny_classifier, ca
   assert os.path.getsize(os.path.join(path, "params.msgpack")) > 100
 
 
-def test_a_shipped_classifier_is_used_only_if_it_passes_its_check(tiny_classifier, tmp_path, monkeypatch,
-                                                                 caplog):
+def test_a_shipped_classifier_is_used_only_if_it_passes_its_check(tiny_classifier, tmp_path, monkeypatch, caplog):
   builder, config, trained = tiny_classifier
   monkeypatch.setattr(classifier, "PRETRAINED_DIR", str(tmp_path / "pretrained"))
   cache = classifier.cache_dir(builder, config.classifier)
@@ -111,6 +118,7 @@ def test_a_shipped_classifier_is_used_only_if_it_passes_its_check(tiny_classifie
 
   def no_training(*args):
     raise AssertionError("trained although a matching classifier was shipped")
+
   monkeypatch.setattr(classifier, "train_classifier", no_training)
   shutil.rmtree(cache)
   loaded = classifier.load_or_train(builder, config.classifier)

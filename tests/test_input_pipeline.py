@@ -34,8 +34,9 @@ def test_train_iterator_shapes_and_values(tiny_config):
   builder = input_pipeline.load_builder(tiny_config.dataset, tiny_config.data_dir)
   tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, "train"), 512, 24)
   layout = input_pipeline.batch_layout(16)
-  batches = input_pipeline.train_iterator(builder, tokenizer, layout, split="train", label_key="pair",
-                                          seed=0, shuffle_buffer=64, cache=False)
+  batches = input_pipeline.train_iterator(
+    builder, tokenizer, layout, split="train", label_key="pair", seed=0, shuffle_buffer=64, cache=False
+  )
   batch = next(batches)
   assert batch["video"].shape == (8, 2, 8, 16, 16, 3) and batch["video"].dtype == np.uint8
   assert batch["video"].min() < batch["video"].max()
@@ -52,8 +53,11 @@ def test_same_seed_same_batches(tiny_config):
   layout = input_pipeline.batch_layout(8)
 
   def first_batch(seed):
-    return next(input_pipeline.train_iterator(builder, tokenizer, layout, split="train", label_key="pair",
-                                              seed=seed, shuffle_buffer=64, cache=False))["video"]
+    return next(
+      input_pipeline.train_iterator(
+        builder, tokenizer, layout, split="train", label_key="pair", seed=seed, shuffle_buffer=64, cache=False
+      )
+    )["video"]
 
   np.testing.assert_array_equal(first_batch(3), first_batch(3))
   assert not np.array_equal(first_batch(3), first_batch(4))
@@ -65,8 +69,17 @@ def test_resuming_at_a_batch_gives_the_same_batches(tiny_config):
   layout = input_pipeline.batch_layout(8)
 
   def batches(start):
-    return input_pipeline.train_iterator(builder, tokenizer, layout, split="train", label_key="pair", seed=5,
-                                         shuffle_buffer=64, cache=True, start_batch=start)
+    return input_pipeline.train_iterator(
+      builder,
+      tokenizer,
+      layout,
+      split="train",
+      label_key="pair",
+      seed=5,
+      shuffle_buffer=64,
+      cache=True,
+      start_batch=start,
+    )
 
   straight = batches(0)
   expected = [next(straight) for _ in range(15)][12:]  # Past the 10-batch epoch: reshuffled.

@@ -27,6 +27,7 @@ def test_per_frame_conv_equals_a_3d_conv_with_gradients(taps):
 
   def loss(conv):
     return lambda x, w: jnp.sum(jnp.sin(conv(x, w)))
+
   native_grads = jax.grad(loss(_native), argnums=(0, 1))(x, w)
   per_frame_grads = jax.grad(loss(_per_frame), argnums=(0, 1))(x, w)
   for a, b in zip(per_frame_grads, native_grads):

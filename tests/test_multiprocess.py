@@ -36,8 +36,10 @@ def clean_env() -> dict:
 
 def run_pair(args: list[list[str]], timeout: float) -> list[str]:
   """Starts one process per argument list, waits for all, returns their outputs; fails on an error."""
-  procs = [subprocess.Popen(a, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean_env(), cwd=ROOT)
-           for a in args]
+  procs = [
+    subprocess.Popen(a, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean_env(), cwd=ROOT)
+    for a in args
+  ]
   outputs = [p.communicate(timeout=timeout)[0] for p in procs]
   for p, out in zip(procs, outputs):
     assert p.returncode == 0, out
@@ -50,11 +52,23 @@ def worker(mode: str, *flags: str) -> list[str]:
 
 def vidgan_train(workdir, data_dir, port: int, process_id: int) -> list[str]:
   """The CLI with the cluster flags; the same tiny overrides as the worker's `tiny_config`."""
-  return [sys.executable, "-c", "from vidgan_jax.cli import main; main()", "train",
-          "--config=experiments/tiny.py", f"--workdir={workdir}", f"--config.data_dir={data_dir}",
-          "--config.num_train_steps=1000", "--config.checkpoint_every_steps=2", "--config.log_every_steps=2",
-          "--config.sample_every_steps=1000", f"--coordinator_address=127.0.0.1:{port}", "--num_processes=2",
-          f"--process_id={process_id}", "--heartbeat_timeout_seconds=10"]
+  return [
+    sys.executable,
+    "-c",
+    "from vidgan_jax.cli import main; main()",
+    "train",
+    "--config=experiments/tiny.py",
+    f"--workdir={workdir}",
+    f"--config.data_dir={data_dir}",
+    "--config.num_train_steps=1000",
+    "--config.checkpoint_every_steps=2",
+    "--config.log_every_steps=2",
+    "--config.sample_every_steps=1000",
+    f"--coordinator_address=127.0.0.1:{port}",
+    "--num_processes=2",
+    f"--process_id={process_id}",
+    "--heartbeat_timeout_seconds=10",
+  ]
 
 
 def kill_one_after_a_checkpoint(workdir, data_dir) -> int:
@@ -63,8 +77,12 @@ def kill_one_after_a_checkpoint(workdir, data_dir) -> int:
   env = dict(clean_env(), XLA_FLAGS=f"--xla_force_host_platform_device_count={DEVICES_PER_PROCESS}")
   port = free_port()
   logs = [workdir.parent / f"killed_run_{i}.log" for i in range(2)]
-  procs = [subprocess.Popen(vidgan_train(workdir, data_dir, port, i), stdout=log.open("w"), stderr=subprocess.STDOUT,
-                            env=env, cwd=ROOT) for i, log in enumerate(logs)]
+  procs = [
+    subprocess.Popen(
+      vidgan_train(workdir, data_dir, port, i), stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, cwd=ROOT
+    )
+    for i, log in enumerate(logs)
+  ]
   deadline = time.time() + 300
   while not (workdir / "checkpoints" / "2").exists() and time.time() < deadline and procs[0].poll() is None:
     time.sleep(0.2)
@@ -86,8 +104,12 @@ def terminate_one_after_a_checkpoint(workdir, data_dir, after: int) -> int:
   env = dict(clean_env(), XLA_FLAGS=f"--xla_force_host_platform_device_count={DEVICES_PER_PROCESS}")
   port = free_port()
   logs = [workdir.parent / f"terminated_run_{i}.log" for i in range(2)]
-  procs = [subprocess.Popen(vidgan_train(workdir, data_dir, port, i), stdout=log.open("w"), stderr=subprocess.STDOUT,
-                            env=env, cwd=ROOT) for i, log in enumerate(logs)]
+  procs = [
+    subprocess.Popen(
+      vidgan_train(workdir, data_dir, port, i), stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, cwd=ROOT
+    )
+    for i, log in enumerate(logs)
+  ]
   saving = f"{after + 2}*"  # The save's temporary directory, then the step's own.
   deadline = time.time() + 300
   while not list((workdir / "checkpoints").glob(saving)) and time.time() < deadline and procs[0].poll() is None:
@@ -101,8 +123,9 @@ def terminate_one_after_a_checkpoint(workdir, data_dir, after: int) -> int:
   saved = [re.search(r"SIGTERM received: saved a checkpoint at step (\d+) and stopped", out) for out in outputs]
   assert all(saved), outputs
   step = int(saved[0].group(1))
-  assert int(saved[1].group(1)) == step and step == max(int(d) for d in os.listdir(workdir / "checkpoints")
-                                                          if d.isdigit())
+  assert int(saved[1].group(1)) == step and step == max(
+    int(d) for d in os.listdir(workdir / "checkpoints") if d.isdigit()
+  )
   return step
 
 
@@ -117,8 +140,18 @@ def test_two_processes_survive_a_death_and_a_sigterm_resume_and_match_one_proces
   assert f"at step {complete}" in logs[0]  # Relaunched, all processes resume from the last checkpoint.
   assert "global 8, per process 4, per device 2" in logs[0]
   assert str(steps) in os.listdir(workdir / "checkpoints")
-  run_pair([worker("reference", f"--workdir={tmp_path / 'reference'}", f"--data_dir={tiny_data_dir}", f"--out={out}",
-                   f"--steps={steps}")], timeout=300)
+  run_pair(
+    [
+      worker(
+        "reference",
+        f"--workdir={tmp_path / 'reference'}",
+        f"--data_dir={tiny_data_dir}",
+        f"--out={out}",
+        f"--steps={steps}",
+      )
+    ],
+    timeout=300,
+  )
 
   first, second, single = (np.load(out / f"params_{name}.npz") for name in (0, 1, "reference"))
   assert set(first) == set(second) == set(single)
@@ -135,6 +168,12 @@ def test_two_processes_survive_a_death_and_a_sigterm_resume_and_match_one_proces
 
 def test_cluster_flags_come_together():
   from vidgan_jax import distributed
+
   with pytest.raises(ValueError, match="go together"):
-    distributed.initialize(multihost=False, coordinator_address="127.0.0.1:1234", num_processes=2, process_id=None,
-                           heartbeat_timeout_seconds=10)
+    distributed.initialize(
+      multihost=False,
+      coordinator_address="127.0.0.1:1234",
+      num_processes=2,
+      process_id=None,
+      heartbeat_timeout_seconds=10,
+    )

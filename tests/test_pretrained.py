@@ -20,8 +20,14 @@ def _run(*args):
 
 
 def test_the_shipped_generator_samples_from_the_command_line(tmp_path):
-  result = _run("sample", f"--pretrained={SHIPPED}", "--prompt=a man plays golf on the grass",
-                "--prompt=someone sails a boat across the snow", "--num=2", f"--out={tmp_path}")
+  result = _run(
+    "sample",
+    f"--pretrained={SHIPPED}",
+    "--prompt=a man plays golf on the grass",
+    "--prompt=someone sails a boat across the snow",
+    "--num=2",
+    f"--out={tmp_path}",
+  )
   assert result.returncode == 0, result.stderr
   assert "from step 5500" in result.stdout
   files = os.listdir(tmp_path)

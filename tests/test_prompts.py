@@ -59,8 +59,10 @@ def test_each_odd_prompt_gives_its_outcome(odd, model):
 def test_prompt_file_lines_blank_lines_and_a_bad_line(tmp_path):
   path = tmp_path / "prompts.txt"
   path.write_text("\ufeffgolf on the grass\n\n   \nsailing on the snow\n", encoding="utf-8")
-  assert read_prompt_file(str(path)) == (["golf on the grass", "sailing on the snow"],
-                                         [f"{path}: blank line(s) 2, 3 skipped"])
+  assert read_prompt_file(str(path)) == (
+    ["golf on the grass", "sailing on the snow"],
+    [f"{path}: blank line(s) 2, 3 skipped"],
+  )
   path.write_text("golf\nsailing\x00\n", encoding="utf-8")
   with pytest.raises(PromptError, match=r"prompts.txt, line 2: .*U\+0000"):
     read_prompt_file(str(path))
@@ -82,8 +84,9 @@ def test_the_command_samples_every_accepted_prompt_from_a_file(tmp_path):
   lines = [" ".join(p.text.split()) for p in ACCEPTED]  # One line each: the file's lines are prompts.
   prompt_file.write_text("\n".join(lines[:3] + [""] + lines[3:]) + "\n", encoding="utf-8")
   out = tmp_path / "out"
-  stderr = _vidgan("sample", f"--pretrained={SHIPPED}", f"--prompt_file={prompt_file}", "--num=1", f"--out={out}",
-                   check_ok=True)
+  stderr = _vidgan(
+    "sample", f"--pretrained={SHIPPED}", f"--prompt_file={prompt_file}", "--num=1", f"--out={out}", check_ok=True
+  )
   assert "blank line(s) 4 skipped" in stderr and "not one word the model learnt" in stderr
   clips = [name for name in os.listdir(out) if name.endswith(".gif") and name != "grid.gif"]
   assert len(clips) == len(ACCEPTED)
@@ -92,6 +95,5 @@ def test_the_command_samples_every_accepted_prompt_from_a_file(tmp_path):
 
 @pytest.mark.parametrize("argument", [b"--prompt=golf \xff on the grass", b"--prompt_file=/nonexistent/prompts.txt"])
 def test_the_command_gives_one_error_line_for_what_it_cannot_use(argument, tmp_path):
-  stderr = _vidgan("sample", f"--pretrained={SHIPPED}".encode(), argument, f"--out={tmp_path}".encode(),
-                   check_ok=False)
+  stderr = _vidgan("sample", f"--pretrained={SHIPPED}".encode(), argument, f"--out={tmp_path}".encode(), check_ok=False)
   assert "not valid UTF-8" in stderr or "cannot read the prompt file" in stderr

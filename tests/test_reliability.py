@@ -18,10 +18,19 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _train_command(workdir, data_dir, steps=8):
-  return [sys.executable, "-c", "from vidgan_jax.cli import main; main()", "train",
-          "--config=experiments/tiny.py", f"--workdir={workdir}", f"--config.data_dir={data_dir}",
-          f"--config.num_train_steps={steps}", "--config.checkpoint_every_steps=2",
-          "--config.sample_every_steps=1000", "--config.log_every_steps=2"]
+  return [
+    sys.executable,
+    "-c",
+    "from vidgan_jax.cli import main; main()",
+    "train",
+    "--config=experiments/tiny.py",
+    f"--workdir={workdir}",
+    f"--config.data_dir={data_dir}",
+    f"--config.num_train_steps={steps}",
+    "--config.checkpoint_every_steps=2",
+    "--config.sample_every_steps=1000",
+    "--config.log_every_steps=2",
+  ]
 
 
 def _env():
@@ -40,9 +49,14 @@ def test_chaos_three_kills_resume_bit_identical(tiny_data_dir, tmp_path):
   """`python -m benchmarks.chaos --trials=3` as typed: SIGKILL during an asynchronous checkpoint
   write, SIGKILL during a train step, SIGTERM during sampling; each run restarted and its final
   train state equal, array for array, to a run never stopped (`make chaos` runs 20 trials)."""
-  result = subprocess.run([sys.executable, "-m", "benchmarks.chaos", "--trials=3", f"--data_dir={tiny_data_dir}",
-                           f"--workdir={tmp_path}"], cwd=REPO, env=_env(), capture_output=True, text=True,
-                          timeout=1200)
+  result = subprocess.run(
+    [sys.executable, "-m", "benchmarks.chaos", "--trials=3", f"--data_dir={tiny_data_dir}", f"--workdir={tmp_path}"],
+    cwd=REPO,
+    env=_env(),
+    capture_output=True,
+    text=True,
+    timeout=1200,
+  )
   assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
   assert "3/3 equal" in result.stdout
   for phase in ("checkpoint write", "train step", "sampling"):
@@ -51,6 +65,7 @@ def test_chaos_three_kills_resume_bit_identical(tiny_data_dir, tmp_path):
 
 def _train_in_process(config, workdir, steps):
   from vidgan_jax import train
+
   config.num_train_steps = steps
   return train.train_and_evaluate(config, workdir)
 
@@ -77,6 +92,7 @@ def test_broken_newest_checkpoint_falls_back_to_the_previous_one(tiny_config, tm
 
 def test_checkpoint_of_another_model_is_named_not_skipped(tiny_config, tmp_path):
   from vidgan_jax.checkpoints import IncompatibleCheckpoint
+
   workdir = str(tmp_path)
   _train_in_process(tiny_config.copy_and_resolve_references(), workdir, 3)
   tiny_config.model.refine_width = 16
@@ -100,6 +116,7 @@ def test_non_finite_losses_never_reach_the_weights(tiny_config, tmp_path, policy
   assert "skipped the update of 2 step(s) between step 1 and step 2" in caplog.text
   assert int(state.step) == 4 and int(state.nonfinite_steps) == 4
   from vidgan_jax import models, train_step
+
   generator, discriminator = models.build_models(tiny_config, 512)
   fresh = train_step.create_train_state(tiny_config, generator, discriminator)
   for a, b in zip(jax.tree.leaves(fresh.g_params), jax.tree.leaves(state.g_params)):
@@ -111,16 +128,28 @@ def test_inspect_explains_a_broken_checkpoint(tiny_config, tmp_path):
   _train_in_process(tiny_config, workdir, 3)
   step_dir = os.path.join(workdir, "checkpoints", "3")
   shutil.rmtree(os.path.join(step_dir, "meta"))
-  result = subprocess.run([sys.executable, "-c", "from vidgan_jax.cli import main; main()", "inspect", step_dir],
-                          cwd=REPO, env=_env(), capture_output=True, text=True, timeout=300)
+  result = subprocess.run(
+    [sys.executable, "-c", "from vidgan_jax.cli import main; main()", "inspect", step_dir],
+    cwd=REPO,
+    env=_env(),
+    capture_output=True,
+    text=True,
+    timeout=300,
+  )
   assert result.returncode != 0
   assert "is unreadable" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_sigterm_saves_a_checkpoint_and_exits_cleanly(tiny_data_dir, tmp_path):
   workdir = str(tmp_path)
-  process = subprocess.Popen(_train_command(workdir, tiny_data_dir, steps=10_000), cwd=REPO, env=_env(),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+  process = subprocess.Popen(
+    _train_command(workdir, tiny_data_dir, steps=10_000),
+    cwd=REPO,
+    env=_env(),
+    stdout=subprocess.DEVNULL,
+    stderr=subprocess.PIPE,
+    text=True,
+  )
   _wait_for(os.path.join(workdir, "checkpoints", "2", "commit_success.txt"), process)
   process.send_signal(signal.SIGTERM)
   _, stderr = process.communicate(timeout=300)
@@ -133,6 +162,7 @@ def test_sigterm_saves_a_checkpoint_and_exits_cleanly(tiny_data_dir, tmp_path):
 
 def test_unwritable_workdir_is_a_start_up_error(tiny_config, tmp_path):
   from vidgan_jax import train
+
   blocked = tmp_path / "file"
   blocked.write_text("a file where the workdir's parent should be")
   with pytest.raises(PermissionError, match="is not writable.*choose another --workdir"):
@@ -143,7 +173,9 @@ def test_a_full_disk_is_named_and_the_previous_checkpoint_resumes(tiny_config, t
   """The step-4 checkpoint's files cannot be written (ENOSPC from every write under checkpoints/4):
   the run stops with an error naming the cause and the intact step 2, which a rerun resumes from."""
   from etils import epath
+
   from vidgan_jax.checkpoints import CheckpointWriteError
+
   tiny_config.checkpoint_every_steps = 2
   workdir = str(tmp_path)
   write_text = epath.Path.write_text

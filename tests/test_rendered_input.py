@@ -25,9 +25,11 @@ def test_rendered_clips_are_the_built_ones(tiny_data_dir):
 
 
 def test_batches_resume_at_any_position():
-  data = {"video": np.arange(40, dtype=np.uint8).reshape(40, 1, 1, 1, 1).repeat(3, -1),
-          "caption": np.array([f"clip {i}".encode() for i in range(40)], dtype=object),
-          "label": np.arange(40) % 5}
+  data = {
+    "video": np.arange(40, dtype=np.uint8).reshape(40, 1, 1, 1, 1).repeat(3, -1),
+    "caption": np.array([f"clip {i}".encode() for i in range(40)], dtype=object),
+    "label": np.arange(40) % 5,
+  }
   tokenizer = Tokenizer.train([c.decode() for c in data["caption"]], 300, 8)
   layout = BatchLayout(global_batch=8, process_count=1, local_devices=2)
   fresh = rendered_input.train_iterator(data, tokenizer, layout, seed=3)
@@ -45,11 +47,24 @@ def test_rendered_training_runs_without_tensorflow(tmp_path):
   blocked = "import sys; sys.modules.update(tensorflow=None, tensorflow_datasets=None); "
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
   result = subprocess.run(
-      [sys.executable, "-c", blocked + "from vidgan_jax.cli import main; main()", "train",
-       "--config=experiments/tiny.py", f"--workdir={tmp_path}", "--config.input=rendered",
-       "--config.input_workers=2", "--config.num_train_steps=2", "--config.log_every_steps=1"],
-      capture_output=True, text=True, env=env, timeout=600,
-      cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    [
+      sys.executable,
+      "-c",
+      blocked + "from vidgan_jax.cli import main; main()",
+      "train",
+      "--config=experiments/tiny.py",
+      f"--workdir={tmp_path}",
+      "--config.input=rendered",
+      "--config.input_workers=2",
+      "--config.num_train_steps=2",
+      "--config.log_every_steps=1",
+    ],
+    capture_output=True,
+    text=True,
+    env=env,
+    timeout=600,
+    cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+  )
   assert result.returncode == 0, result.stderr
   assert "rendered 80 clips" in result.stderr and "step 2:" in result.stderr
   assert os.path.isdir(tmp_path / "checkpoints" / "2")

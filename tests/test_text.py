@@ -5,9 +5,12 @@ import pytest
 
 from vidgan_jax.text import PAD_ID, PromptError, Tokenizer, check_prompt
 
-CAPTIONS = [f"{s} {a} {p}" for s in ("a man", "someone", "a woman in red")
-            for a in ("plays golf", "sails a boat", "swims laps", "rides a bike")
-            for p in ("on the grass", "at sea", "in the swimming pool", "on the snow")]
+CAPTIONS = [
+  f"{s} {a} {p}"
+  for s in ("a man", "someone", "a woman in red")
+  for a in ("plays golf", "sails a boat", "swims laps", "rides a bike")
+  for p in ("on the grass", "at sea", "in the swimming pool", "on the snow")
+]
 
 
 @pytest.fixture(scope="module")

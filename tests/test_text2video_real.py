@@ -10,8 +10,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from tfds_builders.text2video_real import damaged_videos, decode, manifest, workers
-from tfds_builders.text2video_real.fake_videos import (frame_code, moving_square_frames, write_audio_only,
-                                                       write_video)
+from tfds_builders.text2video_real.fake_videos import frame_code, moving_square_frames, write_audio_only, write_video
 
 FPS = 8
 
@@ -61,6 +60,7 @@ def test_rotated_video_is_decoded_upright(tmp_path):
 
 def test_a_dying_worker_costs_its_own_job_only():
   from dying_job import square_or_die  # tests/ is on sys.path; the spawned workers import it too.
+
   results = list(workers.map_in_processes(square_or_die, list(range(10)), workers=2))
   assert isinstance(results[3], workers.WorkerDied)
   assert results[:3] + results[4:] == [x * x for x in range(10) if x != 3]
@@ -75,9 +75,11 @@ def test_a_dying_worker_costs_its_own_job_only():
 def manual_dir(tmp_path_factory):
   """Good clips plus one file or row for every reason a build must skip."""
   root = tmp_path_factory.mktemp("manual")
-  good = [("good/golf.mp4", "a man plays golf on the grass", "playing golf", "train"),
-          ("good/sail.mkv", "someone sails at sea", "sailing", "train"),
-          ("good/swim.mp4", "a woman swims laps", "swimming", "test")]
+  good = [
+    ("good/golf.mp4", "a man plays golf on the grass", "playing golf", "train"),
+    ("good/sail.mkv", "someone sails at sea", "sailing", "train"),
+    ("good/swim.mp4", "a woman swims laps", "swimming", "test"),
+  ]
   os.makedirs(root / "good")
   for path, *_ in good:
     write_video(str(root / path), moving_square_frames(20, 32, 48), fps=FPS)
@@ -93,28 +95,40 @@ def manual_dir(tmp_path_factory):
   write_video(str(root / "short.mp4"), moving_square_frames(3, 32, 32), fps=FPS)
   rows = ["path,caption,category,split"]
   rows += [",".join(r) for r in good]
-  rows += ["truncated.mkv,a jogger runs,jogging,train",
-           "empty.mp4,an empty file,jogging,train",
-           "corrupt.mp4,random bytes,jogging,train",
-           "notes.txt,a text file,jogging,train",
-           "audio.mp4,only sound,jogging,train",
-           "short.mp4,three frames,jogging,train",
-           "missing.mp4,this file does not exist,jogging,train",
-           "good/golf.mp4,,playing golf,train",
-           "good/golf.mp4,a caption,curling,train",
-           "good/golf.mp4,a caption,playing golf,holdout",
-           "good/golf.mp4,a caption,playing golf,train,surplus"]
+  rows += [
+    "truncated.mkv,a jogger runs,jogging,train",
+    "empty.mp4,an empty file,jogging,train",
+    "corrupt.mp4,random bytes,jogging,train",
+    "notes.txt,a text file,jogging,train",
+    "audio.mp4,only sound,jogging,train",
+    "short.mp4,three frames,jogging,train",
+    "missing.mp4,this file does not exist,jogging,train",
+    "good/golf.mp4,,playing golf,train",
+    "good/golf.mp4,a caption,curling,train",
+    "good/golf.mp4,a caption,playing golf,holdout",
+    "good/golf.mp4,a caption,playing golf,train,surplus",
+  ]
   (root / "videos.csv").write_text("\n".join(rows) + "\n")
   return str(root)
 
 
-EXPECTED_SKIPS = {"truncated": 1, "zero_length": 1, "unreadable": 1, "wrong_extension": 1, "no_video_stream": 1,
-                  "too_short": 1, "missing_file": 1, "malformed_row": 3, "unknown_category": 1}
+EXPECTED_SKIPS = {
+  "truncated": 1,
+  "zero_length": 1,
+  "unreadable": 1,
+  "wrong_extension": 1,
+  "no_video_stream": 1,
+  "too_short": 1,
+  "missing_file": 1,
+  "malformed_row": 3,
+  "unknown_category": 1,
+}
 
 
 @pytest.fixture(scope="module")
 def built(manual_dir, tmp_path_factory):
   from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401  (registers it)
+
   data_dir = str(tmp_path_factory.mktemp("real_tfds"))
   builder = tfds.builder("text2video_real/32px", data_dir=data_dir)
   builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir))
@@ -126,10 +140,21 @@ def test_the_documented_build_command_runs_on_encoded_files(manual_dir, tmp_path
   TFDS loads the builder from its folder and the decoding workers are spawned processes."""
   vidgan = os.path.join(os.path.dirname(sys.executable), "vidgan")
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-  result = subprocess.run([vidgan, "build", "tfds_builders/text2video_real", "--config=32px",
-                           f"--manual_dir={manual_dir}", f"--data_dir={tmp_path}"],
-                          capture_output=True, text=True, env=env, timeout=600,
-                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+  result = subprocess.run(
+    [
+      vidgan,
+      "build",
+      "tfds_builders/text2video_real",
+      "--config=32px",
+      f"--manual_dir={manual_dir}",
+      f"--data_dir={tmp_path}",
+    ],
+    capture_output=True,
+    text=True,
+    env=env,
+    timeout=600,
+    cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+  )
   assert result.returncode == 0, result.stderr[-3000:]
   assert "BrokenProcessPool" not in result.stderr
   builder = tfds.builder_from_directory(str(tmp_path / "text2video_real" / "32px" / "1.1.0"))
@@ -149,13 +174,17 @@ def test_build_keeps_every_good_clip_and_reports_every_bad_one(built):
 def test_damaged_and_odd_videos_each_counted_and_every_good_clip_kept(tmp_path):
   """One file of every kind in damaged_videos (`make chaos` builds three of each)."""
   from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401  (registers it)
+
   cases = damaged_videos.write_set(str(tmp_path / "manual"), copies=1)
   builder = tfds.builder("text2video_real/32px", data_dir=str(tmp_path / "data"))
   builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=str(tmp_path / "manual")))
   with open(os.path.join(builder.data_dir, "build_report.json")) as f:
     skipped = {s["path"]: s["reason"] for s in json.load(f)["skipped"]}
-  wrong = [(c.path, skipped.get(c.path, "kept")) for c in cases
-           if ((c.path in skipped) if c.good else (skipped.get(c.path) not in c.reasons))]
+  wrong = [
+    (c.path, skipped.get(c.path, "kept"))
+    for c in cases
+    if ((c.path in skipped) if c.good else (skipped.get(c.path) not in c.reasons))
+  ]
   assert not wrong
   kept = {e["path"].decode() for e in tfds.as_numpy(builder.as_dataset("train"))}
   assert kept == {c.path for c in cases if c.good} and len(skipped) == sum(not c.good for c in cases)
@@ -177,6 +206,7 @@ def test_missing_manifest_says_what_to_put_where(tmp_path):
 
 def test_empty_manual_dir_says_what_to_put_where(tmp_path):
   from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401
+
   (tmp_path / "manual").mkdir()
   builder = tfds.builder("text2video_real/tiny", data_dir=str(tmp_path / "data"))
   with pytest.raises(AssertionError, match=r"(?s)does not exist or is empty.*videos.csv.*path,caption,category"):
@@ -192,21 +222,34 @@ def test_hash_split_is_deterministic_and_covers_all_splits():
 def test_training_batches_come_from_real_data(built):
   from vidgan_jax import input_pipeline
   from vidgan_jax.text import Tokenizer
+
   tokenizer = Tokenizer.train(input_pipeline.read_captions(built, "train"), 300, 16)
-  batch = next(input_pipeline.train_iterator(built, tokenizer, input_pipeline.batch_layout(8), split="train",
-                                             label_key="category", seed=0, shuffle_buffer=8, cache=False))
+  batch = next(
+    input_pipeline.train_iterator(
+      built,
+      tokenizer,
+      input_pipeline.batch_layout(8),
+      split="train",
+      label_key="category",
+      seed=0,
+      shuffle_buffer=8,
+      cache=False,
+    )
+  )
   assert batch["video"].shape == (8, 1, 16, 32, 32, 3)
   assert batch["mismatch_valid"].all()  # Two categories in the split: every clip has a mismatch.
 
 
 def test_evaluation_classifier_refuses_a_dataset_without_its_labels(built):
   from vidgan_jax.evaluation import classifier
+
   with pytest.raises(ValueError, match="evaluation needs a dataset with action, scene.*lacks action, scene"):
     classifier.head_sizes(built)
 
 
 def test_unbuilt_real_dataset_explains_the_build_command(tmp_path):
   from vidgan_jax import input_pipeline
+
   builder = input_pipeline.load_builder("text2video_real/64px", str(tmp_path))
   with pytest.raises(FileNotFoundError, match="vidgan build tfds_builders/text2video_real --config=64px.*--manual_dir"):
     input_pipeline.ensure_built(builder, build_if_missing=False)

@@ -26,16 +26,31 @@ def _build(manual_dir, data_dir, *extra: str) -> None:
   """The README's build command, as typed, in its own process."""
   vidgan = os.path.join(os.path.dirname(sys.executable), "vidgan")
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-  result = subprocess.run([vidgan, "build", "tfds_builders/text2video_real", "--config=32px",
-                           f"--manual_dir={manual_dir}", f"--data_dir={data_dir}", *extra],
-                          capture_output=True, text=True, env=env, cwd=REPO, timeout=900)
+  result = subprocess.run(
+    [
+      vidgan,
+      "build",
+      "tfds_builders/text2video_real",
+      "--config=32px",
+      f"--manual_dir={manual_dir}",
+      f"--data_dir={data_dir}",
+      *extra,
+    ],
+    capture_output=True,
+    text=True,
+    env=env,
+    cwd=REPO,
+    timeout=900,
+  )
   assert result.returncode == 0, result.stderr[-3000:]
 
 
 def _examples(data_dir) -> dict:
   builder = tfds.builder_from_directory(str(next((data_dir / "text2video_real" / "32px").iterdir())))
-  return {split: {e["path"].decode(): e for e in tfds.as_numpy(builder.as_dataset(split, shuffle_files=False))}
-          for split in builder.info.splits}, builder
+  return {
+    split: {e["path"].decode(): e for e in tfds.as_numpy(builder.as_dataset(split, shuffle_files=False))}
+    for split in builder.info.splits
+  }, builder
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +81,7 @@ def test_beam_build_equals_the_local_build_example_by_example(manual_dir, tmp_pa
       reports.append(json.load(f))
   assert reports[0]["kept"] == reports[1]["kept"]
   assert reports[0]["skipped_by_reason"] == reports[1]["skipped_by_reason"]
-  assert [(s["path"], s["reason"]) for s in reports[0]["skipped"]] == [(s["path"], s["reason"])
-                                                                      for s in reports[1]["skipped"]]
+  assert [(s["path"], s["reason"]) for s in reports[0]["skipped"]] == [
+    (s["path"], s["reason"]) for s in reports[1]["skipped"]
+  ]
   assert not [name for name in os.listdir(beam_builder.data_dir) if name.startswith("skipped_")]

@@ -18,7 +18,8 @@ def _setup(config, vocab_size=512):
 
 def _replicate(state, devices):
   return jax.pmap(lambda x: x, axis_name=train_step.AXIS, devices=devices)(
-      jax.tree.map(lambda x: np.broadcast_to(x, (len(devices),) + np.shape(x)), state))
+    jax.tree.map(lambda x: np.broadcast_to(x, (len(devices),) + np.shape(x)), state)
+  )
 
 
 def _shard(batch, devices):
@@ -26,16 +27,19 @@ def _shard(batch, devices):
 
 
 def _pmap(fn, config, generator, discriminator, devices):
-  return jax.pmap(functools.partial(fn, generator=generator, discriminator=discriminator, config=config),
-                  axis_name=train_step.AXIS, devices=devices)
+  return jax.pmap(
+    functools.partial(fn, generator=generator, discriminator=discriminator, config=config),
+    axis_name=train_step.AXIS,
+    devices=devices,
+  )
 
 
 def _random_batch(rng, config, batch_size):
   return {
-      "video": rng.integers(0, 256, (batch_size, config.frames, config.size, config.size, 3), dtype=np.uint8),
-      "tokens": rng.integers(2, 512, (batch_size, config.text.max_length)).astype(np.int32),
-      "mismatch_tokens": rng.integers(2, 512, (batch_size, config.text.max_length)).astype(np.int32),
-      "mismatch_valid": np.ones(batch_size, np.float32),
+    "video": rng.integers(0, 256, (batch_size, config.frames, config.size, config.size, 3), dtype=np.uint8),
+    "tokens": rng.integers(2, 512, (batch_size, config.text.max_length)).astype(np.int32),
+    "mismatch_tokens": rng.integers(2, 512, (batch_size, config.text.max_length)).astype(np.int32),
+    "mismatch_valid": np.ones(batch_size, np.float32),
   }
 
 
@@ -71,18 +75,22 @@ def test_a_float_video_batch_is_refused(tiny_config):
     step(_replicate(state, jax.devices()[:1]), _shard(batch, jax.devices()[:1]))
 
 
-@pytest.mark.parametrize("options", [
+@pytest.mark.parametrize(
+  "options",
+  [
     {},  # The defaults: spatial code, clip encoder, projection discriminator.
     {"motion_code": "vector", "clip_encoder": False, "disc_conditioning": "concat"},  # The paper's.
     {"layered": True},
-])
+  ],
+)
 def test_train_step_updates_every_network(tiny_config, options):
   tiny_config.model.update(options)
   generator, discriminator, state = _setup(tiny_config)
   devices = jax.devices()[:8]
   step = _pmap(train_step.train_step, tiny_config, generator, discriminator, devices)
-  new_state, metrics = step(_replicate(state, devices), _shard(_random_batch(np.random.default_rng(1),
-                                                                             tiny_config, 8), devices))
+  new_state, metrics = step(
+    _replicate(state, devices), _shard(_random_batch(np.random.default_rng(1), tiny_config, 8), devices)
+  )
   new_state, metrics = train_step.unreplicate(new_state), train_step.unreplicate(metrics)
   assert int(new_state.step) == 1
   for name in ("g_params", "d_params", "ema_params"):
@@ -93,10 +101,23 @@ def test_train_step_updates_every_network(tiny_config, options):
   if tiny_config.model.layered:
     assert "ForegroundStream_0" in state.g_params["refine"]
   for module in modules:
-    assert not all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(state.g_params[module]),
-                                                        jax.tree.leaves(new_state.g_params[module]))), module
-  expected = {"g_loss", "d_loss", "kl", "gist_l1", "video_l1", "d_real", "d_fake", "d_mismatch",
-              "g_adversarial", "g_grad_norm", "d_grad_norm"}
+    assert not all(
+      np.array_equal(a, b)
+      for a, b in zip(jax.tree.leaves(state.g_params[module]), jax.tree.leaves(new_state.g_params[module]))
+    ), module
+  expected = {
+    "g_loss",
+    "d_loss",
+    "kl",
+    "gist_l1",
+    "video_l1",
+    "d_real",
+    "d_fake",
+    "d_mismatch",
+    "g_adversarial",
+    "g_grad_norm",
+    "d_grad_norm",
+  }
   assert expected <= set(metrics)
   assert all(np.isfinite(float(v)) for v in metrics.values())
 
@@ -122,8 +143,9 @@ def one_tiny_batch(tiny_config):
   builder = input_pipeline.load_builder(tiny_config.dataset, tiny_config.data_dir)
   tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, "train"), 512, tiny_config.text.max_length)
   layout = input_pipeline.batch_layout(8, jax.devices()[:1])
-  batches = input_pipeline.train_iterator(builder, tokenizer, layout, split="train", label_key="pair",
-                                          seed=0, shuffle_buffer=64, cache=True)
+  batches = input_pipeline.train_iterator(
+    builder, tokenizer, layout, split="train", label_key="pair", seed=0, shuffle_buffer=64, cache=True
+  )
   return tokenizer, next(batches)
 
 
@@ -154,13 +176,18 @@ def test_paper_options_bf16_transpose_strided(tiny_config):
   assert {x.dtype for x in jax.tree.leaves(state.g_params)} == {np.dtype("float32")}
   devices = jax.devices()[:1]
   step = _pmap(train_step.train_step, tiny_config, generator, discriminator, devices)
-  new_state, metrics = step(_replicate(state, devices),
-                            _shard(_random_batch(np.random.default_rng(2), tiny_config, 8), devices))
+  new_state, metrics = step(
+    _replicate(state, devices), _shard(_random_batch(np.random.default_rng(2), tiny_config, 8), devices)
+  )
   metrics = train_step.unreplicate(metrics)
   assert np.isfinite(float(metrics["g_loss"])) and float(metrics["nonfinite_steps"]) == 0
   assert {x.dtype for x in jax.tree.leaves(train_step.unreplicate(new_state).g_params)} == {np.dtype("float32")}
-  out = generator.apply({"params": state.g_params}, np.ones((2, tiny_config.text.max_length), np.int32),
-                        np.zeros((2, tiny_config.model.z_dim), np.float32),
-                        np.zeros((2, tiny_config.model.noise_dim), np.float32), method=generator.sample)
+  out = generator.apply(
+    {"params": state.g_params},
+    np.ones((2, tiny_config.text.max_length), np.int32),
+    np.zeros((2, tiny_config.model.z_dim), np.float32),
+    np.zeros((2, tiny_config.model.noise_dim), np.float32),
+    method=generator.sample,
+  )
   assert out["video"].shape == (2, 8, 16, 16, 3) and out["video"].dtype == np.float32
   assert out["gist"].shape == (2, 16, 16, 3)

@@ -16,9 +16,14 @@ from vidgan_jax.configs import check_config, config_from_dict
 def _vidgan(*args, check=True):
   """Runs the console script in a fresh process (1 CPU device), returning the completed process."""
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-  result = subprocess.run([sys.executable, "-c", "from vidgan_jax.cli import main; main()", *args],
-                          capture_output=True, text=True, env=env, timeout=600,
-                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+  result = subprocess.run(
+    [sys.executable, "-c", "from vidgan_jax.cli import main; main()", *args],
+    capture_output=True,
+    text=True,
+    env=env,
+    timeout=600,
+    cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+  )
   if check and result.returncode != 0:
     raise AssertionError(f"vidgan {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
   return result
@@ -28,6 +33,7 @@ def _vidgan(*args, check=True):
 def trained_workdir(tmp_path_factory, tiny_data_dir):
   """A workdir trained for 6 steps (checkpoints at 3 and 6, evaluation at 6) on 8 fake devices."""
   from experiments import tiny
+
   config = tiny.get_config()
   config.data_dir = tiny_data_dir
   config.eval_every_steps = 6
@@ -72,13 +78,19 @@ def test_sample_writes_clips_and_is_repeatable(trained_workdir, tmp_path):
 
 def test_training_evaluates_into_tensorboard(trained_workdir):
   from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
   workdir, _ = trained_workdir
   events = EventAccumulator(os.path.join(workdir, "tensorboard"))
   events.Reload()
   tags = set(events.Tags()["scalars"])
   # (The tiny build has one real seen clip per pair: no real diversity there, so no seen ratio.)
-  assert {"eval/seen/action_ratio", "eval/unseen/action_ratio", "eval/seen/frechet_clip",
-          "eval/unseen/diversity_vs_real", "train/g_loss"} <= tags, tags
+  assert {
+    "eval/seen/action_ratio",
+    "eval/unseen/action_ratio",
+    "eval/seen/frechet_clip",
+    "eval/unseen/diversity_vs_real",
+    "train/g_loss",
+  } <= tags, tags
   assert 6 in [e.step for e in events.Scalars("eval/unseen/frechet_clip")]
   assert "samples/first_middle_last_frame" in events.Tags()["images"]
 
@@ -89,8 +101,10 @@ def test_an_exported_generator_samples_as_its_checkpoint(trained_workdir, tmp_pa
   args = ["--prompt=a man plays golf in the swimming pool", "--num=2", "--seed=1"]
   _vidgan("sample", f"--workdir={workdir}", *args, f"--out={tmp_path / 'from_checkpoint'}")
   _vidgan("sample", f"--pretrained={tmp_path / 'export'}", *args, f"--out={tmp_path / 'from_export'}")
-  np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "from_checkpoint" / "grid.gif").convert("RGB")),
-                                np.asarray(Image.open(tmp_path / "from_export" / "grid.gif").convert("RGB")))
+  np.testing.assert_array_equal(
+    np.asarray(Image.open(tmp_path / "from_checkpoint" / "grid.gif").convert("RGB")),
+    np.asarray(Image.open(tmp_path / "from_export" / "grid.gif").convert("RGB")),
+  )
 
 
 def test_sample_rejects_an_empty_prompt(trained_workdir, tmp_path):
@@ -105,7 +119,8 @@ def test_inspect_reports_the_checkpoint_without_loading_it(trained_workdir):
   assert info["step"] == 8
   assert info["parameter_counts"]["generator"] > 0 and info["parameter_counts"]["discriminator"] > 0
   assert {"g_params/text_encoder", "g_params/sketch", "g_params/refine", "d_params/video"} <= set(
-      info["parameter_counts"]["per_module"])
+    info["parameter_counts"]["per_module"]
+  )
   kernel = info["parameters"]["g_params/refine/Text2Filter_0/Dense_0/kernel"]
   assert kernel["dtype"] == "float32" and len(kernel["shape"]) == 2
   assert info["config"]["dataset"] == "action_scenes/tiny"
@@ -154,8 +169,9 @@ def test_wrongly_typed_config_value_is_named(tiny_config):
 
 
 def test_train_command_rejects_unknown_override(tmp_path):
-  result = _vidgan("train", "--config=experiments/tiny.py", f"--workdir={tmp_path}", "--config.batchsize=4",
-                   check=False)
+  result = _vidgan(
+    "train", "--config=experiments/tiny.py", f"--workdir={tmp_path}", "--config.batchsize=4", check=False
+  )
   assert result.returncode != 0 and "batchsize" in result.stderr
 
 

@@ -8,6 +8,7 @@ import jax
 @dataclasses.dataclass(frozen=True)
 class BatchLayout:
   """How a global batch splits over processes and devices, seen from one process."""
+
   global_batch: int
   process_count: int
   local_devices: int
@@ -30,7 +31,8 @@ def batch_layout(global_batch: int, devices: list | None = None) -> BatchLayout:
     raise ValueError(f"batch_size must be positive, got {global_batch}")
   if global_batch % len(devices):
     raise ValueError(
-        f"batch_size={global_batch} is not divisible by the {len(devices)} devices "
-        f"({process_count} process(es)): use a multiple of {len(devices)}, e.g. "
-        f"--config.batch_size={max(1, round(global_batch / len(devices))) * len(devices)}")
+      f"batch_size={global_batch} is not divisible by the {len(devices)} devices "
+      f"({process_count} process(es)): use a multiple of {len(devices)}, e.g. "
+      f"--config.batch_size={max(1, round(global_batch / len(devices))) * len(devices)}"
+    )
   return BatchLayout(global_batch, process_count, len(devices) // process_count, jax.process_index())

@@ -31,9 +31,9 @@ def to_device_batch(examples: dict, tokenizer: Tokenizer, local_devices: int) ->
   tokens = tokenizer.encode(captions)
   partners, valid = mismatch_partners(examples["label"])
   batch = {
-      "video": examples["video"],
-      "tokens": tokens,
-      "mismatch_tokens": tokens[partners],
-      "mismatch_valid": valid,
+    "video": examples["video"],
+    "tokens": tokens,
+    "mismatch_tokens": tokens[partners],
+    "mismatch_valid": valid,
   }
   return {k: v.reshape((local_devices, -1) + v.shape[1:]) for k, v in batch.items()}

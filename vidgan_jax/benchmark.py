@@ -22,19 +22,19 @@ from vidgan_jax.text import Tokenizer
 # Dense peak TFLOP/s per chip by jax `device_kind` prefix: (bfloat16, float32). float32 is the
 # TF32 tensor-core rate on GPUs that have one (XLA's default precision for f32 matmuls/convs there).
 PEAK_TFLOPS = {
-    "TPU v4": (275.0, 275.0),
-    "TPU v5 lite": (197.0, 197.0),
-    "TPU v5e": (197.0, 197.0),
-    "TPU v5p": (459.0, 459.0),
-    "TPU v5": (459.0, 459.0),
-    "TPU v6 lite": (918.0, 918.0),
-    "TPU v6e": (918.0, 918.0),
-    "NVIDIA H200": (989.0, 494.0),
-    "NVIDIA H100": (989.0, 494.0),
-    "NVIDIA A100": (312.0, 156.0),
-    "NVIDIA L4": (121.0, 60.0),
-    "NVIDIA A10G": (70.0, 35.0),
-    "Tesla V100": (125.0, 15.7),
+  "TPU v4": (275.0, 275.0),
+  "TPU v5 lite": (197.0, 197.0),
+  "TPU v5e": (197.0, 197.0),
+  "TPU v5p": (459.0, 459.0),
+  "TPU v5": (459.0, 459.0),
+  "TPU v6 lite": (918.0, 918.0),
+  "TPU v6e": (918.0, 918.0),
+  "NVIDIA H200": (989.0, 494.0),
+  "NVIDIA H100": (989.0, 494.0),
+  "NVIDIA A100": (312.0, 156.0),
+  "NVIDIA L4": (121.0, 60.0),
+  "NVIDIA A10G": (70.0, 35.0),
+  "Tesla V100": (125.0, 15.7),
 }
 
 
@@ -52,21 +52,31 @@ def synthetic_batch(config: ml_collections.ConfigDict, layout: BatchLayout, voca
   shape = (layout.local_devices, layout.device_batch)
   length = config.text.max_length
   return {
-      "video": rng.integers(0, 256, shape + (config.frames, config.size, config.size, 3), dtype=np.uint8),
-      "tokens": rng.integers(1, vocab_size, shape + (length,)).astype(np.int32),
-      "mismatch_tokens": rng.integers(1, vocab_size, shape + (length,)).astype(np.int32),
-      "mismatch_valid": np.ones(shape, np.float32),
+    "video": rng.integers(0, 256, shape + (config.frames, config.size, config.size, 3), dtype=np.uint8),
+    "tokens": rng.integers(1, vocab_size, shape + (length,)).astype(np.int32),
+    "mismatch_tokens": rng.integers(1, vocab_size, shape + (length,)).astype(np.int32),
+    "mismatch_valid": np.ones(shape, np.float32),
   }
 
 
 def _spread(seconds: list[float]) -> dict:
   q = np.percentile(seconds, [10, 90])
-  return {"median": statistics.median(seconds), "p10": float(q[0]), "p90": float(q[1]),
-          "min": min(seconds), "max": max(seconds)}
+  return {
+    "median": statistics.median(seconds),
+    "p10": float(q[0]),
+    "p90": float(q[1]),
+    "min": min(seconds),
+    "max": max(seconds),
+  }
 
 
-def step_flops(config: ml_collections.ConfigDict, generator: Generator, discriminator: Discriminator,
-               state: train_step.TrainState, batch: dict) -> float | None:
+def step_flops(
+  config: ml_collections.ConfigDict,
+  generator: Generator,
+  discriminator: Discriminator,
+  state: train_step.TrainState,
+  batch: dict,
+) -> float | None:
   """FLOPs of one train step over the global batch, as XLA counts the program as written.
 
   Counted by lowering one device's step for the CPU, whatever the backend: a GPU's compiled
@@ -81,17 +91,25 @@ def step_flops(config: ml_collections.ConfigDict, generator: Generator, discrimi
 
   def one_device(x):
     return jax.ShapeDtypeStruct((1,) + x.shape[1:], x.dtype)
+
   step = functools.partial(train_step.train_step, generator=generator, discriminator=discriminator, config=config)
   lowered = jax.pmap(step, axis_name=train_step.AXIS, devices=cpu).lower(
-      jax.tree.map(one_device, state), jax.tree.map(one_device, batch))
+    jax.tree.map(one_device, state), jax.tree.map(one_device, batch)
+  )
   cost = lowered.cost_analysis()
   cost = cost[0] if isinstance(cost, list) else cost
   # Every device runs the same program on its slice of the batch.
   return float(cost["flops"]) * jax.device_count() if cost and "flops" in cost else None
 
 
-def bench_train_step(config: ml_collections.ConfigDict, generator: Generator, discriminator: Discriminator,
-                     initial_state: train_step.TrainState, steps: int, vocab_size: int) -> dict:
+def bench_train_step(
+  config: ml_collections.ConfigDict,
+  generator: Generator,
+  discriminator: Discriminator,
+  initial_state: train_step.TrainState,
+  steps: int,
+  vocab_size: int,
+) -> dict:
   """Compile time, per-step seconds after one warm-up step, FLOPs per step (XLA cost analysis)."""
   layout = batch_layout(config.batch_size)
   state = train_step.replicate(initial_state)
@@ -112,8 +130,9 @@ def bench_train_step(config: ml_collections.ConfigDict, generator: Generator, di
   return {"compile_seconds": compile_seconds, "step_seconds": _spread(seconds), "flops_per_step": flops}
 
 
-def bench_sampling(config: ml_collections.ConfigDict, generator: Generator, params, tokenizer: Tokenizer,
-                   repeats: int) -> float:
+def bench_sampling(
+  config: ml_collections.ConfigDict, generator: Generator, params, tokenizer: Tokenizer, repeats: int
+) -> float:
   """Clips/s of `sampling.generate` (prompts to clips in host memory), after one warm-up call."""
   prompts = list(config.sample_prompts)
   num = -(-config.batch_size // len(prompts))
@@ -129,8 +148,9 @@ def peak_memory_bytes() -> int | None:
   return int(stats["peak_bytes_in_use"]) if stats and "peak_bytes_in_use" in stats else None
 
 
-def model_figures(config: ml_collections.ConfigDict, tokenizer: Tokenizer, steps: int, sample_repeats: int,
-                  peak: float | None) -> dict:
+def model_figures(
+  config: ml_collections.ConfigDict, tokenizer: Tokenizer, steps: int, sample_repeats: int, peak: float | None
+) -> dict:
   """Train-step and sampling figures of `vidgan bench`, as a JSON-ready dict."""
   device = jax.devices()[0]
   generator, discriminator = build_models(config, tokenizer.vocab_size)
@@ -141,17 +161,16 @@ def model_figures(config: ml_collections.ConfigDict, tokenizer: Tokenizer, steps
   peak = peak if peak is not None else peak_tflops(device.device_kind, config.model.dtype)
   achieved = step["flops_per_step"] / step_seconds / 1e12 if step["flops_per_step"] else None
   return {
-      "backend": jax.default_backend(),
-      "device_kind": device.device_kind,
-      "device_count": jax.device_count(),
-      "dtype": config.model.dtype,
-      "global_batch": config.batch_size,
-      **step,
-      "clips_per_second": config.batch_size / step_seconds,
-      "achieved_tflops": achieved,
-      "peak_tflops": peak,
-      "mfu": achieved / (peak * jax.device_count()) if achieved and peak else None,
-      "peak_memory_bytes": peak_memory_bytes(),
-      "sample_clips_per_second": bench_sampling(config, generator, initial_state.ema_params, tokenizer,
-                                                sample_repeats),
+    "backend": jax.default_backend(),
+    "device_kind": device.device_kind,
+    "device_count": jax.device_count(),
+    "dtype": config.model.dtype,
+    "global_batch": config.batch_size,
+    **step,
+    "clips_per_second": config.batch_size / step_seconds,
+    "achieved_tflops": achieved,
+    "peak_tflops": peak,
+    "mfu": achieved / (peak * jax.device_count()) if achieved and peak else None,
+    "peak_memory_bytes": peak_memory_bytes(),
+    "sample_clips_per_second": bench_sampling(config, generator, initial_state.ema_params, tokenizer, sample_repeats),
   }

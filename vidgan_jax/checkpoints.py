@@ -11,8 +11,8 @@ import os
 
 import jax
 import orbax.checkpoint as ocp
-from jax.experimental import multihost_utils
 from etils import epath
+from jax.experimental import multihost_utils
 
 STATE, META = "state", "meta"
 logger = logging.getLogger(__name__)
@@ -25,10 +25,11 @@ def checkpoint_dir(workdir: str) -> str:
 
 def make_manager(workdir: str, max_to_keep: int, create: bool = True) -> ocp.CheckpointManager:
   return ocp.CheckpointManager(
-      checkpoint_dir(workdir),
-      # A save that a kill interrupted leaves a temporary directory; the next run removes it.
-      options=ocp.CheckpointManagerOptions(max_to_keep=max_to_keep, create=create, cleanup_tmp_directories=True),
-      item_handlers={STATE: ocp.StandardCheckpointHandler(), META: ocp.JsonCheckpointHandler()})
+    checkpoint_dir(workdir),
+    # A save that a kill interrupted leaves a temporary directory; the next run removes it.
+    options=ocp.CheckpointManagerOptions(max_to_keep=max_to_keep, create=create, cleanup_tmp_directories=True),
+    item_handlers={STATE: ocp.StandardCheckpointHandler(), META: ocp.JsonCheckpointHandler()},
+  )
 
 
 class CheckpointWriteError(OSError):
@@ -39,11 +40,14 @@ def _write_error(manager: ocp.CheckpointManager, error: OSError) -> CheckpointWr
   """`error` (raised by orbax for a failed save) as a CheckpointWriteError that says what is left."""
   manager.reload()  # The steps on disk: a save that failed left only its temporary directory.
   steps = manager.all_steps()
-  kept = (f"the newest complete checkpoint, step {max(steps)}, is intact" if steps
-          else "no complete checkpoint exists yet")
+  kept = (
+    f"the newest complete checkpoint, step {max(steps)}, is intact" if steps else "no complete checkpoint exists yet"
+  )
   remedy = "free some space" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "fix the cause"
-  named = CheckpointWriteError(f"writing a checkpoint in {manager.directory} failed: {error}. Nothing was lost "
-                               f"before it: {kept}; {remedy}, then run the same command to resume")
+  named = CheckpointWriteError(
+    f"writing a checkpoint in {manager.directory} failed: {error}. Nothing was lost "
+    f"before it: {kept}; {remedy}, then run the same command to resume"
+  )
   named.errno = error.errno
   return named
 
@@ -54,8 +58,9 @@ def save(manager: ocp.CheckpointManager, step: int, state, meta: dict) -> None:
   Raises CheckpointWriteError when this save, or the previous one still in flight, fails to write.
   """
   try:
-    manager.save(step, args=ocp.args.Composite(**{STATE: ocp.args.StandardSave(state),
-                                                  META: ocp.args.JsonSave(meta)}), force=True)
+    manager.save(
+      step, args=ocp.args.Composite(**{STATE: ocp.args.StandardSave(state), META: ocp.args.JsonSave(meta)}), force=True
+    )
   except OSError as e:
     raise _write_error(manager, e) from e
 
@@ -73,8 +78,9 @@ def finish(manager: ocp.CheckpointManager) -> None:
 
 def restore(manager: ocp.CheckpointManager, step: int, target):
   """Restores (state shaped like `target`, meta) from `step`."""
-  restored = manager.restore(step, args=ocp.args.Composite(**{STATE: ocp.args.StandardRestore(target),
-                                                              META: ocp.args.JsonRestore()}))
+  restored = manager.restore(
+    step, args=ocp.args.Composite(**{STATE: ocp.args.StandardRestore(target), META: ocp.args.JsonRestore()})
+  )
   return restored[STATE], restored[META]
 
 
@@ -103,12 +109,14 @@ def tree_differences(saved, target, prefix: str = "") -> list[str]:
 def check_compatible(step_dir: str, target) -> None:
   """Raises IncompatibleCheckpoint naming every parameter whose saved shape or dtype differs."""
   saved = read_state_metadata(step_dir)
-  problems = [line for tree in PARAMETER_TREES
-              for line in tree_differences(saved[tree], getattr(target, tree), prefix=tree)]
+  problems = [
+    line for tree in PARAMETER_TREES for line in tree_differences(saved[tree], getattr(target, tree), prefix=tree)
+  ]
   if problems:
-    raise IncompatibleCheckpoint(f"checkpoint {step_dir} does not fit this config's model "
-                                 f"({len(problems)} arrays differ; the first ones):\n  "
-                                 + "\n  ".join(problems[:12]))
+    raise IncompatibleCheckpoint(
+      f"checkpoint {step_dir} does not fit this config's model "
+      f"({len(problems)} arrays differ; the first ones):\n  " + "\n  ".join(problems[:12])
+    )
 
 
 def restore_newest_good(manager: ocp.CheckpointManager, target):
@@ -129,8 +137,13 @@ def restore_newest_good(manager: ocp.CheckpointManager, target):
       raise
     except Exception as e:  # noqa: BLE001  (orbax/tensorstore raise many types for damaged files)
       aside = os.path.join(os.fspath(manager.directory), f"broken_step_{step}")
-      logger.error("checkpoint %s is unreadable (%s: %s); moved it to %s and trying the one before it",
-                   step_dir, type(e).__name__, str(e).splitlines()[0] if str(e) else "", aside)
+      logger.error(
+        "checkpoint %s is unreadable (%s: %s); moved it to %s and trying the one before it",
+        step_dir,
+        type(e).__name__,
+        str(e).splitlines()[0] if str(e) else "",
+        aside,
+      )
       if jax.process_index() == 0:
         os.rename(step_dir, aside)
       if jax.process_count() > 1:  # Nobody reads on before the broken step is out of the way.
@@ -164,7 +177,6 @@ def read_state_metadata(step_dir: str):
 
 def restore_state(step_dir: str, abstract_state):
   """Restores just the state of a step directory into the structure of `abstract_state`."""
-  device = jax.local_devices()[0]
-  target = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=jax.sharding.SingleDeviceSharding(device)),
-                        abstract_state)
+  one_device = jax.sharding.SingleDeviceSharding(jax.local_devices()[0])
+  target = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=one_device), abstract_state)
   return ocp.StandardCheckpointer().restore(os.path.join(step_dir, STATE), target)

@@ -9,13 +9,13 @@ import logging
 import sys
 
 COMMANDS = {
-    "build": "Build a TFDS dataset (TFDS's own `tfds build` flags).",
-    "train": "Train a model: --config=experiments/X.py --workdir=DIR.",
-    "sample": "Generate clips from prompts: --workdir=DIR (or --pretrained=NAME) --prompt='...' --out=DIR.",
-    "eval": "Score generated clips for seen and held-out pairs: --workdir=DIR (or --pretrained=NAME).",
-    "export": "Write a checkpoint's EMA generator for --pretrained: --workdir=DIR --out=FOLDER.",
-    "bench": "Time the train step, input pipeline and sampling: --config=experiments/X.py [--steps=N].",
-    "inspect": "Describe a checkpoint without loading its arrays: vidgan inspect PATH [--json].",
+  "build": "Build a TFDS dataset (TFDS's own `tfds build` flags).",
+  "train": "Train a model: --config=experiments/X.py --workdir=DIR.",
+  "sample": "Generate clips from prompts: --workdir=DIR (or --pretrained=NAME) --prompt='...' --out=DIR.",
+  "eval": "Score generated clips for seen and held-out pairs: --workdir=DIR (or --pretrained=NAME).",
+  "export": "Write a checkpoint's EMA generator for --pretrained: --workdir=DIR --out=FOLDER.",
+  "bench": "Time the train step, input pipeline and sampling: --config=experiments/X.py [--steps=N].",
+  "inspect": "Describe a checkpoint without loading its arrays: vidgan inspect PATH [--json].",
 }
 
 

@@ -30,8 +30,10 @@ def check_config(config: ml_collections.ConfigDict) -> None:
       continue
     numeric = (int, float)
     if isinstance(expected, bool) != isinstance(value, bool) or not (
-        isinstance(value, type(expected)) or (isinstance(expected, numeric) and isinstance(value, numeric))
-        or (isinstance(expected, (tuple, list)) and isinstance(value, (tuple, list)))):
+      isinstance(value, type(expected))
+      or (isinstance(expected, numeric) and isinstance(value, numeric))
+      or (isinstance(expected, (tuple, list)) and isinstance(value, (tuple, list)))
+    ):
       raise ValueError(f"config key {key!r} should be {type(expected).__name__}, got {value!r}")
 
 

@@ -7,8 +7,14 @@ Every process runs the same `vidgan train`; `jax.distributed.initialize` connect
 import jax
 
 
-def initialize(*, multihost: bool, coordinator_address: str | None, num_processes: int | None,
-               process_id: int | None, heartbeat_timeout_seconds: int) -> None:
+def initialize(
+  *,
+  multihost: bool,
+  coordinator_address: str | None,
+  num_processes: int | None,
+  process_id: int | None,
+  heartbeat_timeout_seconds: int,
+) -> None:
   """Connects this process to the others, or does nothing for a single-process run.
 
   With `coordinator_address` (then `num_processes` and `process_id` too) the cluster is given
@@ -17,11 +23,14 @@ def initialize(*, multihost: bool, coordinator_address: str | None, num_processe
   """
   explicit = (coordinator_address, num_processes, process_id)
   if any(v is not None for v in explicit) and any(v is None for v in explicit):
-    raise ValueError("--coordinator_address, --num_processes and --process_id go together: give all three "
-                     "(or only --multihost on a TPU pod / SLURM cluster, where JAX finds them)")
+    raise ValueError(
+      "--coordinator_address, --num_processes and --process_id go together: give all three "
+      "(or only --multihost on a TPU pod / SLURM cluster, where JAX finds them)"
+    )
   if not multihost and coordinator_address is None:
     return
   # CPU-only clusters (and tests on one machine) need a cross-process collective library.
   jax.config.update("jax_cpu_collectives_implementation", "gloo")
-  jax.distributed.initialize(coordinator_address, num_processes, process_id,
-                             heartbeat_timeout_seconds=heartbeat_timeout_seconds)
+  jax.distributed.initialize(
+    coordinator_address, num_processes, process_id, heartbeat_timeout_seconds=heartbeat_timeout_seconds
+  )

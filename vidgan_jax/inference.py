@@ -28,19 +28,20 @@ class TrainedGenerator:
     unknown = self.tokenizer.unknown_words(prompt)
     warnings = []
     if len(unknown) == len(words):
-      warnings.append(f"prompt {shown(prompt)}: not one word the model learnt; the clip shows no particular "
-                      "action or scene")
+      warnings.append(
+        f"prompt {shown(prompt)}: not one word the model learnt; the clip shows no particular action or scene"
+      )
     elif unknown:
       listed = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
       warnings.append(f"prompt {shown(prompt)}: words never seen in training captions: {listed}")
     characters = self.tokenizer.unknown_characters(prompt)
     if characters and len(unknown) < len(words):
-      warnings.append(f"prompt {shown(prompt)}: characters never seen in training captions: "
-                      f"{' '.join(characters[:20])}")
+      warnings.append(
+        f"prompt {shown(prompt)}: characters never seen in training captions: {' '.join(characters[:20])}"
+      )
     count = self.tokenizer.token_count(prompt)
     if count > self.tokenizer.max_length:
-      warnings.append(f"prompt {shown(prompt)} is {count} tokens; only the first {self.tokenizer.max_length} "
-                      "are used")
+      warnings.append(f"prompt {shown(prompt)} is {count} tokens; only the first {self.tokenizer.max_length} are used")
     return warnings
 
   def generate(self, prompts: list[str], num: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

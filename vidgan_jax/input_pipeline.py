@@ -9,7 +9,6 @@ to `[local_devices, per_device_batch, ...]` for `jax.pmap`.
 import time
 from collections.abc import Iterator
 
-import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
@@ -23,13 +22,13 @@ def load_builder(dataset: str, data_dir: str | None) -> tfds.core.DatasetBuilder
   # Importing the builder modules registers the project's builders with TFDS.
   from tfds_builders.action_scenes import action_scenes_dataset_builder  # noqa: F401
   from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401
+
   return tfds.builder(dataset, data_dir=data_dir)
 
 
 def read_captions(builder: tfds.core.DatasetBuilder, split: str) -> list[str]:
   """All captions of a split, in record order, without decoding any video."""
-  ds = builder.as_dataset(split, shuffle_files=False,
-                          decoders={"video": tfds.decode.SkipDecoding()})
+  ds = builder.as_dataset(split, shuffle_files=False, decoders={"video": tfds.decode.SkipDecoding()})
   return [c.decode() for c in ds.map(lambda x: x["caption"]).as_numpy_iterator()]
 
 
@@ -44,8 +43,17 @@ def decode_video(video: tf.Tensor) -> tf.Tensor:
   return tf.cast(video, tf.float32) / 127.5 - 1.0
 
 
-def create_split(builder: tfds.core.DatasetBuilder, split: str, layout: BatchLayout, *, label_key: str,
-                 train: bool, seed: int, shuffle_buffer: int, cache: bool) -> tf.data.Dataset:
+def create_split(
+  builder: tfds.core.DatasetBuilder,
+  split: str,
+  layout: BatchLayout,
+  *,
+  label_key: str,
+  train: bool,
+  seed: int,
+  shuffle_buffer: int,
+  cache: bool,
+) -> tf.data.Dataset:
   """This process's slice of `split` as batches of [layout.process_batch, ...] (videos uint8)."""
   split = process_slice(split, layout)
   read_config = tfds.ReadConfig(shuffle_seed=seed, try_autocache=False)
@@ -63,9 +71,18 @@ def create_split(builder: tfds.core.DatasetBuilder, split: str, layout: BatchLay
   return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def train_iterator(builder: tfds.core.DatasetBuilder, tokenizer: Tokenizer, layout: BatchLayout, *,
-                   split: str, label_key: str, seed: int, shuffle_buffer: int, cache: bool,
-                   start_batch: int = 0) -> Iterator[Batch]:
+def train_iterator(
+  builder: tfds.core.DatasetBuilder,
+  tokenizer: Tokenizer,
+  layout: BatchLayout,
+  *,
+  split: str,
+  label_key: str,
+  seed: int,
+  shuffle_buffer: int,
+  cache: bool,
+  start_batch: int = 0,
+) -> Iterator[Batch]:
   """Endless sharded training batches; `seed` fixes the order of files and examples.
 
   `label_key` names the feature whose classes tell captions apart (a mismatched caption comes
@@ -74,8 +91,9 @@ def train_iterator(builder: tfds.core.DatasetBuilder, tokenizer: Tokenizer, layo
   sees exactly the batches an uninterrupted run would (skipping costs one pass over s batches,
   without the host-side work).
   """
-  ds = create_split(builder, split, layout, label_key=label_key, train=True, seed=seed,
-                    shuffle_buffer=shuffle_buffer, cache=cache)
+  ds = create_split(
+    builder, split, layout, label_key=label_key, train=True, seed=seed, shuffle_buffer=shuffle_buffer, cache=cache
+  )
   for examples in ds.skip(start_batch).as_numpy_iterator():
     yield to_device_batch(examples, tokenizer, layout.local_devices)
 
@@ -94,8 +112,17 @@ class TfdsData:
 
   def batches(self, tokenizer: Tokenizer, layout: BatchLayout, start_batch: int) -> Iterator[Batch]:
     c = self.config
-    return train_iterator(self.builder, tokenizer, layout, split=c.train_split, label_key=c.label_key, seed=c.seed,
-                          shuffle_buffer=c.shuffle_buffer, cache=c.cache_dataset, start_batch=start_batch)
+    return train_iterator(
+      self.builder,
+      tokenizer,
+      layout,
+      split=c.train_split,
+      label_key=c.label_key,
+      seed=c.seed,
+      shuffle_buffer=c.shuffle_buffer,
+      cache=c.cache_dataset,
+      start_batch=start_batch,
+    )
 
 
 def ensure_built(builder: tfds.core.DatasetBuilder, build_if_missing: bool) -> None:
@@ -105,30 +132,43 @@ def ensure_built(builder: tfds.core.DatasetBuilder, build_if_missing: bool) -> N
   if not build_if_missing:
     manual = " --manual_dir=DIR" if builder.MANUAL_DOWNLOAD_INSTRUCTIONS else ""
     raise FileNotFoundError(
-        f"dataset {builder.info.full_name} is not built in {builder.data_dir_root}; build it with "
-        f"`vidgan build tfds_builders/{builder.name} --config={builder.builder_config.name} "
-        f"--data_dir={builder.data_dir_root}{manual}` or set --config.build_if_missing=True")
+      f"dataset {builder.info.full_name} is not built in {builder.data_dir_root}; build it with "
+      f"`vidgan build tfds_builders/{builder.name} --config={builder.builder_config.name} "
+      f"--data_dir={builder.data_dir_root}{manual}` or set --config.build_if_missing=True"
+    )
   builder.download_and_prepare()
 
 
 def check_video_shape(builder: tfds.core.DatasetBuilder, frames: int, size: int) -> None:
   shape = tuple(builder.info.features["video"].shape)
   if shape[:3] != (frames, size, size):
-    raise ValueError(f"dataset {builder.info.full_name} has clips of shape {shape}, but the config asks "
-                     f"for frames={frames}, size={size}: set config.frames/config.size to match")
+    raise ValueError(
+      f"dataset {builder.info.full_name} has clips of shape {shape}, but the config asks "
+      f"for frames={frames}, size={size}: set config.frames/config.size to match"
+    )
 
 
-def clips_per_second(builder: tfds.core.DatasetBuilder, tokenizer: Tokenizer, layout: BatchLayout, *,
-                     split: str, label_key: str, seed: int, shuffle_buffer: int, cache: bool,
-                     batches: int) -> float:
+def clips_per_second(
+  builder: tfds.core.DatasetBuilder,
+  tokenizer: Tokenizer,
+  layout: BatchLayout,
+  *,
+  split: str,
+  label_key: str,
+  seed: int,
+  shuffle_buffer: int,
+  cache: bool,
+  batches: int,
+) -> float:
   """Clips/s that `train_iterator` sustains (decoded, tokenized, sharded numpy batches).
 
   Timed after the shuffle buffer has filled, so that the figure is the steady rate, not the
   draining of clips decoded ahead. Uncached, that is the first epoch's decoding rate; cached, the
   split is also gone through once first, so that the figure is that of the later epochs.
   """
-  iterator = train_iterator(builder, tokenizer, layout, split=split, label_key=label_key, seed=seed,
-                            shuffle_buffer=shuffle_buffer, cache=cache)
+  iterator = train_iterator(
+    builder, tokenizer, layout, split=split, label_key=label_key, seed=seed, shuffle_buffer=shuffle_buffer, cache=cache
+  )
   warm_up = shuffle_buffer // layout.process_batch + 1
   if cache:
     warm_up += builder.info.splits[process_slice(split, layout)].num_examples // layout.process_batch

@@ -6,13 +6,14 @@ import jax.numpy as jnp
 
 def gaussian_kl(mean, log_var, prior_mean, prior_log_var) -> jax.Array:
   """KL(N(mean, var) || N(prior_mean, prior_var)) summed over latent dims: [B, Z] -> [B]."""
-  return 0.5 * jnp.sum(prior_log_var - log_var + (jnp.exp(log_var) + (mean - prior_mean) ** 2)
-                       / jnp.exp(prior_log_var) - 1.0, axis=-1)
+  return 0.5 * jnp.sum(
+    prior_log_var - log_var + (jnp.exp(log_var) + (mean - prior_mean) ** 2) / jnp.exp(prior_log_var) - 1.0, axis=-1
+  )
 
 
 def standard_normal_kl(mean, log_var) -> jax.Array:
   """KL(N(mean, var) || N(0, I)) summed over latent dims: [B, Z] -> [B]."""
-  return 0.5 * jnp.sum(jnp.exp(log_var) + mean ** 2 - 1.0 - log_var, axis=-1)
+  return 0.5 * jnp.sum(jnp.exp(log_var) + mean**2 - 1.0 - log_var, axis=-1)
 
 
 def discriminator_loss(kind: str, real, fake, mismatch, mismatch_valid, mismatch_weight: float) -> jax.Array:

@@ -11,8 +11,10 @@ def noise_key(seed: int, step) -> jax.Array:
 
 def example_noise(key: jax.Array, example_index: jax.Array, z_dim: int, noise_dim: int):
   """Per-example normal noise from (key, global example index): z [B, z_dim], video [B, noise_dim]."""
+
   def one(i):
     k = jax.random.fold_in(key, i)
     kz, kv = jax.random.split(k)
     return jax.random.normal(kz, (z_dim,)), jax.random.normal(kv, (noise_dim,))
+
   return jax.vmap(one)(example_index)

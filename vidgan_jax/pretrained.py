@@ -2,8 +2,9 @@
 
 A shipped generator is a folder holding `params.msgpack` (the EMA generator's parameters that
 sampling uses, flax serialisation; the training-only clip encoder is left out) and `meta.json`
-(config, tokenizer, step, the SHA-256 of the parameters and how it was trained). `vidgan sample --pretrained=NAME` and `vidgan eval --pretrained=NAME` load it by name
-(`action_scenes/32px` is `vidgan_jax/pretrained/action_scenes/32px/`) or by folder path.
+(config, tokenizer, step, the SHA-256 of the parameters and how it was trained). `vidgan sample
+--pretrained=NAME` and `vidgan eval --pretrained=NAME` load it by name (`action_scenes/32px` is
+`vidgan_jax/pretrained/action_scenes/32px/`) or by folder path.
 """
 
 import hashlib
@@ -42,9 +43,11 @@ def resolve(name_or_path: str) -> str:
   for folder in (os.path.join(PRETRAINED_DIR, *name_or_path.split("/")), name_or_path):
     if os.path.isfile(os.path.join(folder, META_FILE)):
       return folder
-  raise PretrainedError(f"no pretrained generator {name_or_path!r}: shipped ones are "
-                        f"{', '.join(available()) or 'none'}, or give a folder holding "
-                        f"{META_FILE} and {PARAMS_FILE}")
+  raise PretrainedError(
+    f"no pretrained generator {name_or_path!r}: shipped ones are "
+    f"{', '.join(available()) or 'none'}, or give a folder holding "
+    f"{META_FILE} and {PARAMS_FILE}"
+  )
 
 
 def export(model: TrainedGenerator, folder: str, training: dict) -> str:
@@ -57,8 +60,13 @@ def export(model: TrainedGenerator, folder: str, training: dict) -> str:
   os.makedirs(folder, exist_ok=True)
   with open(os.path.join(folder, PARAMS_FILE), "wb") as f:
     f.write(data)
-  meta = {"step": model.step, "sha256": digest, "training": training, "config": model.config.to_dict(),
-          "tokenizer": model.tokenizer.to_json()}
+  meta = {
+    "step": model.step,
+    "sha256": digest,
+    "training": training,
+    "config": model.config.to_dict(),
+    "tokenizer": model.tokenizer.to_json(),
+  }
   with open(os.path.join(folder, META_FILE), "w") as f:
     json.dump(meta, f, indent=1)
   return digest
@@ -84,8 +92,9 @@ def load(name_or_path: str) -> TrainedGenerator:
   if hashlib.sha256(data).hexdigest() != expected:
     raise PretrainedError(f"{params_path} is damaged: its SHA-256 differs from the one in {meta_path}")
   generator, _ = build_models(config, tokenizer.vocab_size)
-  target = _sampling_params(jax.eval_shape(
-      lambda: generator.init(jax.random.key(0), *example_generator_inputs(config))["params"]))
+  target = _sampling_params(
+    jax.eval_shape(lambda: generator.init(jax.random.key(0), *example_generator_inputs(config))["params"])
+  )
   try:
     params = flax.serialization.from_bytes(target, data)
   except (ValueError, KeyError, TypeError) as e:

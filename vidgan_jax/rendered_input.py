@@ -26,8 +26,10 @@ def variant(dataset: str) -> clips.Variant:
   """The action_scenes config named by e.g. 'action_scenes/32px'; ValueError for any other."""
   name, _, config_name = dataset.partition("/")
   if name != "action_scenes" or config_name not in clips.VARIANTS:
-    raise ValueError(f"config.input='rendered' renders action_scenes only: dataset {dataset!r} is not one of "
-                     f"{', '.join('action_scenes/' + v for v in clips.VARIANTS)}")
+    raise ValueError(
+      f"config.input='rendered' renders action_scenes only: dataset {dataset!r} is not one of "
+      f"{', '.join('action_scenes/' + v for v in clips.VARIANTS)}"
+    )
   return clips.VARIANTS[config_name]
 
 
@@ -36,13 +38,16 @@ def render_split(dataset: str, split: str, workers: int) -> dict[str, np.ndarray
   rendered by `workers` spawned processes."""
   v = variant(dataset)
   examples = [e for _, e in clips.render_examples(v.spec, split, dict(v.split_sizes)[split], v.seed, workers)]
-  return {"video": np.stack([e["video"] for e in examples]),
-          "caption": np.array([e["caption"].encode() for e in examples], dtype=object),
-          "label": np.array([pairs.PAIR_NAMES.index(e["pair"]) for e in examples], np.int64)}
+  return {
+    "video": np.stack([e["video"] for e in examples]),
+    "caption": np.array([e["caption"].encode() for e in examples], dtype=object),
+    "label": np.array([pairs.PAIR_NAMES.index(e["pair"]) for e in examples], np.int64),
+  }
 
 
-def train_iterator(data: dict[str, np.ndarray], tokenizer: Tokenizer, layout: BatchLayout, *, seed: int,
-                   start_batch: int = 0) -> Iterator[Batch]:
+def train_iterator(
+  data: dict[str, np.ndarray], tokenizer: Tokenizer, layout: BatchLayout, *, seed: int, start_batch: int = 0
+) -> Iterator[Batch]:
   """Endless sharded batches of this process's slice of `data`, from batch `start_batch` on."""
   mine = np.arange(layout.process_index, len(data["label"]), layout.process_count)
   per_epoch = len(mine) // layout.process_batch
@@ -52,7 +57,7 @@ def train_iterator(data: dict[str, np.ndarray], tokenizer: Tokenizer, layout: Ba
   while True:
     epoch, position = divmod(batch, per_epoch)
     order = mine[np.random.default_rng([seed, epoch]).permutation(len(mine))]
-    chosen = order[position * layout.process_batch:(position + 1) * layout.process_batch]
+    chosen = order[position * layout.process_batch : (position + 1) * layout.process_batch]
     yield to_device_batch({k: v[chosen] for k, v in data.items()}, tokenizer, layout.local_devices)
     batch += 1
 
@@ -63,12 +68,13 @@ class RenderedData:
   def __init__(self, config):
     spec = variant(config.dataset).spec
     if (spec.frames, spec.size) != (config.frames, config.size):
-      raise ValueError(f"dataset {config.dataset} has {spec.frames}x{spec.size}x{spec.size} clips, but the "
-                       f"config asks for frames={config.frames}, size={config.size}")
+      raise ValueError(
+        f"dataset {config.dataset} has {spec.frames}x{spec.size}x{spec.size} clips, but the "
+        f"config asks for frames={config.frames}, size={config.size}"
+      )
     self.seed = config.seed
     workers = config.input_workers or os.cpu_count()
-    logger.info("rendering the %s split of %s with %d worker process(es)", config.train_split, config.dataset,
-                workers)
+    logger.info("rendering the %s split of %s with %d worker process(es)", config.train_split, config.dataset, workers)
     self.data = render_split(config.dataset, config.train_split, workers)
     logger.info("rendered %d clips", len(self.data["label"]))
 

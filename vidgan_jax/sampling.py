@@ -8,8 +8,8 @@ import ml_collections
 import numpy as np
 
 from vidgan_jax.models import Generator
-from vidgan_jax.text import Tokenizer, check_prompt
 from vidgan_jax.noise import example_noise
+from vidgan_jax.text import Tokenizer, check_prompt
 
 
 @functools.partial(jax.jit, static_argnums=0)
@@ -17,8 +17,15 @@ def _generate(generator: Generator, params, tokens, z_noise, video_noise) -> dic
   return generator.apply({"params": params}, tokens, z_noise, video_noise, method=Generator.sample)
 
 
-def generate(generator: Generator, params, tokenizer: Tokenizer, prompts: list[str], num: int, seed: int,
-             config: ml_collections.ConfigDict) -> tuple[np.ndarray, np.ndarray]:
+def generate(
+  generator: Generator,
+  params,
+  tokenizer: Tokenizer,
+  prompts: list[str],
+  num: int,
+  seed: int,
+  config: ml_collections.ConfigDict,
+) -> tuple[np.ndarray, np.ndarray]:
   """`num` clips per prompt: uint8-ready floats video [P, num, T, H, W, 3] and gist [P, num, H, W, 3].
 
   Noise for sample j of prompt i comes from fold_in(key(seed), i * num + j) so that adding prompts
@@ -26,9 +33,9 @@ def generate(generator: Generator, params, tokenizer: Tokenizer, prompts: list[s
   """
   prompts = [check_prompt(p) for p in prompts]
   tokens = np.repeat(tokenizer.encode(prompts), num, axis=0)
-  z_noise, video_noise = example_noise(jax.random.key(seed), jnp.arange(len(tokens)), config.model.z_dim,
-                                       config.model.noise_dim)
+  z_noise, video_noise = example_noise(
+    jax.random.key(seed), jnp.arange(len(tokens)), config.model.z_dim, config.model.noise_dim
+  )
   out = _generate(generator, params, tokens, z_noise, video_noise)
   video, gist = np.asarray(out["video"]), np.asarray(out["gist"])
-  return (video.reshape((len(prompts), num) + video.shape[1:]),
-          gist.reshape((len(prompts), num) + gist.shape[1:]))
+  return (video.reshape((len(prompts), num) + video.shape[1:]), gist.reshape((len(prompts), num) + gist.shape[1:]))

@@ -17,8 +17,9 @@ class SummaryWriter:
 
   def _add(self, value: summary_pb2.Summary.Value, step: int) -> None:
     if self._writer is not None:
-      self._writer.add_event(event_pb2.Event(summary=summary_pb2.Summary(value=[value]), step=step,
-                                             wall_time=time.time()))
+      self._writer.add_event(
+        event_pb2.Event(summary=summary_pb2.Summary(value=[value]), step=step, wall_time=time.time())
+      )
 
   def scalar(self, tag: str, value: float, step: int) -> None:
     self._add(summary_pb2.Summary.Value(tag=tag, simple_value=float(value)), step)
@@ -27,8 +28,9 @@ class SummaryWriter:
     """image: uint8 [H, W, 3], stored as PNG."""
     png = io.BytesIO()
     Image.fromarray(image).save(png, format="PNG")
-    encoded = summary_pb2.Summary.Image(height=image.shape[0], width=image.shape[1], colorspace=3,
-                                        encoded_image_string=png.getvalue())
+    encoded = summary_pb2.Summary.Image(
+      height=image.shape[0], width=image.shape[1], colorspace=3, encoded_image_string=png.getvalue()
+    )
     self._add(summary_pb2.Summary.Value(tag=tag, image=encoded), step)
 
   def flush(self) -> None:

@@ -45,13 +45,13 @@ def check_prompt(text: str) -> str:
     if "\ud800" <= char <= "\udfff":
       raise PromptError(f"the prompt {shown(text)} is not valid UTF-8 text (an undecodable byte at character {i})")
     if unicodedata.category(char) == "Cc" and not char.isspace():
-      raise PromptError(f"the prompt {shown(text)} holds the control character U+{ord(char):04X} at character "
-                        f"{i}: remove it")
+      raise PromptError(
+        f"the prompt {shown(text)} holds the control character U+{ord(char):04X} at character {i}: remove it"
+      )
   visible = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
   stripped = " ".join(visible.split())
   if not stripped:
-    raise PromptError("the prompt is empty: describe an action and a scene, e.g. "
-                      "'playing golf on the grass'")
+    raise PromptError("the prompt is empty: describe an action and a scene, e.g. 'playing golf on the grass'")
   return stripped
 
 
@@ -74,11 +74,22 @@ class Tokenizer:
       raise ValueError("cannot train a tokenizer on zero captions")
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(captions), model_writer=model, model_type="bpe",
-        vocab_size=vocab_size, pad_id=PAD_ID, unk_id=UNK_ID, bos_id=-1, eos_id=-1,
-        # Case-folding normalisation and byte fallback: any text encodes, nothing is lost to <unk>.
-        normalization_rule_name="nmt_nfkc_cf", byte_fallback=True, character_coverage=1.0,
-        hard_vocab_limit=False, num_threads=1, minloglevel=2)
+      sentence_iterator=iter(captions),
+      model_writer=model,
+      model_type="bpe",
+      vocab_size=vocab_size,
+      pad_id=PAD_ID,
+      unk_id=UNK_ID,
+      bos_id=-1,
+      eos_id=-1,
+      # Case-folding normalisation and byte fallback: any text encodes, nothing is lost to <unk>.
+      normalization_rule_name="nmt_nfkc_cf",
+      byte_fallback=True,
+      character_coverage=1.0,
+      hard_vocab_limit=False,
+      num_threads=1,
+      minloglevel=2,
+    )
     words = set().union(*(caption_words(c) for c in captions))
     return cls(model.getvalue(), words, max_length)
 
@@ -112,8 +123,13 @@ class Tokenizer:
     return [self._sp.decode([int(i) for i in row if i != PAD_ID]) for row in np.atleast_2d(ids)]
 
   def to_json(self) -> str:
-    return json.dumps({"sentencepiece_model": base64.b64encode(self._model_proto).decode(),
-                       "known_words": sorted(self.known_words), "max_length": self.max_length})
+    return json.dumps(
+      {
+        "sentencepiece_model": base64.b64encode(self._model_proto).decode(),
+        "known_words": sorted(self.known_words),
+        "max_length": self.max_length,
+      }
+    )
 
   @classmethod
   def from_json(cls, text: str) -> "Tokenizer":

@@ -18,8 +18,15 @@ from vidgan_jax.configs import check_config
 from vidgan_jax.models import Generator, build_models
 from vidgan_jax.summaries import SummaryWriter
 from vidgan_jax.text import Tokenizer
-from vidgan_jax.train_step import (TrainState, create_train_state, make_p_train_step, replicate,
-                                   replicated_sharding, to_host, unreplicate)
+from vidgan_jax.train_step import (
+  TrainState,
+  create_train_state,
+  make_p_train_step,
+  replicate,
+  replicated_sharding,
+  to_host,
+  unreplicate,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +55,7 @@ def training_data(config: ml_collections.ConfigDict):
     return rendered_input.RenderedData(config)
   if config.input == "tfds":
     from vidgan_jax import input_pipeline  # Here, so that rendered runs need no TensorFlow.
+
     return input_pipeline.TfdsData(config)
   raise ValueError(f"config.input={config.input!r}: use 'tfds' or 'rendered'")
 
@@ -61,8 +69,7 @@ def _check_writable(workdir: str) -> None:
       f.write("ok")
     os.remove(probe)
   except OSError as e:
-    raise PermissionError(f"the workdir {workdir!r} is not writable ({e.strerror}); "
-                          "choose another --workdir") from None
+    raise PermissionError(f"the workdir {workdir!r} is not writable ({e.strerror}); choose another --workdir") from None
 
 
 class StopRequest:
@@ -96,15 +103,22 @@ class StopRequest:
         signal.signal(s, handler)
 
 
-def _write_samples(workdir: str, step: int, generator: Generator, ema_params, tokenizer: Tokenizer,
-                   config: ml_collections.ConfigDict, writer) -> None:
+def _write_samples(
+  workdir: str,
+  step: int,
+  generator: Generator,
+  ema_params,
+  tokenizer: Tokenizer,
+  config: ml_collections.ConfigDict,
+  writer,
+) -> None:
   """One clip per sample prompt from the EMA generator: a grid GIF and a TensorBoard image."""
-  videos, _ = sampling.generate(generator, ema_params, tokenizer, list(config.sample_prompts), 1, config.seed,
-                                config)
+  videos, _ = sampling.generate(generator, ema_params, tokenizer, list(config.sample_prompts), 1, config.seed, config)
   frames = video_io.upscale(video_io.grid(video_io.to_uint8(videos)), max(1, 128 // config.size))
   video_io.write_gif(os.path.join(workdir, "samples", f"step_{step:07d}.gif"), frames)
-  writer.image("samples/first_middle_last_frame",
-               np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=1), step)
+  writer.image(
+    "samples/first_middle_last_frame", np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=1), step
+  )
 
 
 def _check_nonfinite(metrics: dict, seen: int, last_step: int, step: int, policy: str, workdir: str) -> None:
@@ -115,8 +129,9 @@ def _check_nonfinite(metrics: dict, seen: int, last_step: int, step: int, policy
   where = f"{skipped} step(s) between step {last_step + 1} and step {step}"
   if policy == "stop":
     raise FloatingPointError(
-        f"non-finite loss or gradient in {where} (g_loss={metrics['g_loss']}, d_loss={metrics['d_loss']}); "
-        f"stopped without saving: the last checkpoint in {checkpoints.checkpoint_dir(workdir)} is intact")
+      f"non-finite loss or gradient in {where} (g_loss={metrics['g_loss']}, d_loss={metrics['d_loss']}); "
+      f"stopped without saving: the last checkpoint in {checkpoints.checkpoint_dir(workdir)} is intact"
+    )
   logger.warning("skipped the update of %s: non-finite loss or gradient", where)
 
 
@@ -125,19 +140,29 @@ def _make_evaluator(config: ml_collections.ConfigDict):
   if not config.eval_every_steps or jax.process_index() != 0:
     return None
   if not config.dataset.startswith("action_scenes/"):
-    raise ValueError(f"config.eval_every_steps: in-training evaluation needs action_scenes' seen/held-out "
-                     f"pairs; dataset {config.dataset} has none (set --config.eval_every_steps=0)")
+    raise ValueError(
+      f"config.eval_every_steps: in-training evaluation needs action_scenes' seen/held-out "
+      f"pairs; dataset {config.dataset} has none (set --config.eval_every_steps=0)"
+    )
   # The evaluation reads the built test splits with TFDS and tf.data: imported only when asked for.
   from vidgan_jax import input_pipeline
   from vidgan_jax.evaluation import classifier, evaluate
+
   builder = input_pipeline.load_builder(config.dataset, config.data_dir)
   input_pipeline.ensure_built(builder, config.build_if_missing)
   trained = classifier.load_or_train(builder, config.eval.classifier)
   return evaluate.Evaluator(evaluate.Scorer(trained, config.eval.batch_size), builder)
 
 
-def _evaluate(evaluator, step: int, generator: Generator, ema_params, tokenizer: Tokenizer,
-              config: ml_collections.ConfigDict, writer) -> None:
+def _evaluate(
+  evaluator,
+  step: int,
+  generator: Generator,
+  ema_params,
+  tokenizer: Tokenizer,
+  config: ml_collections.ConfigDict,
+  writer,
+) -> None:
   """Scores the EMA generator on `config.eval.train_num_per_pair` clips per pair; logs and writes
   the headline figures (`Evaluator.headline`) to TensorBoard under eval/."""
   eval_config = ml_collections.ConfigDict(config.eval.to_dict())
@@ -156,7 +181,8 @@ def _evaluate(evaluator, step: int, generator: Generator, ema_params, tokenizer:
 def _log_line(step: int, metrics: dict, steps_per_sec: float) -> str:
   keys = ("g_loss", "d_loss", "video_l1", "gist_l1", "kl", "clip_kl", "d_real", "d_fake", "d_mismatch")
   return f"step {step}: {steps_per_sec:.2f} steps/s, " + ", ".join(
-      f"{k}={metrics[k]:.4f}" for k in keys if k in metrics)
+    f"{k}={metrics[k]:.4f}" for k in keys if k in metrics
+  )
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
@@ -167,9 +193,15 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
   layout = batch_layout(config.batch_size)
   is_main = jax.process_index() == 0
   _check_writable(workdir)
-  logger.info("devices: %d (%d per process, %d process(es)); batch: global %d, per process %d, per device %d",
-               jax.device_count(), layout.local_devices, layout.process_count, layout.global_batch,
-               layout.process_batch, layout.device_batch)
+  logger.info(
+    "devices: %d (%d per process, %d process(es)); batch: global %d, per process %d, per device %d",
+    jax.device_count(),
+    layout.local_devices,
+    layout.process_count,
+    layout.global_batch,
+    layout.process_batch,
+    layout.device_batch,
+  )
 
   data = training_data(config)
   tokenizer = prepare_tokenizer(workdir, data.captions, config)
@@ -195,8 +227,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
   evaluator = _make_evaluator(config)
 
   stop = StopRequest()
-  progress = tqdm(total=config.num_train_steps, initial=start_step, disable=not is_main, unit="step",
-                  dynamic_ncols=True)
+  progress = tqdm(
+    total=config.num_train_steps, initial=start_step, disable=not is_main, unit="step", dynamic_ncols=True
+  )
   last_log = (start_step, progress.format_dict["elapsed"])
   nonfinite_seen = int(state.nonfinite_steps)
   try:
@@ -213,8 +246,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
           elapsed = progress.format_dict["elapsed"]
           steps_per_sec = (step - last_log[0]) / max(elapsed - last_log[1], 1e-9)
           last_log = (step, elapsed)
-          progress.set_postfix(g=f"{metrics['g_loss']:.3f}", d=f"{metrics['d_loss']:.3f}",
-                               l1=f"{metrics['video_l1']:.3f}")
+          progress.set_postfix(
+            g=f"{metrics['g_loss']:.3f}", d=f"{metrics['d_loss']:.3f}", l1=f"{metrics['video_l1']:.3f}"
+          )
           logger.info(_log_line(step, metrics, steps_per_sec))
           for k, v in metrics.items():
             writer.scalar(f"train/{k}", v, step)

@@ -39,8 +39,7 @@ class TrainState:
 
 def make_optimizers(config: ml_collections.ConfigDict) -> tuple[optax.GradientTransformation, ...]:
   o = config.optim
-  return (optax.adam(o.g_learning_rate, b1=o.b1, b2=o.b2),
-          optax.adam(o.d_learning_rate, b1=o.b1, b2=o.b2))
+  return (optax.adam(o.g_learning_rate, b1=o.b1, b2=o.b2), optax.adam(o.d_learning_rate, b1=o.b1, b2=o.b2))
 
 
 def init_keys(config: ml_collections.ConfigDict) -> tuple[jax.Array, jax.Array]:
@@ -51,22 +50,32 @@ def init_keys(config: ml_collections.ConfigDict) -> tuple[jax.Array, jax.Array]:
 
 def example_generator_inputs(config: ml_collections.ConfigDict) -> tuple[jax.Array, ...]:
   """One example of the generator's training inputs (tokens, video, z noise, video noise), for init."""
-  return (jnp.ones((1, config.text.max_length), jnp.int32),
-          jnp.zeros((1, config.frames, config.size, config.size, 3), jnp.float32),
-          jnp.zeros((1, config.model.z_dim)), jnp.zeros((1, config.model.noise_dim)))
+  return (
+    jnp.ones((1, config.text.max_length), jnp.int32),
+    jnp.zeros((1, config.frames, config.size, config.size, 3), jnp.float32),
+    jnp.zeros((1, config.model.z_dim)),
+    jnp.zeros((1, config.model.noise_dim)),
+  )
 
 
-def create_train_state(config: ml_collections.ConfigDict, generator: Generator,
-                       discriminator: Discriminator) -> TrainState:
+def create_train_state(
+  config: ml_collections.ConfigDict, generator: Generator, discriminator: Discriminator
+) -> TrainState:
   """Initial parameters (from config.seed) and optimiser states; on the host, unreplicated."""
   g_key, d_key = init_keys(config)
   tokens, video, z, noise = example_generator_inputs(config)
   g_params = jax.jit(generator.init)(g_key, tokens, video, z, noise)["params"]
   d_params = jax.jit(discriminator.init)(d_key, video, tokens)["params"]
   g_tx, d_tx = make_optimizers(config)
-  return TrainState(step=jnp.zeros((), jnp.int32), g_params=g_params, d_params=d_params,
-                    ema_params=g_params, g_opt_state=g_tx.init(g_params), d_opt_state=d_tx.init(d_params),
-                    nonfinite_steps=jnp.zeros((), jnp.int32))
+  return TrainState(
+    step=jnp.zeros((), jnp.int32),
+    g_params=g_params,
+    d_params=d_params,
+    ema_params=g_params,
+    g_opt_state=g_tx.init(g_params),
+    d_opt_state=d_tx.init(d_params),
+    nonfinite_steps=jnp.zeros((), jnp.int32),
+  )
 
 
 def video_to_float(video: jax.Array) -> jax.Array:
@@ -80,8 +89,14 @@ def video_to_float(video: jax.Array) -> jax.Array:
   return video.astype(jnp.float32) / 127.5 - 1.0
 
 
-def compute_gradients(state: TrainState, batch: dict, *, generator: Generator, discriminator: Discriminator,
-                      config: ml_collections.ConfigDict) -> tuple[Params, Params, dict]:
+def compute_gradients(
+  state: TrainState,
+  batch: dict,
+  *,
+  generator: Generator,
+  discriminator: Discriminator,
+  config: ml_collections.ConfigDict,
+) -> tuple[Params, Params, dict]:
   """Generator and discriminator gradients and metrics, averaged over devices (call under pmap).
 
   batch: video u8 [b, T, H, W, 3], tokens and mismatch_tokens i32 [b, L], mismatch_valid f32 [b].
@@ -102,17 +117,19 @@ def compute_gradients(state: TrainState, batch: dict, *, generator: Generator, d
     kl = losses.gaussian_kl(out["mean"], out["log_var"], out["prior_mean"], out["prior_log_var"]).mean()
     gist_l1 = jnp.abs(out["gist"] - out["gist_target"]).mean()
     # Per example; with a clip encoder, only the examples given their own code are reconstructed.
-    reconstruct, fraction = (jnp.ones(device_batch), 1.0) if encoded is None else (
-        encoded.astype(jnp.float32), loss_cfg.encoded_fraction)
+    reconstruct, fraction = (
+      (jnp.ones(device_batch), 1.0) if encoded is None else (encoded.astype(jnp.float32), loss_cfg.encoded_fraction)
+    )
     video_l1 = masked_mean(jnp.abs(out["video"] - video).mean(axis=(1, 2, 3, 4)), reconstruct, fraction)
     adversarial = losses.generator_adversarial_loss(loss_cfg.gan, fake_logits)
-    loss = (loss_cfg.gamma_cvae * (loss_cfg.kl_weight * kl + gist_l1) + loss_cfg.gamma_gan * adversarial
-            + loss_cfg.gamma_l1 * video_l1)
-    metrics = {"g_loss": loss, "g_adversarial": adversarial, "kl": kl, "gist_l1": gist_l1,
-               "video_l1": video_l1}
+    loss = (
+      loss_cfg.gamma_cvae * (loss_cfg.kl_weight * kl + gist_l1)
+      + loss_cfg.gamma_gan * adversarial
+      + loss_cfg.gamma_l1 * video_l1
+    )
+    metrics = {"g_loss": loss, "g_adversarial": adversarial, "kl": kl, "gist_l1": gist_l1, "video_l1": video_l1}
     if encoded is not None:
-      clip_kl = masked_mean(losses.standard_normal_kl(out["clip_mean"], out["clip_log_var"]), reconstruct,
-                            fraction)
+      clip_kl = masked_mean(losses.standard_normal_kl(out["clip_mean"], out["clip_log_var"]), reconstruct, fraction)
       # Free bits on the global batch's mean KL; the gate is the same on every device, so the
       # gradient does not depend on how the batch is split.
       over_free = jax.lax.pmean(jax.lax.stop_gradient(clip_kl), AXIS) > loss_cfg.clip_kl_free_nats
@@ -125,11 +142,15 @@ def compute_gradients(state: TrainState, batch: dict, *, generator: Generator, d
 
   def d_loss_fn(d_params):
     # One discriminator pass over [real; fake; real] with [text; text; mismatched text].
-    logits = discriminator.apply({"params": d_params}, jnp.concatenate([video, fake, video]),
-                                 jnp.concatenate([tokens, tokens, batch["mismatch_tokens"]]))
+    logits = discriminator.apply(
+      {"params": d_params},
+      jnp.concatenate([video, fake, video]),
+      jnp.concatenate([tokens, tokens, batch["mismatch_tokens"]]),
+    )
     real, fake_logits, mismatch = jnp.split(logits, 3)
-    loss = losses.discriminator_loss(loss_cfg.gan, real, fake_logits, mismatch, batch["mismatch_valid"],
-                                     loss_cfg.mismatch_weight)
+    loss = losses.discriminator_loss(
+      loss_cfg.gan, real, fake_logits, mismatch, batch["mismatch_valid"], loss_cfg.mismatch_weight
+    )
     metrics = {"d_real": real.mean(), "d_fake": fake_logits.mean(), "d_mismatch": mismatch.mean()}
     if loss_cfg.r1_weight > 0:
       r1 = r1_penalty(discriminator, d_params, video, tokens)
@@ -140,8 +161,7 @@ def compute_gradients(state: TrainState, batch: dict, *, generator: Generator, d
 
   (_, d_metrics), d_grads = jax.value_and_grad(d_loss_fn, has_aux=True)(state.d_params)
   g_grads, d_grads = jax.lax.pmean((g_grads, d_grads), AXIS)
-  metrics = {**g_metrics, **d_metrics, "g_grad_norm": optax.tree.norm(g_grads),
-             "d_grad_norm": optax.tree.norm(d_grads)}
+  metrics = {**g_metrics, **d_metrics, "g_grad_norm": optax.tree.norm(g_grads), "d_grad_norm": optax.tree.norm(d_grads)}
   return g_grads, d_grads, jax.lax.pmean(metrics, AXIS)
 
 
@@ -162,8 +182,14 @@ def masked_mean(values: jax.Array, mask: jax.Array, fraction: float) -> jax.Arra
   return jnp.sum(values * mask) / (fraction * values.shape[0])
 
 
-def train_step(state: TrainState, batch: dict, *, generator: Generator, discriminator: Discriminator,
-               config: ml_collections.ConfigDict) -> tuple[TrainState, dict]:
+def train_step(
+  state: TrainState,
+  batch: dict,
+  *,
+  generator: Generator,
+  discriminator: Discriminator,
+  config: ml_collections.ConfigDict,
+) -> tuple[TrainState, dict]:
   """One joint update of generator and discriminator on this device's slice of the batch.
 
   Call under pmap(axis_name=AXIS); see `compute_gradients` for the batch. Returns the new state
@@ -171,8 +197,9 @@ def train_step(state: TrainState, batch: dict, *, generator: Generator, discrimi
   nothing but the step counter and `nonfinite_steps` (the same on every device, as the gradients
   are averaged first); the loop reports it and applies `config.nonfinite_policy`.
   """
-  g_grads, d_grads, metrics = compute_gradients(state, batch, generator=generator,
-                                                discriminator=discriminator, config=config)
+  g_grads, d_grads, metrics = compute_gradients(
+    state, batch, generator=generator, discriminator=discriminator, config=config
+  )
   g_tx, d_tx = make_optimizers(config)
   g_updates, g_opt_state = g_tx.update(g_grads, state.g_opt_state, state.g_params)
   d_updates, d_opt_state = d_tx.update(d_grads, state.d_opt_state, state.d_params)
@@ -183,10 +210,15 @@ def train_step(state: TrainState, batch: dict, *, generator: Generator, discrimi
   decay = jnp.minimum(config.ema_decay, (1.0 + state.step) / (10.0 + state.step))
   ema_params = optax.incremental_update(g_params, state.ema_params, 1.0 - decay)
 
-  updated = state.replace(g_params=g_params, d_params=d_params, ema_params=ema_params,
-                          g_opt_state=g_opt_state, d_opt_state=d_opt_state)
-  finite = jnp.isfinite(metrics["g_loss"]) & jnp.isfinite(metrics["d_loss"]) & jnp.isfinite(
-      metrics["g_grad_norm"]) & jnp.isfinite(metrics["d_grad_norm"])
+  updated = state.replace(
+    g_params=g_params, d_params=d_params, ema_params=ema_params, g_opt_state=g_opt_state, d_opt_state=d_opt_state
+  )
+  finite = (
+    jnp.isfinite(metrics["g_loss"])
+    & jnp.isfinite(metrics["d_loss"])
+    & jnp.isfinite(metrics["g_grad_norm"])
+    & jnp.isfinite(metrics["d_grad_norm"])
+  )
   new_state = jax.tree.map(lambda new, old: jnp.where(finite, new, old), updated, state)
   new_state = new_state.replace(step=state.step + 1, nonfinite_steps=state.nonfinite_steps + (~finite))
   return new_state, {**metrics, "nonfinite_steps": new_state.nonfinite_steps}
@@ -194,8 +226,10 @@ def train_step(state: TrainState, batch: dict, *, generator: Generator, discrimi
 
 def r1_penalty(discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array) -> jax.Array:
   """Mean over examples of |d D(real, text) / d real|^2."""
+
   def real_logit_sum(v):
     return discriminator.apply({"params": d_params}, v, tokens).sum()
+
   grads = jax.grad(real_logit_sum)(video)
   return jnp.mean(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=-1))
 

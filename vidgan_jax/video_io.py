@@ -31,9 +31,9 @@ def grid(videos: np.ndarray, pad: int = 2, marked_rows: Sequence[bool] | None = 
   for r in range(rows):
     top = r * (h + pad)
     if marked_rows is not None and marked_rows[r]:
-      out[:, top: top + h, :mark] = MARK_COLOUR
+      out[:, top : top + h, :mark] = MARK_COLOUR
     for c in range(cols):
-      out[:, top: top + h, left + c * (w + pad): left + c * (w + pad) + w] = videos[r, c]
+      out[:, top : top + h, left + c * (w + pad) : left + c * (w + pad) + w] = videos[r, c]
   return out
 
 
@@ -52,6 +52,7 @@ def write_png(path: str, image: np.ndarray) -> None:
 def write_mp4(path: str, frames: np.ndarray, fps: int = 8) -> None:
   """uint8 [T, H, W, 3] -> H.264 MP4 (H and W must be even)."""
   import av  # PyAV bundles FFmpeg; only MP4 writing needs it, not training.
+
   os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
   with av.open(path, mode="w") as container:
     stream = container.add_stream("libx264", rate=fps)

@@ -9,13 +9,13 @@ import tensorflow_datasets as tfds
 from tfds_builders.action_scenes import clips, pairs
 from tfds_builders.action_scenes.render import AGENT_COLOURS, DIRECTIONS
 
-
 CLIPS_PER_WORKER_AT_LEAST = 250
 
 
 @dataclasses.dataclass
 class ActionScenesConfig(tfds.core.BuilderConfig):
   """Clip size and per-split example counts."""
+
   frames: int = 32
   size: int = 64
   seed: int = 0
@@ -25,9 +25,14 @@ class ActionScenesConfig(tfds.core.BuilderConfig):
 def _config(name: str) -> ActionScenesConfig:
   variant = clips.VARIANTS[name]
   frames, size = variant.spec.frames, variant.spec.size
-  return ActionScenesConfig(name=name, frames=frames, size=size, seed=variant.seed,
-                            description=f"{frames} frames of {size}x{size} RGB.",
-                            split_sizes=variant.split_sizes)
+  return ActionScenesConfig(
+    name=name,
+    frames=frames,
+    size=size,
+    seed=variant.seed,
+    description=f"{frames} frames of {size}x{size} RGB.",
+    split_sizes=variant.split_sizes,
+  )
 
 
 class Builder(tfds.core.GeneratorBasedBuilder):
@@ -41,25 +46,26 @@ class Builder(tfds.core.GeneratorBasedBuilder):
   def _info(self) -> tfds.core.DatasetInfo:
     c = self.builder_config
     return self.dataset_info_from_configs(
-        features=tfds.features.FeaturesDict({
-            "video": tfds.features.Video(shape=(c.frames, c.size, c.size, 3), encoding_format="png"),
-            "caption": tfds.features.Text(),
-            "action": tfds.features.ClassLabel(names=pairs.ACTIONS),
-            "scene": tfds.features.ClassLabel(names=pairs.SCENES),
-            "pair": tfds.features.ClassLabel(names=pairs.PAIR_NAMES),
-            "colour": tfds.features.ClassLabel(names=tuple(AGENT_COLOURS)),
-            "direction": tfds.features.ClassLabel(names=DIRECTIONS),
-            "size": tfds.features.Scalar(dtype=np.float32, doc="Agent scale (1 = nominal)."),
-            "speed": tfds.features.Scalar(dtype=np.float32, doc="Motion speed multiplier."),
-        }),
-        supervised_keys=("caption", "video"),
-        homepage="https://arxiv.org/abs/1710.00421",
+      features=tfds.features.FeaturesDict(
+        {
+          "video": tfds.features.Video(shape=(c.frames, c.size, c.size, 3), encoding_format="png"),
+          "caption": tfds.features.Text(),
+          "action": tfds.features.ClassLabel(names=pairs.ACTIONS),
+          "scene": tfds.features.ClassLabel(names=pairs.SCENES),
+          "pair": tfds.features.ClassLabel(names=pairs.PAIR_NAMES),
+          "colour": tfds.features.ClassLabel(names=tuple(AGENT_COLOURS)),
+          "direction": tfds.features.ClassLabel(names=DIRECTIONS),
+          "size": tfds.features.Scalar(dtype=np.float32, doc="Agent scale (1 = nominal)."),
+          "speed": tfds.features.Scalar(dtype=np.float32, doc="Motion speed multiplier."),
+        }
+      ),
+      supervised_keys=("caption", "video"),
+      homepage="https://arxiv.org/abs/1710.00421",
     )
 
   def _split_generators(self, dl_manager: tfds.download.DownloadManager):
     del dl_manager  # Everything is rendered; nothing to download.
-    return {split: self._generate_examples(split, count)
-            for split, count in self.builder_config.split_sizes}
+    return {split: self._generate_examples(split, count) for split, count in self.builder_config.split_sizes}
 
   def _generate_examples(self, split: str, count: int):
     c = self.builder_config

@@ -4,7 +4,7 @@ An action is `fn(canvas, nuisance) -> list of (alpha [T, H, W], colour)` layers,
 over the scene. Motion is a function of clip time `c.t`, so every action moves distinctly.
 """
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -23,8 +23,7 @@ def person(c: Canvas, x, foot_y, u: float, colour, stride=0.0, lean=0.0) -> list
   """Head, torso and two legs; `stride` in [-1, 1] swings the legs, `lean` tilts the torso."""
   hip_x, hip_y = x, foot_y - 1.0 * u
   neck_x = x + lean * u
-  legs = [(c.segment(hip_x, hip_y, hip_x + side * 0.45 * u * stride, foot_y, 0.13 * u), DARK)
-          for side in (1.0, -1.0)]
+  legs = [(c.segment(hip_x, hip_y, hip_x + side * 0.45 * u * stride, foot_y, 0.13 * u), DARK) for side in (1.0, -1.0)]
   torso = (c.segment(hip_x, hip_y, neck_x, foot_y - 2.1 * u, 0.32 * u), colour)
   head = (c.disk(neck_x, foot_y - 2.55 * u, 0.33 * u), SKIN)
   return legs + [torso, head]
@@ -35,11 +34,12 @@ def golf(c: Canvas, n: Nuisance) -> list[Layer]:
   u, d, t = n.unit, n.sign, c.t
   angle = d * np.interp(t, [0.0, 0.35, 0.5, 1.0], [0.2, -2.3, 2.3, 2.6])
   hand_x, hand_y = n.x0 + d * 0.2 * u, n.ground - 1.5 * u
-  club = (c.segment(hand_x, hand_y, hand_x + 1.5 * u * np.sin(angle), hand_y + 1.5 * u * np.cos(angle),
-                    0.08 * u), GREY)
+  club = (c.segment(hand_x, hand_y, hand_x + 1.5 * u * np.sin(angle), hand_y + 1.5 * u * np.cos(angle), 0.08 * u), GREY)
   flight = _ramp(t, 0.45) * n.speed
-  ball = (c.disk(n.x0 + d * (0.7 * u + 1.4 * flight), n.ground - 0.1 * u - 2.2 * flight + 2.6 * flight ** 2,
-                 0.2 * u), WHITE)
+  ball = (
+    c.disk(n.x0 + d * (0.7 * u + 1.4 * flight), n.ground - 0.1 * u - 2.2 * flight + 2.6 * flight**2, 0.2 * u),
+    WHITE,
+  )
   return person(c, n.x0, n.ground, u, AGENT_COLOURS[n.colour]) + [club, ball]
 
 
@@ -63,8 +63,10 @@ def sailing(c: Canvas, n: Nuisance) -> list[Layer]:
   y = n.ground - 0.2 * u + 0.012 * np.sin(2 * np.pi * 1.5 * t)
   hull = (c.box(x, y, 1.4 * u, 0.3 * u), BROWN)
   mast = (c.segment(x, y - 0.3 * u, x, y - 3.2 * u, 0.07 * u), DARK)
-  sail = (c.triangle((x + d * 0.12 * u, y - 3.1 * u), (x + d * 0.12 * u, y - 0.5 * u),
-                     (x + d * 1.5 * u, y - 0.5 * u)), WHITE)
+  sail = (
+    c.triangle((x + d * 0.12 * u, y - 3.1 * u), (x + d * 0.12 * u, y - 0.5 * u), (x + d * 1.5 * u, y - 0.5 * u)),
+    WHITE,
+  )
   sailor = (c.disk(x - d * 0.8 * u, y - 0.55 * u, 0.32 * u), AGENT_COLOURS[n.colour])
   return [hull, mast, sail, sailor]
 
@@ -94,8 +96,18 @@ def biking(c: Canvas, n: Nuisance) -> list[Layer]:
   layers = []
   for wheel_x in (x - 0.85 * u, x + 0.85 * u):
     layers.append((c.ring(wheel_x, axle_y, r, 0.1 * u), DARK))
-    layers.append((c.segment(wheel_x - r * np.cos(spin), axle_y - r * np.sin(spin),
-                             wheel_x + r * np.cos(spin), axle_y + r * np.sin(spin), 0.05 * u), GREY))
+    layers.append(
+      (
+        c.segment(
+          wheel_x - r * np.cos(spin),
+          axle_y - r * np.sin(spin),
+          wheel_x + r * np.cos(spin),
+          axle_y + r * np.sin(spin),
+          0.05 * u,
+        ),
+        GREY,
+      )
+    )
   seat_y = n.ground - 1.3 * u
   layers.append((c.segment(x - 0.85 * u, axle_y, x, seat_y, 0.08 * u), GREY))
   layers.append((c.segment(x + 0.85 * u, axle_y, x, seat_y, 0.08 * u), GREY))
@@ -124,7 +136,7 @@ def football(c: Canvas, n: Nuisance) -> list[Layer]:
   hand_x, hand_y = shoulder_x + 1.0 * u * np.sin(angle), shoulder_y - 1.0 * u * np.cos(angle)
   flight = _ramp(t, 0.38) * n.speed
   ball_x = np.where(flight > 0, n.x0 + d * (0.9 * u + 1.1 * flight), hand_x)
-  ball_y = np.where(flight > 0, shoulder_y - 1.0 * u - 1.8 * flight + 2.0 * flight ** 2, hand_y)
+  ball_y = np.where(flight > 0, shoulder_y - 1.0 * u - 1.8 * flight + 2.0 * flight**2, hand_y)
   arm = (c.segment(shoulder_x, shoulder_y, hand_x, hand_y, 0.12 * u), SKIN)
   ball = (c.ellipse(ball_x, ball_y, 0.42 * u, 0.25 * u), BROWN)
   return person(c, n.x0, n.ground, u, AGENT_COLOURS[n.colour]) + [arm, ball]
@@ -164,12 +176,20 @@ def water_skiing(c: Canvas, n: Nuisance) -> list[Layer]:
   stripe = (c.box(boat_x, boat_y + 0.15 * u, 0.9 * u, 0.08 * u), (0.8, 0.1, 0.1))
   line = (c.segment(x + d * 0.5 * u, n.ground - 1.5 * u, boat_x - d * 0.9 * u, boat_y, 0.04 * u), DARK)
   skis = (c.box(x, n.ground, 0.8 * u, 0.07 * u), DARK)
-  return [wake, boat, stripe, line, skis] + person(c, x, n.ground, u, AGENT_COLOURS[n.colour], stride=0.3,
-                                                   lean=-0.5 * d)
+  return [wake, boat, stripe, line, skis] + person(
+    c, x, n.ground, u, AGENT_COLOURS[n.colour], stride=0.3, lean=-0.5 * d
+  )
 
 
 ACTION_RENDERERS: dict[str, Callable[[Canvas, Nuisance], list[Layer]]] = {
-    "golf": golf, "kitesurfing": kitesurfing, "sailing": sailing, "swimming": swimming,
-    "biking": biking, "jogging": jogging, "football": football, "soccer": soccer,
-    "hockey": hockey, "water_skiing": water_skiing,
+  "golf": golf,
+  "kitesurfing": kitesurfing,
+  "sailing": sailing,
+  "swimming": swimming,
+  "biking": biking,
+  "jogging": jogging,
+  "football": football,
+  "soccer": soccer,
+  "hockey": hockey,
+  "water_skiing": water_skiing,
 }

@@ -24,27 +24,36 @@ class ClipSpec:
 @dataclasses.dataclass(frozen=True)
 class Variant:
   """One builder config: clip shape, seed and per-split example counts."""
+
   spec: ClipSpec
   split_sizes: tuple[tuple[str, int], ...]
   seed: int = 0
 
 
-def _variant(frames: int, size: int, train: int, validation: int, test: int, test_unseen: int,
-             classifier: int) -> Variant:
-  return Variant(ClipSpec(frames, size), (("train", train), ("validation", validation), ("test", test),
-                                          ("test_unseen", test_unseen), ("classifier", classifier)))
+def _variant(
+  frames: int, size: int, train: int, validation: int, test: int, test_unseen: int, classifier: int
+) -> Variant:
+  return Variant(
+    ClipSpec(frames, size),
+    (
+      ("train", train),
+      ("validation", validation),
+      ("test", test),
+      ("test_unseen", test_unseen),
+      ("classifier", classifier),
+    ),
+  )
 
 
 # The dataset's configs (the builder's BUILDER_CONFIGS), readable without TensorFlow or TFDS.
 VARIANTS = {
-    "64px": _variant(32, 64, train=10_000, validation=500, test=1_000, test_unseen=1_000, classifier=6_000),
-    "32px": _variant(16, 32, train=4_000, validation=200, test=400, test_unseen=400, classifier=3_000),
-    "tiny": _variant(8, 16, train=80, validation=20, test=20, test_unseen=20, classifier=120),
+  "64px": _variant(32, 64, train=10_000, validation=500, test=1_000, test_unseen=1_000, classifier=6_000),
+  "32px": _variant(16, 32, train=4_000, validation=200, test=400, test_unseen=400, classifier=3_000),
+  "tiny": _variant(8, 16, train=80, validation=20, test=20, test_unseen=20, classifier=120),
 }
 
 
-def render_clip(spec: ClipSpec, action: str, scene: str, nuisance: Nuisance,
-                rng: np.random.Generator) -> np.ndarray:
+def render_clip(spec: ClipSpec, action: str, scene: str, nuisance: Nuisance, rng: np.random.Generator) -> np.ndarray:
   """Renders one clip as uint8 [T, H, W, 3]."""
   shake = (nuisance.shake * rng.standard_normal((spec.frames, 2))).astype(np.float32)
   canvas = Canvas(spec.frames, spec.size, spec.size, shake)
@@ -67,15 +76,15 @@ def make_example(spec: ClipSpec, split: str, index: int, seed: int) -> dict:
   rng = example_rng(split, index, seed)
   nuisance = sample_nuisance(rng)
   return {
-      "video": render_clip(spec, action, scene, nuisance, rng),
-      "caption": make_caption(rng, action, scene, nuisance.colour, nuisance.direction),
-      "action": action,
-      "scene": scene,
-      "pair": pairs.pair_name(action, scene),
-      "colour": nuisance.colour,
-      "direction": nuisance.direction,
-      "size": np.float32(nuisance.size),
-      "speed": np.float32(nuisance.speed),
+    "video": render_clip(spec, action, scene, nuisance, rng),
+    "caption": make_caption(rng, action, scene, nuisance.colour, nuisance.direction),
+    "action": action,
+    "scene": scene,
+    "pair": pairs.pair_name(action, scene),
+    "colour": nuisance.colour,
+    "direction": nuisance.direction,
+    "size": np.float32(nuisance.size),
+    "speed": np.float32(nuisance.speed),
   }
 
 

@@ -38,8 +38,12 @@ def main() -> None:
   frames = preview_frames()
   # One shared palette without dithering keeps the GIF small (dither noise compresses badly).
   palette = Image.fromarray(np.concatenate(list(frames[::4]), axis=0)).quantize(128, dither=Image.Dither.NONE)
-  images = [Image.fromarray(f).resize((f.shape[1] * 2, f.shape[0] * 2), Image.NEAREST)
-            .quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+  images = [
+    Image.fromarray(f)
+    .resize((f.shape[1] * 2, f.shape[0] * 2), Image.NEAREST)
+    .quantize(palette=palette, dither=Image.Dither.NONE)
+    for f in frames
+  ]
   images[0].save(OUT, save_all=True, append_images=images[1:], duration=125, loop=0, optimize=True)
   print(f"wrote {OUT} ({os.path.getsize(OUT) / 1e6:.2f} MB)")
 

@@ -9,17 +9,18 @@ All drawing works on whole `[T, H, W]` grids at once, so a clip costs a few doze
 """
 
 import dataclasses
+
 import numpy as np
 
 Rgb = tuple[float, float, float]
 Layer = tuple[np.ndarray, Rgb]  # (alpha [T, H, W] in [0, 1], colour)
 
 AGENT_COLOURS: dict[str, Rgb] = {
-    "red": (0.86, 0.1, 0.1),
-    "yellow": (0.95, 0.85, 0.1),
-    "orange": (0.95, 0.5, 0.05),
-    "purple": (0.5, 0.15, 0.65),
-    "pink": (0.95, 0.45, 0.7),
+  "red": (0.86, 0.1, 0.1),
+  "yellow": (0.95, 0.85, 0.1),
+  "orange": (0.95, 0.5, 0.05),
+  "purple": (0.5, 0.15, 0.65),
+  "pink": (0.95, 0.45, 0.7),
 }
 DIRECTIONS = ("left", "right")
 SKIN: Rgb = (0.95, 0.78, 0.62)
@@ -30,6 +31,7 @@ WHITE: Rgb = (0.98, 0.98, 0.98)
 @dataclasses.dataclass(frozen=True)
 class Nuisance:
   """Per-clip variation that does not change the action or the scene."""
+
   colour: str
   direction: str
   size: float  # agent scale, 1 = nominal
@@ -51,14 +53,14 @@ class Nuisance:
 
 def sample_nuisance(rng: np.random.Generator) -> Nuisance:
   return Nuisance(
-      colour=str(rng.choice(list(AGENT_COLOURS))),
-      direction=str(rng.choice(DIRECTIONS)),
-      size=float(rng.uniform(0.85, 1.2)),
-      speed=float(rng.uniform(0.75, 1.25)),
-      x0=float(rng.uniform(0.35, 0.65)),
-      ground=float(rng.uniform(0.7, 0.78)),
-      shake=float(rng.uniform(0.0, 0.012)),
-      light=float(rng.uniform(0.85, 1.1)),
+    colour=str(rng.choice(list(AGENT_COLOURS))),
+    direction=str(rng.choice(DIRECTIONS)),
+    size=float(rng.uniform(0.85, 1.2)),
+    speed=float(rng.uniform(0.75, 1.25)),
+    x0=float(rng.uniform(0.35, 0.65)),
+    ground=float(rng.uniform(0.7, 0.78)),
+    shake=float(rng.uniform(0.0, 0.012)),
+    light=float(rng.uniform(0.85, 1.1)),
   )
 
 

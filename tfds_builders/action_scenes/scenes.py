@@ -3,7 +3,7 @@
 A scene is `fn(canvas, rng) -> [T, H, W, 3] float32 in [0, 1]`; `rng` draws the per-clip texture.
 """
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -94,5 +94,10 @@ def road(c: Canvas, rng: np.random.Generator) -> np.ndarray:
 
 
 SCENE_RENDERERS: dict[str, Callable[[Canvas, np.random.Generator], np.ndarray]] = {
-    "grass": grass, "sea": sea, "snow": snow, "pool": pool, "ice": ice, "road": road,
+  "grass": grass,
+  "sea": sea,
+  "snow": snow,
+  "pool": pool,
+  "ice": ice,
+  "road": road,
 }

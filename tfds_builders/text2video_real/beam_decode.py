@@ -36,8 +36,9 @@ class _Decode(beam.DoFn):
       result = decode.ClipError(decode.WORKER_DIED, str(result))
     if isinstance(result, decode.ClipError):
       beam.metrics.Metrics.counter(NAMESPACE, f"skipped/{result.reason}").inc()
-      yield beam.pvalue.TaggedOutput("skipped", {"line": row.line, "path": row.path, "reason": result.reason,
-                                                 "detail": result.detail})
+      yield beam.pvalue.TaggedOutput(
+        "skipped", {"line": row.line, "path": row.path, "reason": result.reason, "detail": result.detail}
+      )
       return
     beam.metrics.Metrics.counter(NAMESPACE, f"kept/{self._split}").inc()
     yield row.path, {"video": result, "caption": row.caption, "category": row.category, "path": row.path}
@@ -54,10 +55,12 @@ def _write_json(records: list[dict], path: str) -> None:
 @beam.ptransform_fn
 def DecodeRows(root, jobs: list[tuple], split: str, skipped_path: str):  # noqa: N802  (a PTransform's name)
   """The split's examples as (key, example); the skip records land in `skipped_path` as JSON."""
-  outputs = (root
-             | "Rows" >> beam.Create(jobs)
-             | "Spread" >> beam.Reshuffle()  # One row per work item: decoding, not reading, is the cost.
-             | "Decode" >> beam.ParDo(_Decode(split)).with_outputs("skipped", main="examples"))
+  outputs = (
+    root
+    | "Rows" >> beam.Create(jobs)
+    | "Spread" >> beam.Reshuffle()  # One row per work item: decoding, not reading, is the cost.
+    | "Decode" >> beam.ParDo(_Decode(split)).with_outputs("skipped", main="examples")
+  )
   _ = outputs.skipped | "Gather" >> beam.combiners.ToList() | "Write" >> beam.Map(_write_json, skipped_path)
   return outputs.examples
 

@@ -30,6 +30,7 @@ FULL_SET_COPIES = 3  # 69 damaged files and 24 good ones.
 @dataclasses.dataclass(frozen=True)
 class Case:
   """A file of the set; `reasons` are the skip reasons it may get, () for a clip that must be kept."""
+
   path: str
   kind: str
   reasons: tuple[str, ...]
@@ -74,7 +75,7 @@ def _write_truncated(path: str, frames: np.ndarray, rng: np.random.Generator) ->
   with open(path, "rb") as f:
     data = f.read()
   with open(path, "wb") as f:
-    f.write(data[:int(rng.integers(64, int(0.35 * len(data))))])
+    f.write(data[: int(rng.integers(64, int(0.35 * len(data))))])
 
 
 def _write_bytes(path: str, data: bytes) -> None:
@@ -96,33 +97,45 @@ def _write_unreadable(path: str, rng: np.random.Generator) -> None:
 
 # kind -> (file extension, the reasons it may be skipped under, writer(path, rng, seed)).
 KINDS = {
-    "good": (".mp4", (), lambda p, rng, s: write_video(p, _good_frames(s), FPS)),
-    "good_mkv": (".mkv", (), lambda p, rng, s: write_video(p, _good_frames(s), FPS)),
-    "yuv444p": (".mp4", (), lambda p, rng, s: write_video(p, _good_frames(s), FPS, pix_fmt="yuv444p")),
-    "gray": (".mkv", (), lambda p, rng, s: write_video(p, _good_frames(s), FPS, codec="ffv1", pix_fmt="gray")),
-    "yuv420p10le": (".mkv", (), lambda p, rng, s: write_video(p, _good_frames(s), FPS, codec="ffv1",
-                                                              pix_fmt="yuv420p10le")),
-    "rgb24_png": (".mov", (), lambda p, rng, s: write_video(p, _good_frames(s), FPS, codec="png", pix_fmt="rgb24")),
-    "variable_frame_rate": (".mp4", (), lambda p, rng, s: _write_variable_rate(p, _good_frames(s), rng)),
-    "rotated": (".mp4", (), lambda p, rng, s: write_video(p, _good_frames(s), FPS, rotation=-90)),
-    "truncated": (".mkv", (decode.TRUNCATED, decode.UNREADABLE, decode.NO_FRAMES),
-                  lambda p, rng, s: _write_truncated(p, _good_frames(s), rng)),
-    "truncated_mp4": (".mp4", (decode.TRUNCATED, decode.UNREADABLE, decode.NO_FRAMES),
-                      lambda p, rng, s: _write_truncated(p, _good_frames(s), rng)),
-    "random_bytes": (".mp4", (decode.UNREADABLE,), lambda p, rng, s: _write_bytes(p, rng.bytes(5000))),
-    "random_bytes_webm": (".webm", (decode.UNREADABLE,), lambda p, rng, s: _write_bytes(p, rng.bytes(5000))),
-    "zero_length": (".mp4", (decode.ZERO_LENGTH,), lambda p, rng, s: _write_bytes(p, b"")),
-    "no_frames": (".avi", (decode.NO_FRAMES,), lambda p, rng, s: _write_no_frames(p)),
-    "one_frame": (".mp4", (decode.TOO_SHORT,), lambda p, rng, s: write_video(p, _good_frames(s)[:1], FPS)),
-    "huge": (".mp4", (decode.TOO_LARGE,),
-             lambda p, rng, s: write_video(p, moving_square_frames(FPS * SECONDS, 16, decode.MAX_SIDE + 16), FPS)),
-    "audio_only": (".mp4", (decode.NO_VIDEO_STREAM,), lambda p, rng, s: write_audio_only(p)),
-    "symlink_loop": (".mp4", (decode.BROKEN_LINK,), lambda p, rng, s: _write_symlink_loop(p)),
-    "dangling_link": (".mp4", (decode.BROKEN_LINK,), lambda p, rng, s: os.symlink("nowhere.mp4", p)),
-    "unreadable": (".mp4", (decode.UNREADABLE,), lambda p, rng, s: _write_unreadable(p, rng)),
-    "directory": (".mp4", (decode.NOT_A_FILE,), lambda p, rng, s: os.mkdir(p)),
-    "named_pipe": (".mp4", (decode.NOT_A_FILE,), lambda p, rng, s: os.mkfifo(p)),
-    "text_file": (".txt", (decode.WRONG_EXTENSION,), lambda p, rng, s: _write_bytes(p, b"not a video")),
+  "good": (".mp4", (), lambda p, rng, s: write_video(p, _good_frames(s), FPS)),
+  "good_mkv": (".mkv", (), lambda p, rng, s: write_video(p, _good_frames(s), FPS)),
+  "yuv444p": (".mp4", (), lambda p, rng, s: write_video(p, _good_frames(s), FPS, pix_fmt="yuv444p")),
+  "gray": (".mkv", (), lambda p, rng, s: write_video(p, _good_frames(s), FPS, codec="ffv1", pix_fmt="gray")),
+  "yuv420p10le": (
+    ".mkv",
+    (),
+    lambda p, rng, s: write_video(p, _good_frames(s), FPS, codec="ffv1", pix_fmt="yuv420p10le"),
+  ),
+  "rgb24_png": (".mov", (), lambda p, rng, s: write_video(p, _good_frames(s), FPS, codec="png", pix_fmt="rgb24")),
+  "variable_frame_rate": (".mp4", (), lambda p, rng, s: _write_variable_rate(p, _good_frames(s), rng)),
+  "rotated": (".mp4", (), lambda p, rng, s: write_video(p, _good_frames(s), FPS, rotation=-90)),
+  "truncated": (
+    ".mkv",
+    (decode.TRUNCATED, decode.UNREADABLE, decode.NO_FRAMES),
+    lambda p, rng, s: _write_truncated(p, _good_frames(s), rng),
+  ),
+  "truncated_mp4": (
+    ".mp4",
+    (decode.TRUNCATED, decode.UNREADABLE, decode.NO_FRAMES),
+    lambda p, rng, s: _write_truncated(p, _good_frames(s), rng),
+  ),
+  "random_bytes": (".mp4", (decode.UNREADABLE,), lambda p, rng, s: _write_bytes(p, rng.bytes(5000))),
+  "random_bytes_webm": (".webm", (decode.UNREADABLE,), lambda p, rng, s: _write_bytes(p, rng.bytes(5000))),
+  "zero_length": (".mp4", (decode.ZERO_LENGTH,), lambda p, rng, s: _write_bytes(p, b"")),
+  "no_frames": (".avi", (decode.NO_FRAMES,), lambda p, rng, s: _write_no_frames(p)),
+  "one_frame": (".mp4", (decode.TOO_SHORT,), lambda p, rng, s: write_video(p, _good_frames(s)[:1], FPS)),
+  "huge": (
+    ".mp4",
+    (decode.TOO_LARGE,),
+    lambda p, rng, s: write_video(p, moving_square_frames(FPS * SECONDS, 16, decode.MAX_SIDE + 16), FPS),
+  ),
+  "audio_only": (".mp4", (decode.NO_VIDEO_STREAM,), lambda p, rng, s: write_audio_only(p)),
+  "symlink_loop": (".mp4", (decode.BROKEN_LINK,), lambda p, rng, s: _write_symlink_loop(p)),
+  "dangling_link": (".mp4", (decode.BROKEN_LINK,), lambda p, rng, s: os.symlink("nowhere.mp4", p)),
+  "unreadable": (".mp4", (decode.UNREADABLE,), lambda p, rng, s: _write_unreadable(p, rng)),
+  "directory": (".mp4", (decode.NOT_A_FILE,), lambda p, rng, s: os.mkdir(p)),
+  "named_pipe": (".mp4", (decode.NOT_A_FILE,), lambda p, rng, s: os.mkfifo(p)),
+  "text_file": (".txt", (decode.WRONG_EXTENSION,), lambda p, rng, s: _write_bytes(p, b"not a video")),
 }
 # Kinds whose every copy differs (random offsets and bytes): more copies of them in a bigger set.
 RANDOM_KINDS = ("truncated", "truncated_mp4", "random_bytes", "random_bytes_webm")
@@ -154,8 +167,10 @@ def main() -> None:
   parser.add_argument("--seed", type=int, default=0)
   args = parser.parse_args()
   cases = write_set(args.directory, args.copies, args.seed)
-  print(f"wrote {sum(not c.good for c in cases)} damaged and {sum(c.good for c in cases)} good files "
-        f"with videos.csv to {args.directory}")
+  print(
+    f"wrote {sum(not c.good for c in cases)} damaged and {sum(c.good for c in cases)} good files "
+    f"with videos.csv to {args.directory}"
+  )
 
 
 if __name__ == "__main__":

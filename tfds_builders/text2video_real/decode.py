@@ -66,7 +66,7 @@ def square_resize(frame: np.ndarray, size: int) -> np.ndarray:
   h, w, _ = frame.shape
   side = min(h, w)
   top, left = (h - side) // 2, (w - side) // 2
-  image = Image.fromarray(frame[top:top + side, left:left + side])
+  image = Image.fromarray(frame[top : top + side, left : left + side])
   return np.asarray(image.resize((size, size), Image.Resampling.BOX if side >= size else Image.Resampling.BILINEAR))
 
 
@@ -84,8 +84,7 @@ def upright(frame: np.ndarray, rotation: int) -> np.ndarray:
   return np.rot90(frame, k=round(rotation / 90) % 4)
 
 
-def decode_clip(path: str, frames: int, size: int, fps: float, pad_short: bool,
-                max_side: int = MAX_SIDE) -> np.ndarray:
+def decode_clip(path: str, frames: int, size: int, fps: float, pad_short: bool, max_side: int = MAX_SIDE) -> np.ndarray:
   """uint8 [frames, size, size, 3] from the middle `frames / fps` seconds of the video at `path`.
 
   Frame k shows what the video shows at time start + k / fps (the latest frame at or before it).
@@ -115,8 +114,7 @@ def decode_clip(path: str, frames: int, size: int, fps: float, pad_short: bool,
     raise ClipError(TRUNCATED, f"the file claims {duration:.2f} s but no frame decodes")
   if len(picked) < frames:
     if duration >= window + 1.0 / fps:
-      raise ClipError(TRUNCATED, f"the file claims {duration:.2f} s but only {len(picked)} of {frames} "
-                                 "frames decode")
+      raise ClipError(TRUNCATED, f"the file claims {duration:.2f} s but only {len(picked)} of {frames} frames decode")
     if not pad_short:
       raise ClipError(TOO_SHORT, f"{duration:.2f} s is shorter than the {window:.2f} s needed")
     picked += [picked[-1]] * (frames - len(picked))

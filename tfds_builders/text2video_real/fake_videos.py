@@ -19,7 +19,7 @@ def moving_square_frames(num_frames: int, height: int, width: int, colour=(220, 
   side = max(2, height // 4)
   for t in range(num_frames):
     x = int((width - side) * t / max(num_frames - 1, 1))
-    frames[t, height // 2 - side // 2: height // 2 + side // 2, x: x + side] = colour
+    frames[t, height // 2 - side // 2 : height // 2 + side // 2, x : x + side] = colour
     frames[t, : height // 4] = frame_code(t)
   return frames
 
@@ -28,8 +28,9 @@ def frame_code(t: int) -> int:
   return 10 + (8 * t) % 240
 
 
-def write_video(path: str, frames: np.ndarray, fps: int, codec: str = "libx264", pix_fmt: str = "yuv420p",
-                rotation: int = 0) -> None:
+def write_video(
+  path: str, frames: np.ndarray, fps: int, codec: str = "libx264", pix_fmt: str = "yuv420p", rotation: int = 0
+) -> None:
   """uint8 [T, H, W, 3] -> a video file (container from the extension; H, W even for yuv420p),
   stored with a counter-clockwise display `rotation` in degrees when it is not 0."""
   with av.open(path, mode="w") as container:
@@ -51,7 +52,7 @@ def write_audio_only(path: str, seconds: float = 1.0, rate: int = 16000) -> None
     stream = container.add_stream("aac", rate=rate)
     samples = (0.2 * np.sin(2 * np.pi * 440 * np.arange(int(seconds * rate)) / rate)).astype(np.float32)
     for start in range(0, len(samples), 1024):
-      chunk = samples[start:start + 1024][None]
+      chunk = samples[start : start + 1024][None]
       frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
       frame.sample_rate = rate
       container.mux(stream.encode(frame))
@@ -61,9 +62,11 @@ def write_audio_only(path: str, seconds: float = 1.0, rate: int = 16000) -> None
 def write_dummy_data(directory: str) -> None:
   """The builder test's manual_dir: three tiny clips (two train, one test) and videos.csv."""
   os.makedirs(directory, exist_ok=True)
-  rows = [("golf.mp4", "a man plays golf on the grass", "playing golf", "train"),
-          ("sailing.mp4", "someone is sailing at sea", "sailing", "train"),
-          ("swimming.mp4", "a woman swims laps in a pool", "swimming", "test")]
+  rows = [
+    ("golf.mp4", "a man plays golf on the grass", "playing golf", "train"),
+    ("sailing.mp4", "someone is sailing at sea", "sailing", "train"),
+    ("swimming.mp4", "a woman swims laps in a pool", "swimming", "test"),
+  ]
   for i, (path, *_) in enumerate(rows):
     write_video(os.path.join(directory, path), moving_square_frames(12, 16, 16, colour=(40 * i, 200, 60)), fps=8)
   with open(os.path.join(directory, "videos.csv"), "w") as f:

@@ -47,16 +47,19 @@ def read_manifest(manual_dir: str, categories: tuple[str, ...]) -> tuple[list[Ro
   """Parses `<manual_dir>/videos.csv`; rows that cannot be used come back as `Rejected`."""
   path = os.path.join(manual_dir, MANIFEST)
   if not os.path.isfile(path):
-    raise ManifestError(f"{path} not found. Put your video files in {manual_dir} and list them in "
-                        f"{MANIFEST} with the header `path,caption,category[,split]`; see "
-                        "tfds_builders/text2video_real/README.md")
+    raise ManifestError(
+      f"{path} not found. Put your video files in {manual_dir} and list them in "
+      f"{MANIFEST} with the header `path,caption,category[,split]`; see "
+      "tfds_builders/text2video_real/README.md"
+    )
   with open(path, newline="", encoding="utf-8") as f:
     reader = csv.DictReader(f)
     columns = [c.strip() for c in reader.fieldnames or []]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
-      raise ManifestError(f"{path}: header {columns} lacks column(s) {missing}; expected "
-                          "`path,caption,category[,split]`")
+      raise ManifestError(
+        f"{path}: header {columns} lacks column(s) {missing}; expected `path,caption,category[,split]`"
+      )
     rows, rejected = [], []
     for line, record in enumerate(reader, start=2):
       record = {(k or "").strip(): (v or "").strip() if isinstance(v, str) else v for k, v in record.items()}
@@ -65,8 +68,9 @@ def read_manifest(manual_dir: str, categories: tuple[str, ...]) -> tuple[list[Ro
       if problem:
         rejected.append(Rejected(line, row_path, *problem))
         continue
-      rows.append(Row(line, row_path, record["caption"], record["category"],
-                      record.get("split") or hash_split(row_path)))
+      rows.append(
+        Row(line, row_path, record["caption"], record["category"], record.get("split") or hash_split(row_path))
+      )
   if not rows and not rejected:
     raise ManifestError(f"{path} lists no videos")
   return rows, rejected

@@ -15,8 +15,16 @@ from tfds_builders.text2video_real import decode, manifest, workers
 logger = logging.getLogger(__name__)
 
 PAPER_CATEGORIES = (
-    "biking in snow", "jogging", "kite surfing", "playing football", "playing golf", "playing hockey",
-    "playing soccer", "sailing", "swimming", "water skiing",
+  "biking in snow",
+  "jogging",
+  "kite surfing",
+  "playing football",
+  "playing golf",
+  "playing hockey",
+  "playing soccer",
+  "sailing",
+  "swimming",
+  "water skiing",
 )
 REPORT_FILE = "build_report.json"
 
@@ -24,6 +32,7 @@ REPORT_FILE = "build_report.json"
 @dataclasses.dataclass
 class RealVideoConfig(tfds.core.BuilderConfig):
   """Clip size, sampling rate, what to do with short videos, and the category names."""
+
   frames: int = 32
   size: int = 64
   fps: float = 32.0  # The paper: 32 frames, about one second.
@@ -38,9 +47,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
   VERSION = tfds.core.Version("1.1.0")
   RELEASE_NOTES = {
-      "1.0.0": "Initial release.",
-      "1.1.0": "Rotated videos are decoded upright; new skip reasons (broken_link, not_a_file, no_frames, "
-               "too_large, decoder_error, worker_died); a dying decoder costs its file only; Beam path.",
+    "1.0.0": "Initial release.",
+    "1.1.0": "Rotated videos are decoded upright; new skip reasons (broken_link, not_a_file, no_frames, "
+    "too_large, decoder_error, worker_died); a dying decoder costs its file only; Beam path.",
   }
   MANUAL_DOWNLOAD_INSTRUCTIONS = """
   Put your video files in the manual_dir (subfolders are fine) and a `videos.csv` beside them:
@@ -54,26 +63,36 @@ class Builder(tfds.core.GeneratorBasedBuilder):
   the path. Then: vidgan build tfds_builders/text2video_real --config=64px --manual_dir=DIR
   """
   BUILDER_CONFIGS = [
-      RealVideoConfig(name="64px", frames=32, size=64, fps=32.0,
-                      description="32 frames of 64x64 at 32 fps (the paper's clips)."),
-      RealVideoConfig(name="32px", frames=16, size=32, fps=16.0,
-                      description="16 frames of 32x32 at 16 fps (CPU experiments)."),
-      RealVideoConfig(name="tiny", frames=8, size=16, fps=8.0, pad_short=True,
-                      description="8 frames of 16x16 at 8 fps, short videos padded (tests)."),
+    RealVideoConfig(
+      name="64px", frames=32, size=64, fps=32.0, description="32 frames of 64x64 at 32 fps (the paper's clips)."
+    ),
+    RealVideoConfig(
+      name="32px", frames=16, size=32, fps=16.0, description="16 frames of 32x32 at 16 fps (CPU experiments)."
+    ),
+    RealVideoConfig(
+      name="tiny",
+      frames=8,
+      size=16,
+      fps=8.0,
+      pad_short=True,
+      description="8 frames of 16x16 at 8 fps, short videos padded (tests).",
+    ),
   ]
   DEFAULT_CONFIG_NAME = "64px"
 
   def _info(self) -> tfds.core.DatasetInfo:
     c = self.builder_config
     return self.dataset_info_from_configs(
-        features=tfds.features.FeaturesDict({
-            "video": tfds.features.Video(shape=(c.frames, c.size, c.size, 3), encoding_format="png"),
-            "caption": tfds.features.Text(),
-            "category": tfds.features.ClassLabel(names=c.categories),
-            "path": tfds.features.Text(doc="The file, relative to the manual_dir."),
-        }),
-        supervised_keys=("caption", "video"),
-        homepage="https://arxiv.org/abs/1710.00421",
+      features=tfds.features.FeaturesDict(
+        {
+          "video": tfds.features.Video(shape=(c.frames, c.size, c.size, 3), encoding_format="png"),
+          "caption": tfds.features.Text(),
+          "category": tfds.features.ClassLabel(names=c.categories),
+          "path": tfds.features.Text(doc="The file, relative to the manual_dir."),
+        }
+      ),
+      supervised_keys=("caption", "video"),
+      homepage="https://arxiv.org/abs/1710.00421",
     )
 
   def _split_generators(self, dl_manager: tfds.download.DownloadManager):
@@ -84,8 +103,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     by_split = collections.defaultdict(list)
     for row in rows:
       by_split[row.split].append(row)
-    return {split: self._generate_examples(manual_dir, by_split[split], split) for split in manifest.SPLITS
-            if by_split[split]}
+    return {
+      split: self._generate_examples(manual_dir, by_split[split], split) for split in manifest.SPLITS if by_split[split]
+    }
 
   def _generate_splits(self, dl_manager, download_config):
     # TFDS's hook that sees the download config: Beam options (`--beam_pipeline_options`) or a
@@ -98,6 +118,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     jobs = [(row, manual_dir, c.frames, c.size, c.fps, c.pad_short, c.max_side) for row in rows]
     if self._use_beam:
       from tfds_builders.text2video_real import beam_decode  # Beam is an optional extra.
+
       return beam_decode.DecodeRows(jobs, split, self._skipped_part(split))
     return self._decode_locally(rows, jobs, split)
 
@@ -109,8 +130,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
       if isinstance(result, workers.WorkerDied):
         result = decode.ClipError(decode.WORKER_DIED, str(result))
       if isinstance(result, decode.ClipError):
-        self._report["skipped"].append({"line": row.line, "path": row.path, "reason": result.reason,
-                                        "detail": result.detail})
+        self._report["skipped"].append(
+          {"line": row.line, "path": row.path, "reason": result.reason, "detail": result.detail}
+        )
         continue
       kept += 1
       yield row.path, {"video": result, "caption": row.caption, "category": row.category, "path": row.path}
@@ -124,9 +146,13 @@ class Builder(tfds.core.GeneratorBasedBuilder):
   def _process_pipeline_result(self, pipeline_result) -> None:
     """After the Beam pipeline: the report from its counters and the skipped lists its workers wrote."""
     from tfds_builders.text2video_real import beam_decode
+
     counters = beam_decode.read_counters(pipeline_result)
-    self._report["kept"] = {split: counters.get(f"kept/{split}", 0) for split in manifest.SPLITS
-                            if epath.Path(self._skipped_part(split)).exists()}
+    self._report["kept"] = {
+      split: counters.get(f"kept/{split}", 0)
+      for split in manifest.SPLITS
+      if epath.Path(self._skipped_part(split)).exists()
+    }
     for split in self._report["kept"]:
       part = epath.Path(self._skipped_part(split))
       self._report["skipped"] += json.loads(part.read_text())
@@ -139,6 +165,10 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     counts = collections.Counter(s["reason"] for s in skipped)
     self._report["skipped_by_reason"] = dict(sorted(counts.items()))
     (epath.Path(self.data_dir) / REPORT_FILE).write_text(json.dumps(self._report, indent=2))
-    logger.warning("text2video_real: kept %s, skipped %d (%s); the list is in %s in the dataset directory",
-                   self._report["kept"], len(skipped),
-                   ", ".join(f"{k}: {v}" for k, v in counts.items()) or "none", REPORT_FILE)
+    logger.warning(
+      "text2video_real: kept %s, skipped %d (%s); the list is in %s in the dataset directory",
+      self._report["kept"],
+      len(skipped),
+      ", ".join(f"{k}: {v}" for k, v in counts.items()) or "none",
+      REPORT_FILE,
+    )

@@ -69,7 +69,7 @@ def map_in_processes(fn: Callable, jobs: Sequence, workers: int) -> Iterator:
       pool.shutdown(wait=True, cancel_futures=True)
     alone = IsolatedWorker()
     try:
-      for job in jobs[done:done + _in_flight_bound(workers)]:
+      for job in jobs[done : done + _in_flight_bound(workers)]:
         yield alone(fn, job)
         done += 1
     finally:

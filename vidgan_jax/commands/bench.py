@@ -21,13 +21,15 @@ from vidgan_jax.text import Tokenizer
 
 FLAGS = flags.FLAGS
 logger = logging.getLogger(__name__)
-config_flags.DEFINE_config_file("config", None, "Experiment config file, e.g. experiments/quickstart.py.",
-                                lock_config=True)
+config_flags.DEFINE_config_file(
+  "config", None, "Experiment config file, e.g. experiments/quickstart.py.", lock_config=True
+)
 flags.DEFINE_integer("steps", 20, "Timed train steps (after one warm-up step).", lower_bound=1)
 flags.DEFINE_integer("input_batches", 50, "Timed input-pipeline batches.", lower_bound=1)
 flags.DEFINE_integer("sample_repeats", 5, "Timed sampling calls.", lower_bound=1)
-flags.DEFINE_float("peak_tflops", None, "Peak TFLOP/s of one device for MFU (default: the built-in table; "
-                   "none for CPUs).")
+flags.DEFINE_float(
+  "peak_tflops", None, "Peak TFLOP/s of one device for MFU (default: the built-in table; none for CPUs)."
+)
 flags.DEFINE_string("json", None, "Write the results as JSON to this path.")
 flags.mark_flags_as_required(["config"])
 
@@ -36,14 +38,22 @@ def figures(config: ml_collections.ConfigDict) -> dict:
   """Every figure: the model's (benchmark.model_figures) and the input pipeline's, on the config's data."""
   builder = input_pipeline.load_builder(config.dataset, config.data_dir)
   input_pipeline.ensure_built(builder, config.build_if_missing)
-  tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, config.train_split), config.text.vocab_size,
-                              config.text.max_length)
+  tokenizer = Tokenizer.train(
+    input_pipeline.read_captions(builder, config.train_split), config.text.vocab_size, config.text.max_length
+  )
   results = benchmark.model_figures(config, tokenizer, FLAGS.steps, FLAGS.sample_repeats, FLAGS.peak_tflops)
   # Uncached, as in a first epoch.
   results["input_clips_per_second"] = input_pipeline.clips_per_second(
-      builder, tokenizer, input_pipeline.batch_layout(config.batch_size), split=config.train_split,
-      label_key=config.label_key, seed=config.seed, shuffle_buffer=config.shuffle_buffer, cache=False,
-      batches=FLAGS.input_batches)
+    builder,
+    tokenizer,
+    input_pipeline.batch_layout(config.batch_size),
+    split=config.train_split,
+    label_key=config.label_key,
+    seed=config.seed,
+    shuffle_buffer=config.shuffle_buffer,
+    cache=False,
+    batches=FLAGS.input_batches,
+  )
   results["input_headroom"] = results["input_clips_per_second"] / results["clips_per_second"]
   return results
 
@@ -53,8 +63,10 @@ def _summary(r: dict) -> str:
   mfu = f"{100 * r['mfu']:.1f}%" if r["mfu"] is not None else "n/a (no peak for this device; --peak_tflops)"
   flops = f"{r['flops_per_step'] / 1e12:.3f} TFLOP" if r["flops_per_step"] else "n/a"
   memory = f"{r['peak_memory_bytes'] / 2**30:.2f} GiB" if r["peak_memory_bytes"] else "n/a (not reported)"
-  return "\n".join([
-      f"device: {r['device_count']} x {r['device_kind']} ({r['backend']}), {r['dtype']}, global batch {r['global_batch']}",
+  return "\n".join(
+    [
+      f"device: {r['device_count']} x {r['device_kind']} ({r['backend']}), {r['dtype']}, "
+      f"global batch {r['global_batch']}",
       f"compile: {r['compile_seconds']:.1f} s",
       f"train step: median {1e3 * s['median']:.1f} ms (p10 {1e3 * s['p10']:.1f}, p90 {1e3 * s['p90']:.1f}), "
       f"{r['clips_per_second']:.1f} clips/s",
@@ -62,7 +74,8 @@ def _summary(r: dict) -> str:
       f"peak device memory: {memory}",
       f"input pipeline: {r['input_clips_per_second']:.1f} clips/s ({r['input_headroom']:.1f}x what training uses)",
       f"sampling: {r['sample_clips_per_second']:.1f} clips/s",
-  ])
+    ]
+  )
 
 
 def main(argv: list[str]) -> None:

@@ -23,13 +23,22 @@ FLAGS = flags.FLAGS
 logger = logging.getLogger(__name__)
 flags.DEFINE_string("workdir", None, "Training workdir (its newest checkpoint is evaluated).")
 flags.DEFINE_string("checkpoint", None, "A checkpoint step directory (instead of --workdir).")
-flags.DEFINE_string("pretrained", None, "A generator shipped in the package, e.g. action_scenes/32px (instead "
-                    "of --workdir), or a folder written by `vidgan export`.")
-config_flags.DEFINE_config_file("config", None, "Take the evaluation settings (the `eval` section: classifier, "
-                                "clips per pair, ...) from this experiment file instead of the checkpoint's config.",
-                                lock_config=True)
-flags.DEFINE_integer("num_per_pair", None, "Generated clips per pair (default: the config's eval.num_per_pair).",
-                     lower_bound=2)
+flags.DEFINE_string(
+  "pretrained",
+  None,
+  "A generator shipped in the package, e.g. action_scenes/32px (instead "
+  "of --workdir), or a folder written by `vidgan export`.",
+)
+config_flags.DEFINE_config_file(
+  "config",
+  None,
+  "Take the evaluation settings (the `eval` section: classifier, "
+  "clips per pair, ...) from this experiment file instead of the checkpoint's config.",
+  lock_config=True,
+)
+flags.DEFINE_integer(
+  "num_per_pair", None, "Generated clips per pair (default: the config's eval.num_per_pair).", lower_bound=2
+)
 flags.DEFINE_integer("seed", None, "Evaluation seed (default: the config's eval.seed).")
 flags.DEFINE_string("data_dir", None, "TFDS data_dir of the real clips (default: the training config's).")
 flags.DEFINE_string("out", None, "Output directory (default: <workdir>/eval_<step>).")
@@ -55,12 +64,18 @@ def main(argv: list[str]) -> None:
   input_pipeline.ensure_built(builder, model.config.build_if_missing)
   try:
     trained = classifier.load_or_train(builder, config.classifier, retrain=FLAGS.retrain_classifier)
-    scores, generated = evaluate.evaluate(lambda p, n, s: model.generate(p, n, s)[0],
-                                          evaluate.Scorer(trained, config.batch_size), builder, config)
+    scores, generated = evaluate.evaluate(
+      lambda p, n, s: model.generate(p, n, s)[0], evaluate.Scorer(trained, config.batch_size), builder, config
+    )
   except ValueError as e:
     raise app.UsageError(str(e)) from None
-  scores.update(step=model.step, checkpoint=source, dataset=builder.info.full_name, eval_config=config.to_dict(),
-                classifier_dir=classifier.cache_dir(builder, config.classifier))
+  scores.update(
+    step=model.step,
+    checkpoint=source,
+    dataset=builder.info.full_name,
+    eval_config=config.to_dict(),
+    classifier_dir=classifier.cache_dir(builder, config.classifier),
+  )
   if FLAGS.out:
     out = FLAGS.out
   elif FLAGS.pretrained:

@@ -32,12 +32,19 @@ def main(argv: list[str]) -> None:
     model, source = load_model(FLAGS.workdir, FLAGS.checkpoint, None)
   except ValueError as e:
     raise app.UsageError(str(e)) from None
-  training = {"command": FLAGS.command, "hardware": FLAGS.hardware, "wall_time": FLAGS.wall_time,
-              "steps": model.step, "batch_size": model.config.batch_size}
+  training = {
+    "command": FLAGS.command,
+    "hardware": FLAGS.hardware,
+    "wall_time": FLAGS.wall_time,
+    "steps": model.step,
+    "batch_size": model.config.batch_size,
+  }
   digest = pretrained.export(model, FLAGS.out, training)
   size = os.path.getsize(os.path.join(FLAGS.out, pretrained.PARAMS_FILE))
-  print(f"exported the EMA generator of step {model.step} ({source}) to {FLAGS.out}: "
-        f"{size / 2**20:.1f} MiB, sha256 {digest[:12]}")
+  print(
+    f"exported the EMA generator of step {model.step} ({source}) to {FLAGS.out}: "
+    f"{size / 2**20:.1f} MiB, sha256 {digest[:12]}"
+  )
 
 
 def run(argv: list[str]) -> None:

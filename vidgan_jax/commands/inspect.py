@@ -52,29 +52,41 @@ def describe(step_dir: str) -> dict:
     elif path[0].endswith("opt_state"):
       optimizer[f"{path[0]} {dtype}"] += count
   return {
-      "path": step_dir,
-      "step": meta["step"],
-      "bytes_on_disk": _disk_bytes(step_dir),
-      "parameter_counts": {"generator": sum(v for k, v in module_counts.items() if k.startswith("g_")),
-                           "discriminator": sum(v for k, v in module_counts.items() if k.startswith("d_")),
-                           "per_module": dict(module_counts)},
-      "optimizer_state": dict(optimizer),
-      "parameters": parameters,
-      "config": meta["config"],
+    "path": step_dir,
+    "step": meta["step"],
+    "bytes_on_disk": _disk_bytes(step_dir),
+    "parameter_counts": {
+      "generator": sum(v for k, v in module_counts.items() if k.startswith("g_")),
+      "discriminator": sum(v for k, v in module_counts.items() if k.startswith("d_")),
+      "per_module": dict(module_counts),
+    },
+    "optimizer_state": dict(optimizer),
+    "parameters": parameters,
+    "config": meta["config"],
   }
 
 
 def _text(info: dict) -> str:
-  lines = [f"checkpoint {info['path']}", f"step {info['step']}, {info['bytes_on_disk'] / 2**20:.1f} MiB on disk",
-           "", "parameters per module:"]
+  lines = [
+    f"checkpoint {info['path']}",
+    f"step {info['step']}, {info['bytes_on_disk'] / 2**20:.1f} MiB on disk",
+    "",
+    "parameters per module:",
+  ]
   lines += [f"  {k:<50} {v:>12,}" for k, v in info["parameter_counts"]["per_module"].items()]
-  lines += [f"  {'generator total':<50} {info['parameter_counts']['generator']:>12,}",
-            f"  {'discriminator total':<50} {info['parameter_counts']['discriminator']:>12,}",
-            "", "optimizer state (values):"]
+  lines += [
+    f"  {'generator total':<50} {info['parameter_counts']['generator']:>12,}",
+    f"  {'discriminator total':<50} {info['parameter_counts']['discriminator']:>12,}",
+    "",
+    "optimizer state (values):",
+  ]
   lines += [f"  {k:<50} {v:>12,}" for k, v in info["optimizer_state"].items()]
   lines += ["", "parameter tree:"]
-  lines += [f"  {k:<70} {str(tuple(v['shape'])):<22} {v['dtype']}" for k, v in info["parameters"].items()
-            if not k.startswith("ema_params")]
+  lines += [
+    f"  {k:<70} {str(tuple(v['shape'])):<22} {v['dtype']}"
+    for k, v in info["parameters"].items()
+    if not k.startswith("ema_params")
+  ]
   lines += ["", "config:", json.dumps(info["config"], indent=2)]
   return "\n".join(lines)
 

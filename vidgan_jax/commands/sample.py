@@ -19,11 +19,19 @@ FLAGS = flags.FLAGS
 logger = logging.getLogger(__name__)
 flags.DEFINE_string("workdir", None, "Training workdir (its newest checkpoint is used).")
 flags.DEFINE_string("checkpoint", None, "A checkpoint step directory (instead of --workdir).")
-flags.DEFINE_string("pretrained", None, "A generator shipped in the package, e.g. action_scenes/32px (instead "
-                    "of --workdir), or a folder written by `vidgan export`.")
+flags.DEFINE_string(
+  "pretrained",
+  None,
+  "A generator shipped in the package, e.g. action_scenes/32px (instead "
+  "of --workdir), or a folder written by `vidgan export`.",
+)
 flags.DEFINE_multi_string("prompt", None, "A caption; repeat the flag for several.")
-flags.DEFINE_string("prompt_file", None, "A UTF-8 text file with one caption per line (blank lines are "
-                    "skipped); with --prompt, its captions come after those.")
+flags.DEFINE_string(
+  "prompt_file",
+  None,
+  "A UTF-8 text file with one caption per line (blank lines are "
+  "skipped); with --prompt, its captions come after those.",
+)
 flags.DEFINE_integer("num", 4, "Clips per prompt.", lower_bound=1)
 flags.DEFINE_integer("seed", 0, "Sampling seed.")
 flags.DEFINE_string("out", None, "Output directory.")
@@ -63,8 +71,11 @@ def gather_prompts(flag_prompts: list[str] | None, prompt_file: str | None) -> t
     from_file, warnings = read_prompt_file(prompt_file)
     prompts += from_file
   if not prompts:
-    raise PromptError("no prompt given: pass --prompt='a man plays golf on the grass' or --prompt_file=FILE"
-                      if prompt_file is None else f"the prompt file {prompt_file!r} holds no prompt")
+    raise PromptError(
+      "no prompt given: pass --prompt='a man plays golf on the grass' or --prompt_file=FILE"
+      if prompt_file is None
+      else f"the prompt file {prompt_file!r} holds no prompt"
+    )
   return prompts, warnings
 
 

@@ -50,6 +50,7 @@ class ClipClassifier(nn.Module):
   The spatio-temporal output, mean- and max-pooled and projected to `feature_dim`, gives the clip
   features that feed one linear head per label.
   """
+
   frame_widths: Sequence[int]
   clip_widths: Sequence[int]
   feature_dim: int
@@ -90,15 +91,17 @@ def head_sizes(builder: tfds.core.DatasetBuilder) -> tuple[tuple[str, int], ...]
   missing = [name for name in HEADS if name not in features]
   if missing or CLASSIFIER_SPLIT not in builder.info.splits:
     raise ValueError(
-        f"evaluation needs a dataset with {', '.join(HEADS)} labels and a {CLASSIFIER_SPLIT!r} split "
-        f"(action_scenes has them); {builder.info.full_name} lacks "
-        f"{', '.join(missing) if missing else 'the split'}")
+      f"evaluation needs a dataset with {', '.join(HEADS)} labels and a {CLASSIFIER_SPLIT!r} split "
+      f"(action_scenes has them); {builder.info.full_name} lacks "
+      f"{', '.join(missing) if missing else 'the split'}"
+    )
   return tuple((name, features[name].num_classes) for name in HEADS)
 
 
 @flax.struct.dataclass
 class TrainedClassifier:
   """A classifier module and its parameters; `apply` maps clips to (logits, clip, frame features)."""
+
   module: ClipClassifier = flax.struct.field(pytree_node=False)
   params: dict
 
@@ -121,8 +124,7 @@ def _training_batches(builder: tfds.core.DatasetBuilder, batch_size: int, seed: 
 
 def _loss(module: ClipClassifier, params, batch: dict) -> tuple[jax.Array, dict]:
   logits, _, _ = module.apply({"params": params}, batch["video"])
-  losses = {name: optax.softmax_cross_entropy_with_integer_labels(logits[name], batch[name]).mean()
-            for name in logits}
+  losses = {name: optax.softmax_cross_entropy_with_integer_labels(logits[name], batch[name]).mean() for name in logits}
   return sum(losses.values()), losses
 
 
@@ -141,15 +143,18 @@ def train_classifier(builder: tfds.core.DatasetBuilder, config: ml_collections.C
 
   opt_state = optimizer.init(params)
   batches = _training_batches(builder, config.batch_size, config.seed)
-  bar = tqdm.trange(config.train_steps, desc="training the evaluation classifier", unit="step",
-                    disable=None)
+  bar = tqdm.trange(config.train_steps, desc="training the evaluation classifier", unit="step", disable=None)
   for i in bar:
     params, opt_state, losses = step(params, opt_state, next(batches))
     if (i + 1) % max(1, config.train_steps // 10) == 0 or i + 1 == config.train_steps:
       losses = {k: float(v) for k, v in losses.items()}
       bar.set_postfix(losses)
-      logger.info("classifier step %d/%d: %s", i + 1, config.train_steps,
-                  ", ".join(f"{k} loss {v:.3f}" for k, v in losses.items()))
+      logger.info(
+        "classifier step %d/%d: %s",
+        i + 1,
+        config.train_steps,
+        ", ".join(f"{k} loss {v:.3f}" for k, v in losses.items()),
+      )
   return TrainedClassifier(module, params)
 
 
@@ -167,8 +172,9 @@ def pretrained_dir(builder: tfds.core.DatasetBuilder, config: ml_collections.Con
   return os.path.join(PRETRAINED_DIR, builder.info.full_name, _config_key(config))
 
 
-def validation_accuracy(classifier: TrainedClassifier, builder: tfds.core.DatasetBuilder,
-                        batch_size: int = 64) -> dict[str, float]:
+def validation_accuracy(
+  classifier: TrainedClassifier, builder: tfds.core.DatasetBuilder, batch_size: int = 64
+) -> dict[str, float]:
   """Accuracy of every head on the real clips of the `validation` split."""
   apply = jax.jit(lambda c, v: c.apply(v)[0])
   correct = {name: 0 for name in HEADS}
@@ -201,8 +207,9 @@ def _load(path: str, module: ClipClassifier, shape: tuple[int, ...]) -> TrainedC
   return TrainedClassifier(module, params)
 
 
-def _load_pretrained(builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict,
-                     module: ClipClassifier, shape: tuple[int, ...]) -> tuple[TrainedClassifier, dict] | None:
+def _load_pretrained(
+  builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict, module: ClipClassifier, shape: tuple[int, ...]
+) -> tuple[TrainedClassifier, dict] | None:
   """The shipped classifier and its meta.json, if there is one and it scores on this build's
   validation clips what it scored when published; None (with a warning if it does not) otherwise."""
   path = pretrained_dir(builder, config)
@@ -219,17 +226,23 @@ def _load_pretrained(builder: tfds.core.DatasetBuilder, config: ml_collections.C
   measured = validation_accuracy(classifier, builder)
   worse = {k: (measured[k], v) for k, v in published.items() if measured[k] < v - PRETRAINED_TOLERANCE}
   if worse:
-    logger.warning("the shipped evaluation classifier scores lower on this build's validation clips "
-                   "(%s): this dataset build differs from the one it was trained on; training one",
-                   ", ".join(f"{k} {m:.3f} vs {v:.3f}" for k, (m, v) in worse.items()))
+    logger.warning(
+      "the shipped evaluation classifier scores lower on this build's validation clips "
+      "(%s): this dataset build differs from the one it was trained on; training one",
+      ", ".join(f"{k} {m:.3f} vs {v:.3f}" for k, (m, v) in worse.items()),
+    )
     return None
-  logger.info("evaluation classifier: the shipped one (%s; validation accuracy %s)", path,
-              ", ".join(f"{k} {v:.3f}" for k, v in measured.items()))
+  logger.info(
+    "evaluation classifier: the shipped one (%s; validation accuracy %s)",
+    path,
+    ", ".join(f"{k} {v:.3f}" for k, v in measured.items()),
+  )
   return classifier, meta
 
 
-def load_or_train(builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict,
-                  retrain: bool = False) -> TrainedClassifier:
+def load_or_train(
+  builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict, retrain: bool = False
+) -> TrainedClassifier:
   """The cached classifier for this dataset and config; else the shipped one, if it passes its
   check on the validation clips; else trains one (also when the cache is unreadable, or when
   `retrain` is set) and caches it."""
@@ -251,8 +264,15 @@ def load_or_train(builder: tfds.core.DatasetBuilder, config: ml_collections.Conf
   start = time.time()
   classifier = train_classifier(builder, config)
   seconds = time.time() - start
-  _save(path, classifier, {"dataset": builder.info.full_name, "config": config.to_dict(),
-                           "train_seconds": round(seconds, 1),
-                           "validation_accuracy": validation_accuracy(classifier, builder)})
+  _save(
+    path,
+    classifier,
+    {
+      "dataset": builder.info.full_name,
+      "config": config.to_dict(),
+      "train_seconds": round(seconds, 1),
+      "validation_accuracy": validation_accuracy(classifier, builder),
+    },
+  )
   logger.info("evaluation classifier trained in %.0f s, saved to %s", seconds, path)
   return classifier

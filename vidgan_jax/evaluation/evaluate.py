@@ -19,8 +19,8 @@ from tfds_builders.action_scenes import pairs
 from tfds_builders.action_scenes.render import AGENT_COLOURS, DIRECTIONS
 from vidgan_jax.evaluation import metrics
 from vidgan_jax.evaluation.classifier import TrainedClassifier
-from vidgan_jax.input_pipeline import decode_video
 from vidgan_jax.evaluation.prompts import eval_prompts
+from vidgan_jax.input_pipeline import decode_video
 
 # Group name -> (real split holding its pairs, its pairs).
 GROUPS = {"seen": ("test", pairs.TRAIN_PAIRS), "unseen": ("test_unseen", pairs.HELD_OUT_PAIRS)}
@@ -32,6 +32,7 @@ GenerateFn = Callable[[list[str], int, int], np.ndarray]
 @dataclasses.dataclass
 class ClipScores:
   """The classifier's view of N clips, with their labels (-1 where a label is unknown)."""
+
   logits: dict[str, np.ndarray]  # label -> [N, classes]
   clip_features: np.ndarray  # [N, F]
   frame_features: np.ndarray  # [N, T, C]
@@ -41,11 +42,17 @@ class ClipScores:
 
   @classmethod
   def concatenate(cls, parts: Sequence["ClipScores"]) -> "ClipScores":
-    def cat(get):
-      return np.concatenate([get(p) for p in parts])
-    return cls({k: cat(lambda p: p.logits[k]) for k in parts[0].logits}, cat(lambda p: p.clip_features),
-               cat(lambda p: p.frame_features), cat(lambda p: p.change),
-               {k: cat(lambda p: p.labels[k]) for k in LABELS}, cat(lambda p: p.group))
+    def cat(arrays):
+      return np.concatenate(list(arrays))
+
+    return cls(
+      {k: cat(p.logits[k] for p in parts) for k in parts[0].logits},
+      cat(p.clip_features for p in parts),
+      cat(p.frame_features for p in parts),
+      cat(p.change for p in parts),
+      {k: cat(p.labels[k] for p in parts) for k in LABELS},
+      cat(p.group for p in parts),
+    )
 
 
 class Scorer:
@@ -61,24 +68,33 @@ class Scorer:
     videos = np.asarray(videos, np.float32)
     outputs = []
     for start in range(0, len(videos), self.batch_size):
-      chunk = videos[start:start + self.batch_size]
+      chunk = videos[start : start + self.batch_size]
       padded = np.pad(chunk, [(0, self.batch_size - len(chunk))] + [(0, 0)] * (chunk.ndim - 1))
       logits, clip_features, frame_features = jax.device_get(self._apply(self._classifier, padded))
-      outputs.append(({k: v[:len(chunk)] for k, v in logits.items()}, clip_features[:len(chunk)],
-                      frame_features[:len(chunk)]))
-    return ClipScores({k: np.concatenate([o[0][k] for o in outputs]) for k in outputs[0][0]},
-                      np.concatenate([o[1] for o in outputs]), np.concatenate([o[2] for o in outputs]),
-                      metrics.temporal_change(videos),
-                      {k: np.asarray(labels[k], np.int64) for k in LABELS}, np.asarray(group))
+      outputs.append(
+        ({k: v[: len(chunk)] for k, v in logits.items()}, clip_features[: len(chunk)], frame_features[: len(chunk)])
+      )
+    return ClipScores(
+      {k: np.concatenate([o[0][k] for o in outputs]) for k in outputs[0][0]},
+      np.concatenate([o[1] for o in outputs]),
+      np.concatenate([o[2] for o in outputs]),
+      metrics.temporal_change(videos),
+      {k: np.asarray(labels[k], np.int64) for k in LABELS},
+      np.asarray(group),
+    )
 
 
 def score_real(scorer: Scorer, builder: tfds.core.DatasetBuilder, split: str) -> ClipScores:
   """Scores every clip of a real split; diversity groups are the pairs."""
   ds = builder.as_dataset(split, shuffle_files=False).batch(scorer.batch_size)
   parts = []
-  for batch in tqdm.tqdm(ds.as_numpy_iterator(), desc=f"scoring real {split} clips", unit="batch",
-                         disable=None, total=int(np.ceil(builder.info.splits[split].num_examples /
-                                                         scorer.batch_size))):
+  for batch in tqdm.tqdm(
+    ds.as_numpy_iterator(),
+    desc=f"scoring real {split} clips",
+    unit="batch",
+    disable=None,
+    total=int(np.ceil(builder.info.splits[split].num_examples / scorer.batch_size)),
+  ):
     parts.append(scorer(decode_video(batch["video"]).numpy(), batch, batch["pair"]))
   return ClipScores.concatenate(parts)
 
@@ -92,8 +108,13 @@ class GeneratedPair:
   videos: np.ndarray  # A few of the clips, [K, T, H, W, 3] in [-1, 1], for the grid.
 
 
-def score_generated(scorer: Scorer, generate: GenerateFn, group_pairs: Sequence[tuple[str, str]],
-                    config: ml_collections.ConfigDict, keep: int) -> list[GeneratedPair]:
+def score_generated(
+  scorer: Scorer,
+  generate: GenerateFn,
+  group_pairs: Sequence[tuple[str, str]],
+  config: ml_collections.ConfigDict,
+  keep: int,
+) -> list[GeneratedPair]:
   """Generates config.num_per_pair clips per pair from held-out captions and scores them.
 
   Clip j of a pair uses prompt j % prompts_per_pair; each prompt is one diversity group.
@@ -108,16 +129,19 @@ def score_generated(scorer: Scorer, generate: GenerateFn, group_pairs: Sequence[
     videos = np.asarray(videos).reshape((-1,) + np.shape(videos)[2:])
     prompt_of_clip = np.repeat(np.arange(len(prompts)), per_prompt)
     labels = {
-        "action": np.full(len(videos), pairs.ACTIONS.index(action)),
-        "scene": np.full(len(videos), pairs.SCENES.index(scene)),
-        "colour": np.array([list(AGENT_COLOURS).index(prompts[i].colour) if prompts[i].colour else -1
-                            for i in prompt_of_clip]),
-        "direction": np.array([DIRECTIONS.index(prompts[i].direction) if prompts[i].direction else -1
-                               for i in prompt_of_clip]),
+      "action": np.full(len(videos), pairs.ACTIONS.index(action)),
+      "scene": np.full(len(videos), pairs.SCENES.index(scene)),
+      "colour": np.array(
+        [list(AGENT_COLOURS).index(prompts[i].colour) if prompts[i].colour else -1 for i in prompt_of_clip]
+      ),
+      "direction": np.array(
+        [DIRECTIONS.index(prompts[i].direction) if prompts[i].direction else -1 for i in prompt_of_clip]
+      ),
     }
     group = len(results) * len(prompts) + prompt_of_clip
-    results.append(GeneratedPair(action, scene, [p.text for p in prompts], scorer(videos, labels, group),
-                                 videos[:keep]))
+    results.append(
+      GeneratedPair(action, scene, [p.text for p in prompts], scorer(videos, labels, group), videos[:keep])
+    )
   return results
 
 
@@ -145,19 +169,19 @@ def summarise(generated: ClipScores, real: ClipScores, config: ml_collections.Co
   gen_frames = _frame_sample(generated, config.frame_samples, config.seed)
   real_frames = _frame_sample(real, config.frame_samples, config.seed)
   return {
-      "clips": len(generated.change),
-      "real_clips": len(real.change),
-      "accuracy": acc,
-      "ceiling": ceiling,
-      "ratio": {k: (acc[k] / ceiling[k] if acc[k] is not None and ceiling[k] else None) for k in acc},
-      "frechet_clip": metrics.frechet_distance(generated.clip_features, real.clip_features),
-      "frechet_frame": metrics.frechet_distance(gen_frames, real_frames),
-      "kid_clip": metrics.kernel_inception_distance(generated.clip_features, real.clip_features),
-      "kid_frame": metrics.kernel_inception_distance(gen_frames, real_frames),
-      "diversity": metrics.group_diversity(generated.clip_features, generated.group),
-      "diversity_real": metrics.group_diversity(real.clip_features, real.group),
-      "temporal_change": float(np.mean(generated.change)),
-      "temporal_change_real": float(np.mean(real.change)),
+    "clips": len(generated.change),
+    "real_clips": len(real.change),
+    "accuracy": acc,
+    "ceiling": ceiling,
+    "ratio": {k: (acc[k] / ceiling[k] if acc[k] is not None and ceiling[k] else None) for k in acc},
+    "frechet_clip": metrics.frechet_distance(generated.clip_features, real.clip_features),
+    "frechet_frame": metrics.frechet_distance(gen_frames, real_frames),
+    "kid_clip": metrics.kernel_inception_distance(generated.clip_features, real.clip_features),
+    "kid_frame": metrics.kernel_inception_distance(gen_frames, real_frames),
+    "diversity": metrics.group_diversity(generated.clip_features, generated.group),
+    "diversity_real": metrics.group_diversity(real.clip_features, real.group),
+    "temporal_change": float(np.mean(generated.change)),
+    "temporal_change_real": float(np.mean(real.change)),
   }
 
 
@@ -173,18 +197,20 @@ class Evaluator:
     self.scorer = scorer
     self.real = {name: score_real(scorer, builder, split) for name, (split, _) in GROUPS.items()}
 
-  def __call__(self, generate: GenerateFn, config: ml_collections.ConfigDict,
-               keep: int = 4) -> tuple[dict, dict[str, list[GeneratedPair]]]:
+  def __call__(
+    self, generate: GenerateFn, config: ml_collections.ConfigDict, keep: int = 4
+  ) -> tuple[dict, dict[str, list[GeneratedPair]]]:
     """Scores `generate` on every seen and unseen pair. Returns (report, generated clips by group)."""
     if config.num_per_pair % config.prompts_per_pair or config.num_per_pair // config.prompts_per_pair < 2:
-      raise ValueError(f"num_per_pair={config.num_per_pair} must be a multiple of prompts_per_pair="
-                       f"{config.prompts_per_pair} with at least 2 clips per prompt (diversity needs pairs)")
+      raise ValueError(
+        f"num_per_pair={config.num_per_pair} must be a multiple of prompts_per_pair="
+        f"{config.prompts_per_pair} with at least 2 clips per prompt (diversity needs pairs)"
+      )
     report, generated = {"groups": {}, "per_pair": {}, "prompts": {}}, {}
     for name, (_, group_pairs) in GROUPS.items():
       results = score_generated(self.scorer, generate, group_pairs, config, keep)
       generated[name] = results
-      report["groups"][name] = summarise(ClipScores.concatenate([r.scores for r in results]), self.real[name],
-                                         config)
+      report["groups"][name] = summarise(ClipScores.concatenate([r.scores for r in results]), self.real[name], config)
       report["per_pair"].update({k: dict(v, group=name) for k, v in per_pair_accuracy(results).items()})
       report["prompts"].update({pairs.pair_name(r.action, r.scene): r.prompts for r in results})
     return report, generated
@@ -197,17 +223,24 @@ class Evaluator:
     figures = {}
     for name, group in report["groups"].items():
       diversity, real = group["diversity"], group["diversity_real"]
-      figures.update({
+      figures.update(
+        {
           f"{name}/action_ratio": group["ratio"]["action"],
           f"{name}/scene_ratio": group["ratio"]["scene"],
           f"{name}/diversity_vs_real": diversity / real if diversity is not None and real else None,
           f"{name}/frechet_clip": group["frechet_clip"],
           f"{name}/temporal_change": group["temporal_change"],
-      })
+        }
+      )
     return {k: v for k, v in figures.items() if v is not None}
 
 
-def evaluate(generate: GenerateFn, scorer: Scorer, builder: tfds.core.DatasetBuilder,
-             config: ml_collections.ConfigDict, keep: int = 4) -> tuple[dict, dict[str, list[GeneratedPair]]]:
+def evaluate(
+  generate: GenerateFn,
+  scorer: Scorer,
+  builder: tfds.core.DatasetBuilder,
+  config: ml_collections.ConfigDict,
+  keep: int = 4,
+) -> tuple[dict, dict[str, list[GeneratedPair]]]:
   """Scores `generate` on every seen and unseen pair. Returns (report, generated clips by group)."""
   return Evaluator(scorer, builder)(generate, config, keep)

@@ -61,8 +61,7 @@ def group_diversity(features: np.ndarray, groups: np.ndarray) -> float | None:
   features [N, D], groups [N] integer ids. Groups with a single member are skipped; None when
   no group has two members.
   """
-  values = [mean_pairwise_distance(features[groups == g]) for g in np.unique(groups)
-            if np.sum(groups == g) >= 2]
+  values = [mean_pairwise_distance(features[groups == g]) for g in np.unique(groups) if np.sum(groups == g) >= 2]
   return float(np.mean(values)) if values else None
 
 

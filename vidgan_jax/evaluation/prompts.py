@@ -30,8 +30,12 @@ def _scene_first(rng, action, scene) -> EvalPrompt:
 
 def _direction_first(rng, action, scene) -> EvalPrompt:
   direction = str(rng.choice(list(DIRECTION_PHRASES)))
-  words = (rng.choice(DIRECTION_PHRASES[direction]), rng.choice(SUBJECTS), rng.choice(ACTION_PHRASES[action]),
-           rng.choice(SCENE_PHRASES[scene]))
+  words = (
+    rng.choice(DIRECTION_PHRASES[direction]),
+    rng.choice(SUBJECTS),
+    rng.choice(ACTION_PHRASES[action]),
+    rng.choice(SCENE_PHRASES[scene]),
+  )
   return EvalPrompt(" ".join(map(str, words)), None, direction)
 
 

@@ -22,28 +22,44 @@ def markdown(report: dict) -> str:
   seen, unseen = report["groups"]["seen"], report["groups"]["unseen"]
   frechet_ratio = unseen["frechet_clip"] / seen["frechet_clip"] if seen["frechet_clip"] else None
   rows = [
-      ("clips: generated / real", lambda g: f"{g['clips']} / {g['real_clips']}", ""),
-      ("real-clip ceiling: action / scene / joint", lambda g: _triple(g["ceiling"]), ""),
-      ("generated: action / scene / joint", lambda g: _triple(g["accuracy"]), ""),
-      ("ratio to ceiling: action / scene / joint", lambda g: _triple(g["ratio"]),
-       f"seen ≥ {TARGETS['seen_ratio']}, unseen ≥ {TARGETS['unseen_ratio']}"),
-      ("generated: colour / direction (captions naming them)",
-       lambda g: f"{_num(g['accuracy']['colour'])} / {_num(g['accuracy']['direction'])}", ""),
-      ("real: colour / direction", lambda g: f"{_num(g['ceiling']['colour'])} / {_num(g['ceiling']['direction'])}",
-       ""),
-      ("Fréchet distance: clip / frame features", lambda g: f"{_num(g['frechet_clip'])} / {_num(g['frechet_frame'])}",
-       f"unseen ≤ {TARGETS['frechet_unseen_over_seen']}× seen (now {_num(frechet_ratio)}×)"),
-      ("KID: clip / frame features", lambda g: f"{_num(g['kid_clip'], 3)} / {_num(g['kid_frame'], 3)}", ""),
-      ("diversity within a prompt: generated / real", lambda g: f"{_num(g['diversity'])} / {_num(g['diversity_real'])}",
-       ""),
-      ("frame-to-frame change: generated / real",
-       lambda g: f"{_num(g['temporal_change'], 3)} / {_num(g['temporal_change_real'], 3)}", ""),
+    ("clips: generated / real", lambda g: f"{g['clips']} / {g['real_clips']}", ""),
+    ("real-clip ceiling: action / scene / joint", lambda g: _triple(g["ceiling"]), ""),
+    ("generated: action / scene / joint", lambda g: _triple(g["accuracy"]), ""),
+    (
+      "ratio to ceiling: action / scene / joint",
+      lambda g: _triple(g["ratio"]),
+      f"seen ≥ {TARGETS['seen_ratio']}, unseen ≥ {TARGETS['unseen_ratio']}",
+    ),
+    (
+      "generated: colour / direction (captions naming them)",
+      lambda g: f"{_num(g['accuracy']['colour'])} / {_num(g['accuracy']['direction'])}",
+      "",
+    ),
+    ("real: colour / direction", lambda g: f"{_num(g['ceiling']['colour'])} / {_num(g['ceiling']['direction'])}", ""),
+    (
+      "Fréchet distance: clip / frame features",
+      lambda g: f"{_num(g['frechet_clip'])} / {_num(g['frechet_frame'])}",
+      f"unseen ≤ {TARGETS['frechet_unseen_over_seen']}× seen (now {_num(frechet_ratio)}×)",
+    ),
+    ("KID: clip / frame features", lambda g: f"{_num(g['kid_clip'], 3)} / {_num(g['kid_frame'], 3)}", ""),
+    (
+      "diversity within a prompt: generated / real",
+      lambda g: f"{_num(g['diversity'])} / {_num(g['diversity_real'])}",
+      "",
+    ),
+    (
+      "frame-to-frame change: generated / real",
+      lambda g: f"{_num(g['temporal_change'], 3)} / {_num(g['temporal_change_real'], 3)}",
+      "",
+    ),
   ]
   lines = ["| metric | seen pairs | unseen pairs | target |", "|---|---|---|---|"]
   lines += [f"| {label} | {cell(seen)} | {cell(unseen)} | {target} |" for label, cell, target in rows]
   lines += ["", "| pair | group | action | scene | joint |", "|---|---|---|---|---|"]
-  lines += [f"| {name} | {acc['group']} | {_num(acc['action'])} | {_num(acc['scene'])} | {_num(acc['joint'])} |"
-            for name, acc in report["per_pair"].items()]
+  lines += [
+    f"| {name} | {acc['group']} | {_num(acc['action'])} | {_num(acc['scene'])} | {_num(acc['joint'])} |"
+    for name, acc in report["per_pair"].items()
+  ]
   return "\n".join(lines) + "\n"
 
 

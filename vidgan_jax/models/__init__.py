@@ -17,6 +17,7 @@ DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
 
 class Generator(nn.Module):
   """Caption tokens [B, L] -> clip [B, T, H, W, 3] and gist [B, H, W, 3], both in [-1, 1]."""
+
   text_encoder: TextEncoder
   sketch: SketchGenerator
   refine: RefineGenerator
@@ -31,8 +32,14 @@ class Generator(nn.Module):
       return video[:, 0]
     raise ValueError(f"unknown gist_target {self.gist_target!r}: use 'mean' or 'first'")
 
-  def __call__(self, tokens: jax.Array, video: jax.Array, z_noise: jax.Array, video_noise: jax.Array,
-               encode: jax.Array | None = None) -> dict[str, jax.Array]:
+  def __call__(
+    self,
+    tokens: jax.Array,
+    video: jax.Array,
+    z_noise: jax.Array,
+    video_noise: jax.Array,
+    encode: jax.Array | None = None,
+  ) -> dict[str, jax.Array]:
     """Training pass with the posterior q(z | text, gist target of `video`).
 
     With a clip encoder, examples where `encode` [B] (bool) is set take the clip's own code
@@ -62,6 +69,7 @@ class Generator(nn.Module):
 
 class Discriminator(nn.Module):
   """(clip [B, T, H, W, 3], caption tokens [B, L]) -> real/fake logit [B]."""
+
   text_encoder: TextEncoder
   video: VideoDiscriminator
 
@@ -70,8 +78,14 @@ class Discriminator(nn.Module):
 
 
 def _text_encoder(m: ml_collections.ConfigDict, vocab_size: int, dtype: Dtype) -> TextEncoder:
-  return TextEncoder(vocab_size=vocab_size, embed_dim=m.text_embed_dim, num_layers=m.text_layers,
-                     num_heads=m.text_heads, out_dim=m.text_dim, dtype=dtype)
+  return TextEncoder(
+    vocab_size=vocab_size,
+    embed_dim=m.text_embed_dim,
+    num_layers=m.text_layers,
+    num_heads=m.text_heads,
+    out_dim=m.text_dim,
+    dtype=dtype,
+  )
 
 
 def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Generator, Discriminator]:
@@ -87,22 +101,49 @@ def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Ge
   if config.frames % 4:
     raise ValueError(f"frames={config.frames} must be a multiple of 4 (two temporal doublings)")
   generator = Generator(
-      text_encoder=_text_encoder(m, vocab_size, dtype),
-      sketch=SketchGenerator(size=config.size, z_dim=m.z_dim, width=m.gist_width,
-                             upsample=m.upsample, downsample=m.downsample, dtype=dtype),
-      refine=RefineGenerator(frames=config.frames, width=m.refine_width, filters=m.filters,
-                             filter_size=m.filter_size, upsample=m.upsample, downsample=m.downsample,
-                             dtype=dtype, conv3d=m.conv3d, motion_code=m.motion_code,
-                             motion_channels=m.motion_channels, layered=m.layered),
-      gist_target=m.gist_target,
-      clip_encoder=ClipEncoder(widths=tuple(m.encoder_widths), code_dim=m.noise_dim, downsample=m.downsample,
-                               dtype=dtype) if m.clip_encoder else None)
+    text_encoder=_text_encoder(m, vocab_size, dtype),
+    sketch=SketchGenerator(
+      size=config.size, z_dim=m.z_dim, width=m.gist_width, upsample=m.upsample, downsample=m.downsample, dtype=dtype
+    ),
+    refine=RefineGenerator(
+      frames=config.frames,
+      width=m.refine_width,
+      filters=m.filters,
+      filter_size=m.filter_size,
+      upsample=m.upsample,
+      downsample=m.downsample,
+      dtype=dtype,
+      conv3d=m.conv3d,
+      motion_code=m.motion_code,
+      motion_channels=m.motion_channels,
+      layered=m.layered,
+    ),
+    gist_target=m.gist_target,
+    clip_encoder=ClipEncoder(widths=tuple(m.encoder_widths), code_dim=m.noise_dim, downsample=m.downsample, dtype=dtype)
+    if m.clip_encoder
+    else None,
+  )
   discriminator = Discriminator(
-      text_encoder=_text_encoder(m, vocab_size, dtype),
-      video=VideoDiscriminator(widths=tuple(m.disc_widths), text_dim=m.disc_text_dim, downsample=m.downsample,
-                               conditioning=m.disc_conditioning, dtype=dtype))
+    text_encoder=_text_encoder(m, vocab_size, dtype),
+    video=VideoDiscriminator(
+      widths=tuple(m.disc_widths),
+      text_dim=m.disc_text_dim,
+      downsample=m.downsample,
+      conditioning=m.disc_conditioning,
+      dtype=dtype,
+    ),
+  )
   return generator, discriminator
 
 
-__all__ = ["ClipEncoder", "Discriminator", "Generator", "RefineGenerator", "SketchGenerator", "Text2Filter",
-           "TextEncoder", "VideoDiscriminator", "build_models"]
+__all__ = [
+  "ClipEncoder",
+  "Discriminator",
+  "Generator",
+  "RefineGenerator",
+  "SketchGenerator",
+  "Text2Filter",
+  "TextEncoder",
+  "VideoDiscriminator",
+  "build_models",
+]

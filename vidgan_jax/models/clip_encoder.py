@@ -19,6 +19,7 @@ from vidgan_jax.models.sketch import Gaussian
 
 class ClipEncoder(nn.Module):
   """(clip [B, T, H, W, 3], text [B, D]) -> (mean, log_var) [B, code_dim], float32."""
+
   widths: Sequence[int]
   code_dim: int
   downsample: str

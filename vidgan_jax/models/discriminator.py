@@ -18,6 +18,7 @@ class VideoDiscriminator(nn.Module):
   unconditional score plus the inner product of the pooled clip features with a projection of the
   text, so the caption acts on the verdict directly rather than as extra input channels.
   """
+
   widths: Sequence[int]
   text_dim: int
   downsample: str

@@ -27,17 +27,32 @@ def depth_to_space(x: jax.Array, factors: tuple[int, ...]) -> jax.Array:
   return x.reshape(batch, *(s * f for s, f in zip(spatial, factors)), out_channels)
 
 
-def icnr(blocks: int, base=nn.initializers.lecun_normal()):
+_LECUN_NORMAL = nn.initializers.lecun_normal()
+
+
+def icnr(blocks: int, base=_LECUN_NORMAL):
   """ICNR initialisation for sub-pixel convs: every output block position starts with the same
   kernel, so the initial upsampling is nearest-neighbour and free of checkerboard artefacts."""
+
   def init(key, shape, dtype=jnp.float32):
     base_kernel = base(key, shape[:-1] + (shape[-1] // blocks,), dtype)
     return jnp.tile(base_kernel, (1,) * (len(shape) - 1) + (blocks,))
+
   return init
 
 
-def per_frame_conv(lhs, rhs, window_strides, padding, *, lhs_dilation=None, rhs_dilation=None,
-                   dimension_numbers=None, feature_group_count=1, precision=None) -> jax.Array:
+def per_frame_conv(
+  lhs,
+  rhs,
+  window_strides,
+  padding,
+  *,
+  lhs_dilation=None,
+  rhs_dilation=None,
+  dimension_numbers=None,
+  feature_group_count=1,
+  precision=None,
+) -> jax.Array:
   """`lax.conv_general_dilated` for a stride-1 "SAME" 3D conv, computed as one 2D conv over frames.
 
   lhs [B, T, H, W, C], rhs [kt, kh, kw, C, F] (flax's layouts) -> [B, T, H, W, F]. The kt temporal
@@ -47,18 +62,27 @@ def per_frame_conv(lhs, rhs, window_strides, padding, *, lhs_dilation=None, rhs_
   convs take this path. `dimension_numbers` must be flax's defaults for 3D (it is ignored).
   """
   del dimension_numbers  # flax passes NDHWC/DHWIO/NDHWC, which the reshapes below assume.
-  if (padding != "SAME" or any(s != 1 for s in window_strides) or feature_group_count != 1
-      or any(d != 1 for d in (*(lhs_dilation or ()), *(rhs_dilation or ())))):
+  if (
+    padding != "SAME"
+    or any(s != 1 for s in window_strides)
+    or feature_group_count != 1
+    or any(d != 1 for d in (*(lhs_dilation or ()), *(rhs_dilation or ())))
+  ):
     raise ValueError("per_frame_conv supports stride-1, undilated, ungrouped 'SAME' convs only")
   batch, frames, height, width, channels = lhs.shape
   taps = rhs.shape[0]
   before = (taps - 1) // 2  # As "SAME" pads an axis: the extra zero goes after.
   padded = jnp.pad(lhs, [(0, 0), (before, taps - 1 - before), (0, 0), (0, 0), (0, 0)])
-  stacked = jnp.concatenate([padded[:, t:t + frames] for t in range(taps)], axis=-1)
+  stacked = jnp.concatenate([padded[:, t : t + frames] for t in range(taps)], axis=-1)
   kernel = rhs.transpose(1, 2, 0, 3, 4).reshape(rhs.shape[1], rhs.shape[2], taps * channels, rhs.shape[4])
-  out = jax.lax.conv_general_dilated(stacked.reshape(batch * frames, height, width, taps * channels), kernel,
-                                     (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"),
-                                     precision=precision)
+  out = jax.lax.conv_general_dilated(
+    stacked.reshape(batch * frames, height, width, taps * channels),
+    kernel,
+    (1, 1),
+    "SAME",
+    dimension_numbers=("NHWC", "HWIO", "NHWC"),
+    precision=precision,
+  )
   return out.reshape(batch, frames, height, width, -1)
 
 
@@ -69,8 +93,9 @@ def conv3x3x3(features: int, impl: str, dtype: Dtype, **kwargs) -> nn.Conv:
   """A 3x3x3 "SAME" conv; `impl` "native" (one 3D conv) or "per_frame" (`per_frame_conv`)."""
   if impl not in CONV3D_IMPLS:
     raise ValueError(f"unknown model.conv3d {impl!r}: use one of {CONV3D_IMPLS}")
-  return nn.Conv(features, (3, 3, 3), dtype=dtype,
-                 conv_general_dilated=per_frame_conv if impl == "per_frame" else None, **kwargs)
+  return nn.Conv(
+    features, (3, 3, 3), dtype=dtype, conv_general_dilated=per_frame_conv if impl == "per_frame" else None, **kwargs
+  )
 
 
 class Upsample(nn.Module):
@@ -80,6 +105,7 @@ class Upsample(nn.Module):
   paper's stride-2 transposed convolution. Both have a 4-wide receptive field per output; subpixel
   is far faster on CPU, where XLA's transposed 3D convolution is slow.
   """
+
   features: int
   ndim: int  # 2 for images, 3 for videos
   method: str = "subpixel"
@@ -89,10 +115,11 @@ class Upsample(nn.Module):
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     if self.method == "transpose":
-      return nn.ConvTranspose(self.features, (4,) * self.ndim, strides=(2,) * self.ndim,
-                              padding="SAME", dtype=self.dtype)(x)
+      return nn.ConvTranspose(
+        self.features, (4,) * self.ndim, strides=(2,) * self.ndim, padding="SAME", dtype=self.dtype
+      )(x)
     if self.method == "subpixel":
-      blocks = 2 ** self.ndim
+      blocks = 2**self.ndim
       if self.ndim == 3:
         x = conv3x3x3(self.features * blocks, self.conv3d, self.dtype, kernel_init=icnr(blocks))(x)
       else:
@@ -103,6 +130,7 @@ class Upsample(nn.Module):
 
 class UpBlock(nn.Module):
   """Upsample, GroupNorm, ReLU, then a conv refining the doubled resolution."""
+
   features: int
   ndim: int
   method: str
@@ -138,6 +166,7 @@ class DownBlock(nn.Module):
   again an ordinary convolution, where the strided conv's is a transposed one (slow on CPU, and
   paid twice per step: for the discriminator's R1 term and for the generator's loss through it).
   """
+
   features: int
   dtype: Dtype
   method: str = "strided"

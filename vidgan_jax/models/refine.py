@@ -13,6 +13,7 @@ class Text2Filter(nn.Module):
   features [B, h, w, C], text [B, D] -> [B, h, w, filters]. One kernel [k, k, C, filters] per
   sample, applied with a vmapped convolution (the per-sample "dynamic filter" of the paper).
   """
+
   filters: int
   kernel_size: int
   dtype: Dtype
@@ -25,8 +26,9 @@ class Text2Filter(nn.Module):
     kernels = kernels.reshape(-1, k, k, channels, self.filters) / jnp.sqrt(k * k * channels).astype(self.dtype)
 
     def conv_one(x, kernel):  # x [h, w, C], kernel [k, k, C, F]
-      return jax.lax.conv_general_dilated(x[None], kernel, (1, 1), "SAME",
-                                          dimension_numbers=("NHWC", "HWIO", "NHWC"))[0]
+      return jax.lax.conv_general_dilated(x[None], kernel, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))[
+        0
+      ]
 
     return jax.vmap(conv_one)(features.astype(self.dtype), kernels)
 
@@ -36,6 +38,7 @@ class RefineGenerator(nn.Module):
 
   Works at a quarter of the clip's resolution in time and space, then doubles it twice.
   """
+
   frames: int
   width: int
   filters: int
@@ -72,13 +75,14 @@ class RefineGenerator(nn.Module):
     text = text.astype(self.dtype)
     features = gist.astype(self.dtype)
     for i in range(2):
-      features = DownBlock(self.width * 2 ** i, self.dtype, self.downsample)(features)  # [B, H/4, W/4, 2w]
+      features = DownBlock(self.width * 2**i, self.dtype, self.downsample)(features)  # [B, H/4, W/4, 2w]
     filtered = nn.relu(Text2Filter(self.filters, self.filter_size, self.dtype)(features, text))
     scene = jnp.concatenate([features, filtered], -1)  # [B, h, w, 2w + F]
 
     grid = (self.frames // 4,) + scene.shape[1:3]
-    x = jnp.concatenate([jnp.broadcast_to(scene[:, None], (batch,) + grid + scene.shape[3:]),
-                         self.motion(noise, text, grid)], -1)
+    x = jnp.concatenate(
+      [jnp.broadcast_to(scene[:, None], (batch,) + grid + scene.shape[3:]), self.motion(noise, text, grid)], -1
+    )
     x = conv3x3x3(4 * self.width, self.conv3d, self.dtype)(x)
     x = nn.relu(group_norm(4 * self.width, self.dtype)(x))
     x = UpBlock(2 * self.width, 3, self.upsample, self.dtype, self.conv3d)(x)
@@ -91,13 +95,15 @@ class RefineGenerator(nn.Module):
       return background
     # A second call of `motion`: the foreground gets its own projection of the same noise.
     foreground, alpha = ForegroundStream(self.width, self.upsample, self.dtype, self.conv3d)(
-        self.motion(noise, text, grid), text)
+      self.motion(noise, text, grid), text
+    )
     return alpha * foreground + (1.0 - alpha) * background
 
 
 class ForegroundStream(nn.Module):
   """(motion features [B, t, h, w, C], text [B, D]) -> foreground clip [B, T, H, W, 3] in [-1, 1]
   and its alpha [B, T, H, W, 1] in [0, 1], both float32, at 4x the grid in time and space."""
+
   width: int
   upsample: str
   dtype: Dtype

@@ -15,6 +15,7 @@ from vidgan_jax.models.layers import DownBlock, Dtype, UpBlock
 
 class Gaussian(nn.Module):
   """Dense head giving a diagonal Gaussian: (mean, log-variance), each [B, z_dim], float32."""
+
   z_dim: int
   hidden: int
   dtype: Dtype
@@ -28,6 +29,7 @@ class Gaussian(nn.Module):
 
 class SketchGenerator(nn.Module):
   """CVAE over gist images [B, H, W, 3] conditioned on a text embedding [B, D]."""
+
   size: int  # H == W; a power of two >= 8
   z_dim: int
   width: int
@@ -40,12 +42,13 @@ class SketchGenerator(nn.Module):
     return int(math.log2(self.size)) - 2  # The decoder starts at 4x4.
 
   def setup(self):
-    self.encoder_convs = [DownBlock(self.width * 2 ** i, self.dtype, self.downsample) for i in range(3)]
+    self.encoder_convs = [DownBlock(self.width * 2**i, self.dtype, self.downsample) for i in range(3)]
     self.posterior = Gaussian(self.z_dim, 4 * self.width, self.dtype)
     self.prior = Gaussian(self.z_dim, 4 * self.width, self.dtype)
-    self.decoder_in = nn.Dense(16 * self.width * 2 ** self.num_ups, dtype=self.dtype)
-    self.decoder_ups = [UpBlock(self.width * 2 ** (self.num_ups - 1 - i), 2, self.upsample, self.dtype)
-                        for i in range(self.num_ups)]
+    self.decoder_in = nn.Dense(16 * self.width * 2**self.num_ups, dtype=self.dtype)
+    self.decoder_ups = [
+      UpBlock(self.width * 2 ** (self.num_ups - 1 - i), 2, self.upsample, self.dtype) for i in range(self.num_ups)
+    ]
     self.decoder_out = nn.Conv(3, (3, 3), dtype=self.dtype)
 
   def encode(self, text: jax.Array, image: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -72,8 +75,13 @@ class SketchGenerator(nn.Module):
     mean, log_var = self.encode(text, image)
     prior_mean, prior_log_var = self.prior_params(text)
     z = mean + jnp.exp(0.5 * log_var) * z_noise
-    return {"gist": self.decode(z, text), "mean": mean, "log_var": log_var,
-            "prior_mean": prior_mean, "prior_log_var": prior_log_var}
+    return {
+      "gist": self.decode(z, text),
+      "mean": mean,
+      "log_var": log_var,
+      "prior_mean": prior_mean,
+      "prior_log_var": prior_log_var,
+    }
 
   def sample(self, text: jax.Array, z_noise: jax.Array) -> jax.Array:
     """Sampling pass: z from the prior -> gist [B, H, W, 3]."""

@@ -10,6 +10,7 @@ from vidgan_jax.text import PAD_ID
 
 class TextEncoder(nn.Module):
   """int32 tokens [B, L] -> float embedding [B, out_dim]; padding (id 0) is masked out."""
+
   vocab_size: int
   embed_dim: int
   num_layers: int
