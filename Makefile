@@ -3,7 +3,7 @@
 #               and the evaluation table, and sample the generator shipped in the package
 #   make test   set up .venv and run the tests
 #   make beam-test  the Apache Beam build of text2video_real, in its own .venv-beam (CI runs it too)
-#   make chaos  20 random kills of a training run, the damaged-video set, the odd prompts (~25 min)
+#   make chaos  20 random kills of a training run, the damaged-video set, the odd prompts (~16 min)
 # Both install the versions in constraints.txt; `make lock` updates it (see that file).
 PYTHON ?= python3
 VENV := .venv
