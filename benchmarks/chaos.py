@@ -30,7 +30,6 @@ import time
 import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PHASES = ("checkpoint write", "train step", "sampling", "start-up")
 STATE_TREES = ("g_params", "d_params", "ema_params", "g_opt_state", "d_opt_state", "step", "nonfinite_steps")
 STEP_LINE = re.compile(r" step (\d+): ")
 RESUMED_LINE = re.compile(r"resumed from .* at step (\d+)")
@@ -159,31 +158,46 @@ def _checkpoint_in_flight(workdir: str) -> bool:
   return bool(glob.glob(os.path.join(workdir, "checkpoints", "*.orbax-checkpoint-tmp*")))
 
 
-def _strike(
-  run: Run, phase: str, workdir: str, steps: int, timing: Timing, rng: np.random.Generator
-) -> tuple[bool, float]:
-  """Waits for a random moment of `phase`; returns (whether the moment was in the phase, seconds)."""
-  if phase == "start-up":
-    time.sleep(rng.uniform(0.1, 0.9) * timing.start_up)
-    return run.logged_step() == 0, time.time() - run.start
-  if phase == "train step":  # The step after a random logged one; landed if neither it nor a save ended.
-    step = int(rng.integers(1, steps - 1))
-    run.wait_for_step(step, timeout=600)
-    time.sleep(rng.uniform(0, 0.8) * timing.step)
-    return run.logged_step() == step and not _checkpoint_in_flight(workdir), time.time() - run.start
-  if phase == "sampling":  # Samples are written right after the log line of steps 3, 6, ...
-    step = 3 * int(rng.integers(1, max(2, (steps - 1) // 3 + 1)))
-    run.wait_for_step(step, timeout=600)
-    time.sleep(rng.uniform(0, 0.05))  # Sampling the tiny model takes about 0.1 s.
-    gif = os.path.join(workdir, "samples", f"step_{step:07d}.gif")
-    return not os.path.exists(gif), time.time() - run.start
-  deadline = time.time() + 600  # A checkpoint write: as soon as a temporary directory appears.
-  first = int(rng.integers(1, steps // 2)) * 2
-  run.wait_for_step(first - 1, timeout=600)
+def _in_start_up(run: Run, workdir: str, steps: int, timing: Timing, rng: np.random.Generator) -> bool:
+  """Before the first step: landed if no step was logged."""
+  time.sleep(rng.uniform(0.1, 0.9) * timing.start_up)
+  return run.logged_step() == 0
+
+
+def _in_train_step(run: Run, workdir: str, steps: int, timing: Timing, rng: np.random.Generator) -> bool:
+  """Inside the step after a random logged one: landed if it had not ended and no save was in flight."""
+  step = int(rng.integers(1, steps - 1))
+  run.wait_for_step(step, timeout=600)
+  time.sleep(rng.uniform(0, 0.8) * timing.step)
+  return run.logged_step() == step and not _checkpoint_in_flight(workdir)
+
+
+def _in_sampling(run: Run, workdir: str, steps: int, timing: Timing, rng: np.random.Generator) -> bool:
+  """Samples are written right after the log line of steps 3, 6, ... (about 0.1 s for the tiny
+  model): landed if the step's GIF did not exist yet."""
+  step = 3 * int(rng.integers(1, max(2, (steps - 1) // 3 + 1)))
+  run.wait_for_step(step, timeout=600)
+  time.sleep(rng.uniform(0, 0.05))
+  return not os.path.exists(os.path.join(workdir, "samples", f"step_{step:07d}.gif"))
+
+
+def _in_checkpoint_write(run: Run, workdir: str, steps: int, timing: Timing, rng: np.random.Generator) -> bool:
+  """As soon as an asynchronous save's temporary directory appears: landed if it was still there."""
+  run.wait_for_step(int(rng.integers(1, steps // 2)) * 2 - 1, timeout=600)
+  deadline = time.time() + 600
   while time.time() < deadline and run.process.poll() is None and not _checkpoint_in_flight(workdir):
     time.sleep(0.002)
   time.sleep(rng.uniform(0, 0.02))
-  return _checkpoint_in_flight(workdir), time.time() - run.start
+  return _checkpoint_in_flight(workdir)
+
+
+# Phase -> a wait for a random moment of it, saying whether the moment was in the phase.
+STRIKES = {
+  "checkpoint write": _in_checkpoint_write,
+  "train step": _in_train_step,
+  "sampling": _in_sampling,
+  "start-up": _in_start_up,
+}
 
 
 def run_trial(
@@ -192,9 +206,10 @@ def run_trial(
   workdir = os.path.join(root, f"trial_{number:02d}")
   shutil.rmtree(workdir, ignore_errors=True)
   sig = signal.SIGTERM if number % 3 == 2 else signal.SIGKILL
-  phase = PHASES[number % len(PHASES)]
+  phase = list(STRIKES)[number % len(STRIKES)]
   run = Run(train_command(workdir, data_dir, steps), os.path.join(root, f"trial_{number:02d}_killed.log"))
-  in_phase, at = _strike(run, phase, workdir, steps, timing, rng)
+  in_phase = STRIKES[phase](run, workdir, steps, timing, rng)
+  at = time.time() - run.start
   run.process.send_signal(sig)
   exit_code = run.finish()
   logged = run.logged_step()
