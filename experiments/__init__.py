@@ -1,1 +1,2 @@
-"""ml_collections experiment configs; `default.py` holds the shared defaults."""
+"""ml_collections experiment configs; each overrides `vidgan_jax/default_config.py`, the defaults and
+their documentation."""

@@ -8,11 +8,11 @@ H100 (146 vs 241 ms, see README "Performance"). `--config.model.upsample=transpo
 --config.model.downsample=strided` gives the paper's literal layers.
 """
 
-from experiments import default
+from vidgan_jax import default_config
 
 
 def get_config():
-  config = default.get_config()
+  config = default_config.get_config()
   config.dataset = "action_scenes/64px"
   config.frames, config.size = 32, 64
   config.batch_size = 64

@@ -1,10 +1,10 @@
 """Tests: 8x16x16 clips, narrow networks, a few steps; seconds on a CPU."""
 
-from experiments import default
+from vidgan_jax import default_config
 
 
 def get_config():
-  config = default.get_config()
+  config = default_config.get_config()
   config.dataset = "action_scenes/tiny"
   config.frames, config.size = 8, 16
   config.batch_size = 8

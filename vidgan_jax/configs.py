@@ -1,10 +1,10 @@
-"""Checks an experiment config against the schema of `experiments/default.py`."""
+"""Checks an experiment config against the schema of `vidgan_jax/default_config.py`."""
 
 import difflib
 
 import ml_collections
 
-from experiments import default
+from vidgan_jax import default_config
 
 
 def _flatten(config: ml_collections.ConfigDict, prefix: str = "") -> dict:
@@ -19,7 +19,7 @@ def _flatten(config: ml_collections.ConfigDict, prefix: str = "") -> dict:
 
 def check_config(config: ml_collections.ConfigDict) -> None:
   """Raises ValueError naming any key the default config lacks, or a value of the wrong type."""
-  schema = _flatten(default.get_config())
+  schema = _flatten(default_config.get_config())
   for key, value in _flatten(config).items():
     if key not in schema:
       close = difflib.get_close_matches(key, schema, n=1)
@@ -40,11 +40,11 @@ def check_config(config: ml_collections.ConfigDict) -> None:
 def config_from_dict(data: dict) -> ml_collections.ConfigDict:
   """Rebuilds a config saved with `config.to_dict()` (as JSON) and checks it.
 
-  Keys the saved config lacks (added to `default.py` after it was written) take their defaults,
+  Keys the saved config lacks (added to `default_config.py` after it was written) take their defaults,
   so that older checkpoints stay usable.
   """
   saved = ml_collections.ConfigDict(data)
   check_config(saved)
-  config = default.get_config()
+  config = default_config.get_config()
   config.update(saved)
   return config

@@ -1,4 +1,5 @@
-"""Shared defaults; every experiment starts from `get_config()` here and overrides what it needs."""
+"""Every hyper-parameter's default and what it means. The configs in experiments/ start from
+`get_config()` and override what they change; `configs.check_config` holds them to this schema."""
 
 import ml_collections
 
