@@ -88,6 +88,7 @@ class IncompatibleCheckpoint(ValueError):
   """A readable checkpoint whose arrays do not fit the model of the current config."""
 
 
+# The train state's parameter trees (the rest is optimiser state and counters).
 PARAMETER_TREES = ("g_params", "d_params", "ema_params")
 
 

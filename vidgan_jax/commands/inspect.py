@@ -44,7 +44,7 @@ def describe(step_dir: str) -> dict:
       continue
     shape, dtype = tuple(leaf.shape), str(np.dtype(leaf.dtype))
     count = math.prod(shape)
-    if path[0] in ("g_params", "d_params", "ema_params"):
+    if path[0] in checkpoints.PARAMETER_TREES:
       parameters["/".join(path)] = {"shape": list(shape), "dtype": dtype, "count": count}
       if path[0] != "ema_params":
         module = "/".join(path[:2])
