@@ -279,7 +279,7 @@ def check_videos(root: str) -> tuple[str, bool]:
   with open(report_path) as f:
     report = json.load(f)
   skipped = {s["path"]: s["reason"] for s in report["skipped"]}
-  wrong = [c.path for c in cases if ((c.path in skipped) if c.good else (skipped.get(c.path) not in c.reasons))]
+  wrong = damaged_videos.unexpected_outcomes(cases, skipped)
   bad = sum(not c.good for c in cases)
   line = (
     f"videos: {len(cases)} files ({bad} damaged of {len(set(c.kind for c in cases if not c.good))} kinds, "

@@ -71,18 +71,25 @@ def vidgan_train(workdir, data_dir, port: int, process_id: int) -> list[str]:
   ]
 
 
-def kill_one_after_a_checkpoint(workdir, data_dir) -> int:
-  """Two `vidgan train` processes; SIGKILLs process 1 once step 2 is saved. Returns the newest
-  complete checkpoint step after checking that process 0 stopped with JAX's error, without a hang."""
+def start_pair(workdir, data_dir, log_name: str) -> tuple[list[subprocess.Popen], list]:
+  """Two `vidgan train` processes of one run (2 CPU devices each), logging to `<log_name>_<i>.log`
+  beside the workdir; returns the processes and their log paths."""
   env = dict(clean_env(), XLA_FLAGS=f"--xla_force_host_platform_device_count={DEVICES_PER_PROCESS}")
   port = free_port()
-  logs = [workdir.parent / f"killed_run_{i}.log" for i in range(2)]
+  logs = [workdir.parent / f"{log_name}_{i}.log" for i in range(2)]
   procs = [
     subprocess.Popen(
       vidgan_train(workdir, data_dir, port, i), stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, cwd=ROOT
     )
     for i, log in enumerate(logs)
   ]
+  return procs, logs
+
+
+def kill_one_after_a_checkpoint(workdir, data_dir) -> int:
+  """Two `vidgan train` processes; SIGKILLs process 1 once step 2 is saved. Returns the newest
+  complete checkpoint step after checking that process 0 stopped with JAX's error, without a hang."""
+  procs, logs = start_pair(workdir, data_dir, "killed_run")
   deadline = time.time() + 300
   while not (workdir / "checkpoints" / "2").exists() and time.time() < deadline and procs[0].poll() is None:
     time.sleep(0.2)
@@ -101,15 +108,7 @@ def terminate_one_after_a_checkpoint(workdir, data_dir, after: int) -> int:
   """Two `vidgan train` processes resume from step `after`; as soon as they start saving step
   `after` + 2, process 1 alone gets SIGTERM. Both must save the same step (the next log step),
   say so, and exit 0. Returns that step."""
-  env = dict(clean_env(), XLA_FLAGS=f"--xla_force_host_platform_device_count={DEVICES_PER_PROCESS}")
-  port = free_port()
-  logs = [workdir.parent / f"terminated_run_{i}.log" for i in range(2)]
-  procs = [
-    subprocess.Popen(
-      vidgan_train(workdir, data_dir, port, i), stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, cwd=ROOT
-    )
-    for i, log in enumerate(logs)
-  ]
+  procs, logs = start_pair(workdir, data_dir, "terminated_run")
   saving = f"{after + 2}*"  # The save's temporary directory, then the step's own.
   deadline = time.time() + 300
   while not list((workdir / "checkpoints").glob(saving)) and time.time() < deadline and procs[0].poll() is None:

@@ -135,26 +135,26 @@ def built(manual_dir, tmp_path_factory):
   return builder
 
 
-def test_the_documented_build_command_runs_on_encoded_files(manual_dir, tmp_path):
-  """`vidgan build tfds_builders/text2video_real ...` as the README shows it, in its own process:
-  TFDS loads the builder from its folder and the decoding workers are spawned processes."""
+def build_as_documented(manual_dir, data_dir, *extra: str, timeout: float = 600) -> subprocess.CompletedProcess:
+  """`vidgan build tfds_builders/text2video_real --config=32px ...` as the README shows it, typed in
+  its own process (tests/test_text2video_real_beam.py uses it too)."""
   vidgan = os.path.join(os.path.dirname(sys.executable), "vidgan")
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-  result = subprocess.run(
-    [
-      vidgan,
-      "build",
-      "tfds_builders/text2video_real",
-      "--config=32px",
-      f"--manual_dir={manual_dir}",
-      f"--data_dir={tmp_path}",
-    ],
+  command = [vidgan, "build", "tfds_builders/text2video_real", "--config=32px", f"--manual_dir={manual_dir}"]
+  return subprocess.run(
+    [*command, f"--data_dir={data_dir}", *extra],
     capture_output=True,
     text=True,
     env=env,
-    timeout=600,
+    timeout=timeout,
     cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
   )
+
+
+def test_the_documented_build_command_runs_on_encoded_files(manual_dir, tmp_path):
+  """`vidgan build tfds_builders/text2video_real ...` as the README shows it, in its own process:
+  TFDS loads the builder from its folder and the decoding workers are spawned processes."""
+  result = build_as_documented(manual_dir, tmp_path)
   assert result.returncode == 0, result.stderr[-3000:]
   assert "BrokenProcessPool" not in result.stderr
   builder = tfds.builder_from_directory(str(tmp_path / "text2video_real" / "32px" / "1.1.0"))
@@ -180,12 +180,7 @@ def test_damaged_and_odd_videos_each_counted_and_every_good_clip_kept(tmp_path):
   builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=str(tmp_path / "manual")))
   with open(os.path.join(builder.data_dir, "build_report.json")) as f:
     skipped = {s["path"]: s["reason"] for s in json.load(f)["skipped"]}
-  wrong = [
-    (c.path, skipped.get(c.path, "kept"))
-    for c in cases
-    if ((c.path in skipped) if c.good else (skipped.get(c.path) not in c.reasons))
-  ]
-  assert not wrong
+  assert not damaged_videos.unexpected_outcomes(cases, skipped)
   kept = {e["path"].decode() for e in tfds.as_numpy(builder.as_dataset("train"))}
   assert kept == {c.path for c in cases if c.good} and len(skipped) == sum(not c.good for c in cases)
 

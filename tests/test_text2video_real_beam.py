@@ -6,42 +6,22 @@ Beam is an optional extra: `make beam-test` runs this file in its own virtual en
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
+from test_text2video_real import build_as_documented  # tests/ is on sys.path.
 
 from tfds_builders.text2video_real import damaged_videos
 from tfds_builders.text2video_real.fake_videos import moving_square_frames, write_video
 
 pytest.importorskip("apache_beam")
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIRECT_RUNNER = "runner=DirectRunner,direct_running_mode=multi_processing,direct_num_workers=2"
 
 
 def _build(manual_dir, data_dir, *extra: str) -> None:
-  """The README's build command, as typed, in its own process."""
-  vidgan = os.path.join(os.path.dirname(sys.executable), "vidgan")
-  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-  result = subprocess.run(
-    [
-      vidgan,
-      "build",
-      "tfds_builders/text2video_real",
-      "--config=32px",
-      f"--manual_dir={manual_dir}",
-      f"--data_dir={data_dir}",
-      *extra,
-    ],
-    capture_output=True,
-    text=True,
-    env=env,
-    cwd=REPO,
-    timeout=900,
-  )
+  result = build_as_documented(manual_dir, data_dir, *extra, timeout=900)
   assert result.returncode == 0, result.stderr[-3000:]
 
 

@@ -141,6 +141,16 @@ KINDS = {
 RANDOM_KINDS = ("truncated", "truncated_mp4", "random_bytes", "random_bytes_webm")
 
 
+def unexpected_outcomes(cases: list[Case], skipped: dict[str, str]) -> list[tuple[str, str]]:
+  """(path, outcome) of each case a build treated otherwise than it must; `skipped` maps the
+  skipped paths to their reasons (build_report.json), every other path was kept."""
+  return [
+    (c.path, skipped.get(c.path, "kept"))
+    for c in cases
+    if ((c.path in skipped) if c.good else (skipped.get(c.path) not in c.reasons))
+  ]
+
+
 def write_set(directory: str, copies: int = 1, seed: int = 0) -> list[Case]:
   """Writes the files and videos.csv into `directory` (created); returns what each must give.
 
