@@ -1,16 +1,18 @@
 """Input-pipeline clips/s at a config's clip shape, without building that config's whole dataset.
 
-    python benchmarks/input_speed.py --config=experiments/paper.py \
-        --tokenizer=workdirs/qs/tokenizer.json --data_dir=/tmp/input_bench
+    python benchmarks/input_speed.py --config=experiments/paper.py --data_dir=/tmp/input_bench
 
-Builds an `action_scenes` train split of `--clips` clips at the config's frames x size (a small
-stand-in for the 64px config's 18,500 clips: the cost per clip does not depend on how many there
-are), then times the training iterator twice: uncached, as in a first epoch (PNG decoding), and
-from the in-memory cache once it is full (`config.cache_dataset`, every later epoch). Both are
-timed after the shuffle buffer has filled.
+Builds an `action_scenes` train split of `--clips` clips at the config's frames x size (ArrayRecord,
+as `vidgan build` writes it; a small stand-in for the 64px config's 10,000 training clips: the cost
+per clip does not depend on how many there are), then times the training iterator at the config's
+batch: in this process (`--config.input_workers=0`) and with 1, 2, ... worker processes up to
+`--max_workers`. Every clip is read from disk and decoded each time (first-epoch conditions: there
+is no cache). Also times bare record reads (`data_source[i]`, one thread), the floor of one core.
 """
 
-import tensorflow as tf
+import os
+import time
+
 from absl import app, flags
 from ml_collections import config_flags
 
@@ -19,18 +21,24 @@ from vidgan_jax import input_pipeline
 from vidgan_jax.text import Tokenizer
 
 FLAGS = flags.FLAGS
-config_flags.DEFINE_config_file("config", None, "Experiment config file: its clip shape, batch and shuffle buffer.")
-flags.DEFINE_string("tokenizer", None, "A workdir's tokenizer.json.")
+config_flags.DEFINE_config_file("config", None, "Experiment config file: its clip shape and batch.")
 flags.DEFINE_string("data_dir", "/tmp/input_bench", "Where the stand-in split is built (reused when there).")
-flags.DEFINE_integer("clips", 512, "Clips in the stand-in train split.", lower_bound=1)
-flags.DEFINE_integer("batches", 40, "Timed batches per measurement.", lower_bound=1)
-flags.mark_flags_as_required(["config", "tokenizer"])
+flags.DEFINE_integer("clips", 1024, "Clips in the stand-in train split.", lower_bound=1)
+flags.DEFINE_integer("batches", 30, "Timed batches per measurement.", lower_bound=1)
+flags.DEFINE_integer("max_workers", os.cpu_count() or 1, "Most worker processes to time.", lower_bound=0)
+flags.mark_flags_as_required(["config"])
+
+
+def bare_reads_per_second(examples, count: int) -> float:
+  start = time.perf_counter()
+  for i in range(count):
+    examples[i % len(examples)]
+  return count / (time.perf_counter() - start)
 
 
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-  tf.config.set_visible_devices([], "GPU")
   config = FLAGS.config
   shape = f"{config.frames}x{config.size}px"
   builder = Builder(
@@ -42,28 +50,23 @@ def main(argv: list[str]) -> None:
       split_sizes=(("train", FLAGS.clips),),
     ),
     data_dir=FLAGS.data_dir,
+    file_format=input_pipeline.FILE_FORMAT,
   )
   builder.download_and_prepare()
-  with open(FLAGS.tokenizer) as f:
-    tokenizer = Tokenizer.from_json(f.read())
-  uncached, cached = (
-    input_pipeline.clips_per_second(
-      builder,
-      tokenizer,
-      input_pipeline.batch_layout(config.batch_size),
-      split="train",
-      label_key="pair",
-      seed=config.seed,
-      shuffle_buffer=config.shuffle_buffer,
-      cache=cache,
-      batches=FLAGS.batches,
+  tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, "train"), 512, config.text.max_length)
+  layout = input_pipeline.BatchLayout(config.batch_size, 1, 1)
+  megabytes = sum(f.stat().st_size for f in builder.data_path.glob("*.array_record*")) / 2**20
+  print(f"{shape} clips, batch {config.batch_size}, {FLAGS.clips} clips in {megabytes:.0f} MB on disk")
+  examples = input_pipeline.open_split(builder, "train")
+  bare_reads_per_second(examples, 64)
+  print(f"bare reads (one thread): {bare_reads_per_second(examples, 512):.0f} clips/s")
+  for workers in range(FLAGS.max_workers + 1):
+    batches = input_pipeline.split_batches(
+      builder, tokenizer, layout, split="train", label_key="pair", seed=0, workers=workers
     )
-    for cache in (False, True)
-  )
-  print(
-    f"{shape} clips, batch {config.batch_size}, shuffle buffer {config.shuffle_buffer}: "
-    f"{uncached:.0f} clips/s uncached (first epoch), {cached:.0f} clips/s from the cache"
-  )
+    rate = input_pipeline.clips_per_second(batches, layout.process_batch, batches=FLAGS.batches)
+    where = "in this process" if workers == 0 else f"{workers} worker process(es)"
+    print(f"training batches, {where}: {rate:.0f} clips/s")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ def get_config():
   config.dataset = "action_scenes/64px"
   config.frames, config.size = 32, 64
   config.batch_size = 64
-  config.shuffle_buffer = 4096
   config.num_train_steps = 100_000
   config.log_every_steps = 100
   config.sample_every_steps = 2_000

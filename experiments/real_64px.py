@@ -12,7 +12,6 @@ def get_config():
   config.dataset = "text2video_real/64px"
   config.label_key = "category"
   config.build_if_missing = False  # It needs --manual_dir, so it is built with `vidgan build`.
-  config.cache_dataset = False  # Real datasets need not fit in memory.
   config.sample_prompts = (
     "a man plays golf on the grass",
     "kite surfing on the sea",

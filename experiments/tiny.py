@@ -8,7 +8,7 @@ def get_config():
   config.dataset = "action_scenes/tiny"
   config.frames, config.size = 8, 16
   config.batch_size = 8
-  config.shuffle_buffer = 64
+  config.input_workers = 0  # Tests start many short runs: no worker processes to spawn.
   config.num_train_steps = 6
   config.log_every_steps = 2
   config.sample_every_steps = 3

@@ -50,9 +50,7 @@ def train(args) -> None:
 
   logging.basicConfig(format="%(asctime)s %(name)s %(message)s")
   logging.getLogger("vidgan_jax").setLevel(logging.INFO)
-  import tensorflow_datasets as tfds
-
-  from vidgan_jax import distributed, input_pipeline
+  from vidgan_jax import batches, distributed, input_pipeline
   from vidgan_jax import train as train_lib
 
   distributed.initialize(
@@ -67,10 +65,8 @@ def train(args) -> None:
   save_params(os.path.join(args.out, f"params_{args.process_id}.npz"), state)
   layout = input_pipeline.batch_layout(config.batch_size)
   builder = input_pipeline.load_builder(config.dataset, config.data_dir)
-  ds = builder.as_dataset(
-    input_pipeline.process_slice(config.train_split, layout), read_config=tfds.ReadConfig(add_tfds_id=True)
-  )
-  ids = [x["tfds_id"].decode() for x in ds.as_numpy_iterator()]
+  examples = range(builder.info.splits[config.train_split].num_examples)
+  ids = list(examples[batches.process_slice(len(examples), layout)])
   with open(os.path.join(args.out, f"ids_{args.process_id}.json"), "w") as f:
     json.dump({"ids": ids, "layout": layout.__dict__}, f)
 
@@ -90,15 +86,13 @@ def reference(args) -> None:
   )
   generator, discriminator = build_models(config, tokenizer.vocab_size)
   iterators = [
-    input_pipeline.train_iterator(
+    input_pipeline.split_batches(
       builder,
       tokenizer,
       input_pipeline.BatchLayout(config.batch_size, 2, DEVICES_PER_PROCESS, process),
       split=config.train_split,
       label_key=config.label_key,
       seed=config.seed,
-      shuffle_buffer=config.shuffle_buffer,
-      cache=config.cache_dataset,
     )
     for process in range(2)
   ]

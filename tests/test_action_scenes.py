@@ -1,7 +1,6 @@
 """The procedural dataset: determinism, splits, captions, visual distinctness."""
 
 import numpy as np
-import tensorflow_datasets as tfds
 
 from tfds_builders.action_scenes import captions, clips, pairs
 from vidgan_jax import input_pipeline
@@ -37,7 +36,7 @@ def test_split_design():
 
 def _examples(data_dir, split):
   builder = input_pipeline.load_builder("action_scenes/tiny", data_dir)
-  return list(tfds.as_numpy(builder.as_dataset(split, shuffle_files=False)))
+  return list(input_pipeline.open_split(builder, split))
 
 
 def test_held_out_pairs_absent_from_training_splits(tiny_data_dir):

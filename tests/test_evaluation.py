@@ -150,7 +150,7 @@ class RealClips:
     self.by_prompt = {}
     clips = {}
     for split in ("test", "test_unseen"):
-      for ex in builder.as_dataset(split, shuffle_files=False).as_numpy_iterator():
+      for ex in input_pipeline.open_split(builder, split):
         name = pairs.PAIR_NAMES[ex["pair"]]
         clips.setdefault(name, []).append(ex["video"].astype(np.float32) / 127.5 - 1.0)
     for action, scene in pairs.TRAIN_PAIRS + pairs.HELD_OUT_PAIRS:

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from vidgan_jax import input_pipeline, rendered_input
+from vidgan_jax import batches, input_pipeline, rendered_input
 from vidgan_jax.batch_layout import BatchLayout
 from vidgan_jax.text import Tokenizer
 
@@ -15,9 +15,8 @@ from vidgan_jax.text import Tokenizer
 def test_rendered_clips_are_the_built_ones(tiny_data_dir):
   rendered = rendered_input.render_split("action_scenes/tiny", "train", workers=2)
   builder = input_pipeline.load_builder("action_scenes/tiny", tiny_data_dir)
-  built = builder.as_dataset("train", shuffle_files=False)
   by_caption = {}
-  for example in built.as_numpy_iterator():
+  for example in input_pipeline.open_split(builder, "train"):
     by_caption.setdefault(example["caption"], []).append(example["video"])
   assert len(rendered["label"]) == builder.info.splits["train"].num_examples
   for caption, video in zip(rendered["caption"], rendered["video"]):
@@ -32,9 +31,13 @@ def test_batches_resume_at_any_position():
   }
   tokenizer = Tokenizer.train([c.decode() for c in data["caption"]], 300, 8)
   layout = BatchLayout(global_batch=8, process_count=1, local_devices=2)
-  fresh = rendered_input.train_iterator(data, tokenizer, layout, seed=3)
-  first = [next(fresh) for _ in range(12)]  # Two and a half epochs.
-  resumed = rendered_input.train_iterator(data, tokenizer, layout, seed=3, start_batch=7)
+  clips = rendered_input.InMemoryClips(data)
+  fresh = batches.train_iterator(clips, tokenizer, layout, seed=3, workers=0)
+  first = [next(fresh) for _ in range(7)]
+  position = fresh.get_state()
+  first += [next(fresh) for _ in range(5)]  # Two and a half epochs in all.
+  resumed = batches.train_iterator(clips, tokenizer, layout, seed=3, workers=0)
+  resumed.set_state(position)
   for expected in first[7:]:
     np.testing.assert_array_equal(next(resumed)["video"], expected["video"])
   epoch = np.concatenate([b["video"].reshape(-1, 3)[:, 0] for b in first[:5]])

@@ -130,7 +130,7 @@ def built(manual_dir, tmp_path_factory):
   from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401  (registers it)
 
   data_dir = str(tmp_path_factory.mktemp("real_tfds"))
-  builder = tfds.builder("text2video_real/32px", data_dir=data_dir)
+  builder = tfds.builder("text2video_real/32px", data_dir=data_dir, file_format="array_record")
   builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir))
   return builder
 
@@ -157,7 +157,7 @@ def test_the_documented_build_command_runs_on_encoded_files(manual_dir, tmp_path
   result = build_as_documented(manual_dir, tmp_path)
   assert result.returncode == 0, result.stderr[-3000:]
   assert "BrokenProcessPool" not in result.stderr
-  builder = tfds.builder_from_directory(str(tmp_path / "text2video_real" / "32px" / "1.1.0"))
+  builder = tfds.builder_from_directory(str(tmp_path / "text2video_real" / "32px" / "2.0.0"))
   assert builder.info.splits["train"].num_examples == 2 and builder.info.splits["test"].num_examples == 1
 
 
@@ -176,18 +176,17 @@ def test_damaged_and_odd_videos_each_counted_and_every_good_clip_kept(tmp_path):
   from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401  (registers it)
 
   cases = damaged_videos.write_set(str(tmp_path / "manual"), copies=1)
-  builder = tfds.builder("text2video_real/32px", data_dir=str(tmp_path / "data"))
+  builder = tfds.builder("text2video_real/32px", data_dir=str(tmp_path / "data"), file_format="array_record")
   builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=str(tmp_path / "manual")))
   with open(os.path.join(builder.data_dir, "build_report.json")) as f:
     skipped = {s["path"]: s["reason"] for s in json.load(f)["skipped"]}
   assert not damaged_videos.unexpected_outcomes(cases, skipped)
-  kept = {e["path"].decode() for e in tfds.as_numpy(builder.as_dataset("train"))}
+  kept = {e["path"].decode() for e in builder.as_data_source("train")}
   assert kept == {c.path for c in cases if c.good} and len(skipped) == sum(not c.good for c in cases)
 
 
 def test_records_have_the_training_schema(built):
-  ds = built.as_dataset("train", shuffle_files=False)
-  examples = list(tfds.as_numpy(ds))
+  examples = list(built.as_data_source("train"))
   assert {e["path"].decode() for e in examples} == {"good/golf.mp4", "good/sail.mkv"}
   assert examples[0]["video"].shape == (16, 32, 32, 3)
   assert built.info.features["category"].int2str(examples[0]["category"]) in ("playing golf", "sailing")
@@ -203,7 +202,7 @@ def test_empty_manual_dir_says_what_to_put_where(tmp_path):
   from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401
 
   (tmp_path / "manual").mkdir()
-  builder = tfds.builder("text2video_real/tiny", data_dir=str(tmp_path / "data"))
+  builder = tfds.builder("text2video_real/tiny", data_dir=str(tmp_path / "data"), file_format="array_record")
   with pytest.raises(AssertionError, match=r"(?s)does not exist or is empty.*videos.csv.*path,caption,category"):
     builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=str(tmp_path / "manual")))
 
@@ -219,20 +218,14 @@ def test_training_batches_come_from_real_data(built):
   from vidgan_jax.text import Tokenizer
 
   tokenizer = Tokenizer.train(input_pipeline.read_captions(built, "train"), 300, 16)
-  batch = next(
-    input_pipeline.train_iterator(
-      built,
-      tokenizer,
-      input_pipeline.batch_layout(8),
-      split="train",
-      label_key="category",
-      seed=0,
-      shuffle_buffer=8,
-      cache=False,
-    )
-  )
-  assert batch["video"].shape == (8, 1, 16, 32, 32, 3)
+  layout = input_pipeline.BatchLayout(global_batch=2, process_count=1, local_devices=2)  # The split's 2 clips.
+  batch = next(input_pipeline.split_batches(built, tokenizer, layout, split="train", label_key="category", seed=0))
+  assert batch["video"].shape == (2, 1, 16, 32, 32, 3)
   assert batch["mismatch_valid"].all()  # Two categories in the split: every clip has a mismatch.
+  with pytest.raises(ValueError, match="2 clips per process cannot fill one batch of 8"):
+    input_pipeline.split_batches(
+      built, tokenizer, input_pipeline.batch_layout(8), split="train", label_key="category", seed=0
+    )
 
 
 def test_evaluation_classifier_refuses_a_dataset_without_its_labels(built):

@@ -28,8 +28,7 @@ def _build(manual_dir, data_dir, *extra: str) -> None:
 def _examples(data_dir) -> dict:
   builder = tfds.builder_from_directory(str(next((data_dir / "text2video_real" / "32px").iterdir())))
   return {
-    split: {e["path"].decode(): e for e in tfds.as_numpy(builder.as_dataset(split, shuffle_files=False))}
-    for split in builder.info.splits
+    split: {e["path"].decode(): e for e in builder.as_data_source(split)} for split in builder.info.splits
   }, builder
 
 

@@ -143,9 +143,7 @@ def one_tiny_batch(tiny_config):
   builder = input_pipeline.load_builder(tiny_config.dataset, tiny_config.data_dir)
   tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, "train"), 512, tiny_config.text.max_length)
   layout = input_pipeline.batch_layout(8, jax.devices()[:1])
-  batches = input_pipeline.train_iterator(
-    builder, tokenizer, layout, split="train", label_key="pair", seed=0, shuffle_buffer=64, cache=True
-  )
+  batches = input_pipeline.split_batches(builder, tokenizer, layout, split="train", label_key="pair", seed=0)
   return tokenizer, next(batches)
 
 

@@ -1,7 +1,9 @@
 """Orbax checkpoints of the train state plus JSON metadata (step, config, tokenizer).
 
-Layout: `<workdir>/checkpoints/<step>/{state,meta}`. Saving is atomic (orbax writes to a temporary
-directory and renames it) and asynchronous; keep-N deletes the oldest.
+Layout: `<workdir>/checkpoints/<step>/{state,meta,input}`: `input` holds each process's position in
+its training batches (Grain's checkpoint handler, one JSON file per process), so that a resumed
+run reads on from there. Saving is atomic (orbax writes to a temporary directory and renames it)
+and asynchronous; keep-N deletes the oldest.
 """
 
 import contextlib
@@ -9,12 +11,13 @@ import errno
 import logging
 import os
 
+import grain
 import jax
 import orbax.checkpoint as ocp
 from etils import epath
 from jax.experimental import multihost_utils
 
-STATE, META = "state", "meta"
+STATE, META, INPUT = "state", "meta", "input"
 logger = logging.getLogger(__name__)
 CHECKPOINT_DIR = "checkpoints"
 
@@ -28,8 +31,23 @@ def make_manager(workdir: str, max_to_keep: int, create: bool = True) -> ocp.Che
     checkpoint_dir(workdir),
     # A save that a kill interrupted leaves a temporary directory; the next run removes it.
     options=ocp.CheckpointManagerOptions(max_to_keep=max_to_keep, create=create, cleanup_tmp_directories=True),
-    item_handlers={STATE: ocp.StandardCheckpointHandler(), META: ocp.JsonCheckpointHandler()},
+    item_handlers={
+      STATE: ocp.StandardCheckpointHandler(),
+      META: ocp.JsonCheckpointHandler(),
+      INPUT: grain.checkpoint.CheckpointHandler(),
+    },
   )
+
+
+class InputPosition:
+  """A training iterator's state (JSON bytes) as taken at a step, for `grain.checkpoint` to write
+  after the loop has moved on (saves are asynchronous)."""
+
+  def __init__(self, state: bytes):
+    self._state = state
+
+  def get_state(self) -> bytes:
+    return self._state
 
 
 class CheckpointWriteError(OSError):
@@ -52,15 +70,19 @@ def _write_error(manager: ocp.CheckpointManager, error: OSError) -> CheckpointWr
   return named
 
 
-def save(manager: ocp.CheckpointManager, step: int, state, meta: dict) -> None:
-  """Starts an asynchronous save of `state` (a pytree of arrays) and `meta` (JSON) at `step`.
+def save(manager: ocp.CheckpointManager, step: int, state, meta: dict, input_state: bytes) -> None:
+  """Starts an asynchronous save of `state` (a pytree of arrays), `meta` (JSON) and this process's
+  `input_state` (its training iterator's `get_state()`) at `step`.
 
   Raises CheckpointWriteError when this save, or the previous one still in flight, fails to write.
   """
+  items = {
+    STATE: ocp.args.StandardSave(state),
+    META: ocp.args.JsonSave(meta),
+    INPUT: grain.checkpoint.CheckpointSave(InputPosition(input_state)),
+  }
   try:
-    manager.save(
-      step, args=ocp.args.Composite(**{STATE: ocp.args.StandardSave(state), META: ocp.args.JsonSave(meta)}), force=True
-    )
+    manager.save(step, args=ocp.args.Composite(**items), force=True)
   except OSError as e:
     raise _write_error(manager, e) from e
 
@@ -69,11 +91,11 @@ def finish(manager: ocp.CheckpointManager) -> None:
   """Waits for the saves in flight and closes `manager`; CheckpointWriteError if one failed."""
   try:
     manager.wait_until_finished()
+    manager.close()  # It too may raise: it waits for the checkpoint metadata's own writes.
   except OSError as e:
     with contextlib.suppress(OSError):  # Closing re-raises the same failed save.
       manager.close()
     raise _write_error(manager, e) from e
-  manager.close()
 
 
 def restore(manager: ocp.CheckpointManager, step: int, target):
@@ -82,6 +104,15 @@ def restore(manager: ocp.CheckpointManager, step: int, target):
     step, args=ocp.args.Composite(**{STATE: ocp.args.StandardRestore(target), META: ocp.args.JsonRestore()})
   )
   return restored[STATE], restored[META]
+
+
+def restore_input_position(manager: ocp.CheckpointManager, step: int, iterator) -> bool:
+  """Sets `iterator` (with get_state/set_state) to where it was at `step`; False if the checkpoint
+  holds no input position (one written before positions were saved)."""
+  if not (epath.Path(manager.directory) / str(step) / INPUT).exists():
+    return False
+  manager.restore(step, args=ocp.args.Composite(**{INPUT: grain.checkpoint.CheckpointRestore(iterator)}))
+  return True
 
 
 class IncompatibleCheckpoint(ValueError):

@@ -17,10 +17,19 @@ def _flatten(config: ml_collections.ConfigDict, prefix: str = "") -> dict:
   return flat
 
 
+# Keys that configs once had, and why they went: a saved config's are dropped, a new config's refused.
+RETIRED = {
+  "shuffle_buffer": "Grain shuffles the whole split by position; no buffer is needed",
+  "cache_dataset": "clips are read by position from ArrayRecord files each epoch; there is no cache",
+}
+
+
 def check_config(config: ml_collections.ConfigDict) -> None:
   """Raises ValueError naming any key the default config lacks, or a value of the wrong type."""
   schema = _flatten(default_config.get_config())
   for key, value in _flatten(config).items():
+    if key in RETIRED:
+      raise ValueError(f"config key {key!r} is retired: {RETIRED[key]}; remove it")
     if key not in schema:
       close = difflib.get_close_matches(key, schema, n=1)
       hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -40,10 +49,10 @@ def check_config(config: ml_collections.ConfigDict) -> None:
 def config_from_dict(data: dict) -> ml_collections.ConfigDict:
   """Rebuilds a config saved with `config.to_dict()` (as JSON) and checks it.
 
-  Keys the saved config lacks (added to `default_config.py` after it was written) take their defaults,
-  so that older checkpoints stay usable.
+  Keys the saved config lacks (added to `default_config.py` after it was written) take their defaults
+  and retired keys are dropped, so that older checkpoints stay usable.
   """
-  saved = ml_collections.ConfigDict(data)
+  saved = ml_collections.ConfigDict({k: v for k, v in data.items() if k not in RETIRED})
   check_config(saved)
   config = default_config.get_config()
   config.update(saved)

@@ -11,19 +11,18 @@ def get_config() -> ml_collections.ConfigDict:
   config.dataset = "action_scenes/32px"
   config.data_dir = "data"  # TFDS data_dir, relative to the working directory.
   config.build_if_missing = True  # Build the dataset on first use.
-  # Where training clips come from: "tfds" (the built dataset, read with tf.data) or "rendered"
-  # (action_scenes only: the same clips rendered at start-up by `input_workers` processes, 0 = one
-  # per core, and kept in memory; needs neither TensorFlow nor TFDS).
+  # Where training clips come from: "tfds" (the built dataset, read with Grain) or "rendered"
+  # (action_scenes only: the same clips rendered at start-up and kept in memory, no build step).
   config.input = "tfds"
-  config.input_workers = 0
+  # Worker processes that read and decode (tfds) or render (rendered) the training clips:
+  # -1 = one per core, 0 = none (this process does it).
+  config.input_workers = -1
   config.frames = 16
   config.size = 32
   config.train_split = "train"
   # Feature whose classes tell captions apart; the discriminator's mismatched caption comes from
   # another class. "pair" (action-scene) for action_scenes, "category" for text2video_real.
   config.label_key = "pair"
-  config.shuffle_buffer = 1024
-  config.cache_dataset = True  # Keep decoded clips in memory (fits for the procedural configs).
 
   # Schedule.
   config.seed = 0

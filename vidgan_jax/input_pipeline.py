@@ -1,20 +1,29 @@
-"""TFDS clips to sharded numpy batches for the train step.
+"""Training and evaluation clips read with Grain from a built TFDS dataset, without TensorFlow.
 
-Each process reads its own disjoint slice of a split (`tfds.even_splits`), decodes, shuffles,
-repeats and batches with tf.data, then on the host tokenizes the captions, picks a mismatched
-caption for every clip (the discriminator's "real clip, wrong text" case) and reshapes every array
-to `[local_devices, per_device_batch, ...]` for `jax.pmap`.
+A split is read through `builder.as_data_source`: random access into ArrayRecord files, so each
+process takes its own contiguous, equal slice of the split, and the order of an epoch is a seeded
+permutation of the whole slice (no shuffle buffer). Batch b of a run is a function of (seed, b)
+alone; the iterator's state (its position) goes into every checkpoint, and a resumed run continues
+from it without reading the batches before. On the host, captions are tokenized and each clip gets
+a mismatched caption (`batches.to_device_batch`).
 """
 
+import logging
+import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-import tensorflow as tf
+import grain
+import numpy as np
 import tensorflow_datasets as tfds
+from etils import epath
 
 from vidgan_jax.batch_layout import BatchLayout, batch_layout  # noqa: F401 (re-exported)
-from vidgan_jax.batches import Batch, to_device_batch
+from vidgan_jax.batches import Batch, BatchIterator, allow_grain_flags, train_iterator
 from vidgan_jax.text import Tokenizer
+
+logger = logging.getLogger(__name__)
+FILE_FORMAT = "array_record"  # What `vidgan build` writes: random access, no TensorFlow.
 
 
 def load_builder(dataset: str, data_dir: str | None) -> tfds.core.DatasetBuilder:
@@ -23,55 +32,106 @@ def load_builder(dataset: str, data_dir: str | None) -> tfds.core.DatasetBuilder
   from tfds_builders.action_scenes import action_scenes_dataset_builder  # noqa: F401
   from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401
 
-  return tfds.builder(dataset, data_dir=data_dir)
+  try:
+    return tfds.builder(dataset, data_dir=data_dir, file_format=FILE_FORMAT)
+  except ValueError as e:
+    if "file format is already set" not in str(e).lower():
+      raise
+  # Built in another format: TFDS refuses to open it as ArrayRecord. Open it as it is, to name it.
+  builder = tfds.builder(dataset, data_dir=data_dir)
+  check_random_access(builder)
+  return builder
+
+
+def build_command(builder: tfds.core.DatasetBuilder) -> str:
+  """The `vidgan build` command line that builds `builder`'s dataset config where it is looked for."""
+  manual = " --manual_dir=DIR" if builder.MANUAL_DOWNLOAD_INSTRUCTIONS else ""
+  return (
+    f"vidgan build tfds_builders/{builder.name} --config={builder.builder_config.name} "
+    f"--data_dir={builder.data_dir_root}{manual}"
+  )
+
+
+def other_versions(builder: tfds.core.DatasetBuilder) -> list[str]:
+  """Versions of this dataset config built in its data_dir other than the one this code reads."""
+  root = epath.Path(builder.data_dir_root) / builder.name / builder.builder_config.name
+  if not root.exists():
+    return []
+  return sorted(d.name for d in root.iterdir() if d.name != str(builder.version) and (d / "dataset_info.json").exists())
+
+
+def ensure_built(builder: tfds.core.DatasetBuilder, build_if_missing: bool) -> None:
+  """Builds the dataset on first use, or explains how to build it; refuses a build it cannot read."""
+  if builder.is_prepared():
+    check_random_access(builder)
+    return
+  older = other_versions(builder)
+  found = (
+    f" (only version {', '.join(older)} is built there, which this code does not read: version "
+    f"{builder.version} stores clips as raw arrays that need no TensorFlow)"
+    if older
+    else ""
+  )
+  if not build_if_missing:
+    raise FileNotFoundError(
+      f"dataset {builder.info.full_name} is not built in {builder.data_dir_root}{found}; build it with "
+      f"`{build_command(builder)}` or set --config.build_if_missing=True"
+    )
+  if older:
+    logger.warning("building %s%s", builder.info.full_name, found)
+  builder.download_and_prepare()
+
+
+def check_random_access(builder: tfds.core.DatasetBuilder) -> None:
+  """Raises if the build's files cannot be read by position (e.g. built with --file_format=tfrecord)."""
+  file_format = builder.info.file_format
+  if file_format not in tfds.core.file_adapters.FileFormat.with_random_access():
+    raise ValueError(
+      f"dataset {builder.info.full_name} in {builder.data_dir_root} is stored as {file_format.value}, "
+      f"which Grain cannot read by position; rebuild it as {FILE_FORMAT} (the default) with "
+      f"`{build_command(builder)} --overwrite`"
+    )
+
+
+def check_video_shape(builder: tfds.core.DatasetBuilder, frames: int, size: int) -> None:
+  shape = tuple(builder.info.features["video"].shape)
+  if shape[:3] != (frames, size, size):
+    raise ValueError(
+      f"dataset {builder.info.full_name} has clips of shape {shape}, but the config asks "
+      f"for frames={frames}, size={size}: set config.frames/config.size to match"
+    )
+
+
+def open_split(builder: tfds.core.DatasetBuilder, split: str, *, video: bool = True) -> Sequence[dict]:
+  """Random access to the examples of `split` (dicts of numpy values); `video=False` leaves the
+  clips undecoded (bytes), for reading the other features fast."""
+  decoders = None if video else {"video": tfds.decode.SkipDecoding()}
+  return builder.as_data_source(split, decoders=decoders)
 
 
 def read_captions(builder: tfds.core.DatasetBuilder, split: str) -> list[str]:
   """All captions of a split, in record order, without decoding any video."""
-  ds = builder.as_dataset(split, shuffle_files=False, decoders={"video": tfds.decode.SkipDecoding()})
-  return [c.decode() for c in ds.map(lambda x: x["caption"]).as_numpy_iterator()]
+  return [example["caption"].decode() for example in open_split(builder, split, video=False)]
 
 
-def process_slice(split: str, layout: BatchLayout) -> str:
-  """The part of `split` that this process reads: one of process_count disjoint, equal slices."""
-  return tfds.even_splits(split, n=layout.process_count, drop_remainder=True)[layout.process_index]
+class LabelledClips:
+  """A split's examples reduced to what training reads: video, caption and `label_key` as label
+  (the feature whose classes tell captions apart: "pair" for action_scenes, "category" for
+  text2video_real). Picklable, for Grain's worker processes."""
+
+  def __init__(self, source: Sequence[dict], label_key: str):
+    self._source = source
+    self._label_key = label_key
+
+  def __len__(self) -> int:
+    return len(self._source)
+
+  def __getitem__(self, index: int) -> dict:
+    example = self._source[index]
+    return {"video": example["video"], "caption": example["caption"], "label": example[self._label_key]}
 
 
-def decode_video(video: tf.Tensor) -> tf.Tensor:
-  """uint8 clip -> float32 in [-1, 1], the range the generator produces (for evaluation; training
-  batches stay uint8 up to the device, see `train_step.video_to_float`)."""
-  return tf.cast(video, tf.float32) / 127.5 - 1.0
-
-
-def create_split(
-  builder: tfds.core.DatasetBuilder,
-  split: str,
-  layout: BatchLayout,
-  *,
-  label_key: str,
-  train: bool,
-  seed: int,
-  shuffle_buffer: int,
-  cache: bool,
-) -> tf.data.Dataset:
-  """This process's slice of `split` as batches of [layout.process_batch, ...] (videos uint8)."""
-  split = process_slice(split, layout)
-  read_config = tfds.ReadConfig(shuffle_seed=seed, try_autocache=False)
-  ds = builder.as_dataset(split, shuffle_files=train, read_config=read_config)
-
-  def select(example):
-    return {"video": example["video"], "caption": example["caption"], "label": example[label_key]}
-
-  ds = ds.map(select, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-  if cache:
-    ds = ds.cache()
-  if train:
-    ds = ds.repeat().shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-  ds = ds.batch(layout.process_batch, drop_remainder=train)
-  return ds.prefetch(tf.data.AUTOTUNE)
-
-
-def train_iterator(
+def split_batches(
   builder: tfds.core.DatasetBuilder,
   tokenizer: Tokenizer,
   layout: BatchLayout,
@@ -79,23 +139,27 @@ def train_iterator(
   split: str,
   label_key: str,
   seed: int,
-  shuffle_buffer: int,
-  cache: bool,
-  start_batch: int = 0,
-) -> Iterator[Batch]:
-  """Endless sharded training batches; `seed` fixes the order of files and examples.
+  workers: int = 0,
+) -> BatchIterator:
+  """Endless sharded training batches of a built split (see `batches.train_iterator`)."""
+  examples = LabelledClips(open_split(builder, split), label_key)
+  return train_iterator(examples, tokenizer, layout, seed=seed, workers=workers)
 
-  `label_key` names the feature whose classes tell captions apart (a mismatched caption comes
-  from another class): "pair" for action_scenes, "category" for text2video_real. The sequence of
-  batches is a function of `seed` alone, so a run resumed at step s passes `start_batch=s` and
-  sees exactly the batches an uninterrupted run would (skipping costs one pass over s batches,
-  without the host-side work).
-  """
-  ds = create_split(
-    builder, split, layout, label_key=label_key, train=True, seed=seed, shuffle_buffer=shuffle_buffer, cache=cache
-  )
-  for examples in ds.skip(start_batch).as_numpy_iterator():
-    yield to_device_batch(examples, tokenizer, layout.local_devices)
+
+def clip_to_float(video: np.ndarray) -> np.ndarray:
+  """uint8 clips [..., 3] -> float32 in [-1, 1], the generator's range (numpy, for evaluation;
+  training batches stay uint8 up to the device, see `train_step.video_to_float`)."""
+  return video.astype(np.float32) / 127.5 - 1.0
+
+
+def ordered_batches(
+  builder: tfds.core.DatasetBuilder, split: str, batch_size: int, keys: Sequence[str]
+) -> Iterator[dict[str, np.ndarray]]:
+  """Every example of `split` once, in record order, as batches of `keys` (the last one smaller)."""
+  allow_grain_flags()
+  source = open_split(builder, split)
+  dataset = grain.MapDataset.source(source).map(lambda example: {k: example[k] for k in keys})
+  return iter(dataset.batch(batch_size).to_iter_dataset(grain.ReadOptions(num_threads=max(1, os.cpu_count() or 1))))
 
 
 class TfdsData:
@@ -110,71 +174,19 @@ class TfdsData:
   def captions(self) -> list[str]:
     return read_captions(self.builder, self.config.train_split)
 
-  def batches(self, tokenizer: Tokenizer, layout: BatchLayout, start_batch: int) -> Iterator[Batch]:
+  def batches(self, tokenizer: Tokenizer, layout: BatchLayout) -> BatchIterator:
     c = self.config
-    return train_iterator(
-      self.builder,
-      tokenizer,
-      layout,
-      split=c.train_split,
-      label_key=c.label_key,
-      seed=c.seed,
-      shuffle_buffer=c.shuffle_buffer,
-      cache=c.cache_dataset,
-      start_batch=start_batch,
+    return split_batches(
+      self.builder, tokenizer, layout, split=c.train_split, label_key=c.label_key, seed=c.seed, workers=c.input_workers
     )
 
 
-def ensure_built(builder: tfds.core.DatasetBuilder, build_if_missing: bool) -> None:
-  """Builds the dataset on first use, or explains how to build it."""
-  if builder.is_prepared():
-    return
-  if not build_if_missing:
-    manual = " --manual_dir=DIR" if builder.MANUAL_DOWNLOAD_INSTRUCTIONS else ""
-    raise FileNotFoundError(
-      f"dataset {builder.info.full_name} is not built in {builder.data_dir_root}; build it with "
-      f"`vidgan build tfds_builders/{builder.name} --config={builder.builder_config.name} "
-      f"--data_dir={builder.data_dir_root}{manual}` or set --config.build_if_missing=True"
-    )
-  builder.download_and_prepare()
-
-
-def check_video_shape(builder: tfds.core.DatasetBuilder, frames: int, size: int) -> None:
-  shape = tuple(builder.info.features["video"].shape)
-  if shape[:3] != (frames, size, size):
-    raise ValueError(
-      f"dataset {builder.info.full_name} has clips of shape {shape}, but the config asks "
-      f"for frames={frames}, size={size}: set config.frames/config.size to match"
-    )
-
-
-def clips_per_second(
-  builder: tfds.core.DatasetBuilder,
-  tokenizer: Tokenizer,
-  layout: BatchLayout,
-  *,
-  split: str,
-  label_key: str,
-  seed: int,
-  shuffle_buffer: int,
-  cache: bool,
-  batches: int,
-) -> float:
-  """Clips/s that `train_iterator` sustains (decoded, tokenized, sharded numpy batches).
-
-  Timed after the shuffle buffer has filled, so that the figure is the steady rate, not the
-  draining of clips decoded ahead. Uncached, that is the first epoch's decoding rate; cached, the
-  split is also gone through once first, so that the figure is that of the later epochs.
-  """
-  iterator = train_iterator(
-    builder, tokenizer, layout, split=split, label_key=label_key, seed=seed, shuffle_buffer=shuffle_buffer, cache=cache
-  )
-  warm_up = shuffle_buffer // layout.process_batch + 1
-  if cache:
-    warm_up += builder.info.splits[process_slice(split, layout)].num_examples // layout.process_batch
+def clips_per_second(iterator: Iterator[Batch], process_batch: int, *, batches: int, warm_up: int = 2) -> float:
+  """Clips/s that `iterator` sustains (decoded, tokenized, sharded numpy batches), timed after
+  `warm_up` batches (worker start-up, the first reads)."""
   for _ in range(warm_up):
     next(iterator)
   start = time.perf_counter()
   for _ in range(batches):
     next(iterator)
-  return batches * layout.process_batch / (time.perf_counter() - start)
+  return batches * process_batch / (time.perf_counter() - start)

@@ -2,21 +2,18 @@
 
 `config.input="rendered"` trains on exactly the clips a build of the same dataset config holds
 (example i of a split is a pure function of (split, i, seed)), rendered by worker processes at
-start-up and kept in memory as uint8. For hosts with JAX and without TensorFlow (GPU images, TPU
-VMs). Every process renders the whole split (the tokenizer needs all captions) and trains on its
-own slice (examples i with i % process_count == process_index); the order of epoch e is a
-permutation drawn from (seed, e), so batch b of a run is known without replaying the ones before.
+start-up and kept in memory as uint8: no build step, no disk. Every process renders the whole
+split (the tokenizer needs all captions) and trains on its own slice, batched by Grain as a
+built dataset is (`batches.train_iterator`).
 """
 
 import logging
-import os
-from collections.abc import Iterator
 
 import numpy as np
 
 from tfds_builders.action_scenes import clips, pairs
 from vidgan_jax.batch_layout import BatchLayout
-from vidgan_jax.batches import Batch, to_device_batch
+from vidgan_jax.batches import BatchIterator, train_iterator, worker_count
 from vidgan_jax.text import Tokenizer
 
 logger = logging.getLogger(__name__)
@@ -45,21 +42,17 @@ def render_split(dataset: str, split: str, workers: int) -> dict[str, np.ndarray
   }
 
 
-def train_iterator(
-  data: dict[str, np.ndarray], tokenizer: Tokenizer, layout: BatchLayout, *, seed: int, start_batch: int = 0
-) -> Iterator[Batch]:
-  """Endless sharded batches of this process's slice of `data`, from batch `start_batch` on."""
-  mine = np.arange(layout.process_index, len(data["label"]), layout.process_count)
-  per_epoch = len(mine) // layout.process_batch
-  if per_epoch == 0:
-    raise ValueError(f"{len(mine)} clips per process cannot fill one batch of {layout.process_batch}")
-  batch = start_batch
-  while True:
-    epoch, position = divmod(batch, per_epoch)
-    order = mine[np.random.default_rng([seed, epoch]).permutation(len(mine))]
-    chosen = order[position * layout.process_batch : (position + 1) * layout.process_batch]
-    yield to_device_batch({k: v[chosen] for k, v in data.items()}, tokenizer, layout.local_devices)
-    batch += 1
+class InMemoryClips:
+  """Random access to the examples of `render_split`'s arrays (dicts of one example's values)."""
+
+  def __init__(self, data: dict[str, np.ndarray]):
+    self.data = data
+
+  def __len__(self) -> int:
+    return len(self.data["label"])
+
+  def __getitem__(self, index: int) -> dict:
+    return {k: v[index] for k, v in self.data.items()}
 
 
 class RenderedData:
@@ -73,7 +66,7 @@ class RenderedData:
         f"config asks for frames={config.frames}, size={config.size}"
       )
     self.seed = config.seed
-    workers = config.input_workers or os.cpu_count()
+    workers = worker_count(config.input_workers)
     logger.info("rendering the %s split of %s with %d worker process(es)", config.train_split, config.dataset, workers)
     self.data = render_split(config.dataset, config.train_split, workers)
     logger.info("rendered %d clips", len(self.data["label"]))
@@ -81,5 +74,6 @@ class RenderedData:
   def captions(self) -> list[str]:
     return [c.decode() for c in self.data["caption"]]
 
-  def batches(self, tokenizer: Tokenizer, layout: BatchLayout, start_batch: int) -> Iterator[Batch]:
-    return train_iterator(self.data, tokenizer, layout, seed=self.seed, start_batch=start_batch)
+  def batches(self, tokenizer: Tokenizer, layout: BatchLayout) -> BatchIterator:
+    # Read in this process: worker processes would each get a copy of the clips.
+    return train_iterator(InMemoryClips(self.data), tokenizer, layout, seed=self.seed, workers=0)

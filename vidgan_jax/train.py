@@ -48,13 +48,13 @@ def prepare_tokenizer(workdir: str, captions, config: ml_collections.ConfigDict)
 
 
 def training_data(config: ml_collections.ConfigDict):
-  """The training split behind `config.input`: "tfds" (a built dataset read with tf.data) or
-  "rendered" (action_scenes clips rendered in this process, no TensorFlow or TFDS needed). Both
-  give `captions()` and `batches(tokenizer, layout, start_batch)`."""
+  """The training split behind `config.input`: "tfds" (a built dataset read with Grain) or
+  "rendered" (action_scenes clips rendered in this process, no build needed). Both give
+  `captions()` and `batches(tokenizer, layout)`, an iterator with get_state/set_state."""
   if config.input == "rendered":
     return rendered_input.RenderedData(config)
   if config.input == "tfds":
-    from vidgan_jax import input_pipeline  # Here, so that rendered runs need no TensorFlow.
+    from vidgan_jax import input_pipeline  # Here, so that rendered runs need no TFDS.
 
     return input_pipeline.TfdsData(config)
   raise ValueError(f"config.input={config.input!r}: use 'tfds' or 'rendered'")
@@ -144,7 +144,7 @@ def _make_evaluator(config: ml_collections.ConfigDict):
       f"config.eval_every_steps: in-training evaluation needs action_scenes' seen/held-out "
       f"pairs; dataset {config.dataset} has none (set --config.eval_every_steps=0)"
     )
-  # The evaluation reads the built test splits with TFDS and tf.data: imported only when asked for.
+  # The evaluation reads the built test splits with TFDS: imported only when asked for.
   from vidgan_jax import input_pipeline
   from vidgan_jax.evaluation import classifier, evaluate
 
@@ -220,7 +220,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
     with open(os.path.join(workdir, "config.json"), "w") as f:
       f.write(config.to_json(indent=2))
 
-  batches = data.batches(tokenizer, layout, start_step)
+  batches = data.batches(tokenizer, layout)
+  if restored is not None and not checkpoints.restore_input_position(manager, start_step, batches):
+    logger.warning("checkpoint %d holds no input position: reading past the batches it trained on", start_step)
+    for _ in range(start_step):
+      next(batches)
   p_train_step = make_p_train_step(generator, discriminator, config)
   r_state = replicate(state)
   writer = SummaryWriter(os.path.join(workdir, "tensorboard"), enabled=is_main)
@@ -258,7 +262,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
         if evaluator is not None and (step % config.eval_every_steps == 0 or final):
           _evaluate(evaluator, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
         if step % config.checkpoint_every_steps == 0 or final:
-          checkpoints.save(manager, step, to_host(r_state), {**meta, "step": step})
+          checkpoints.save(manager, step, to_host(r_state), {**meta, "step": step}, batches.get_state())
         if stopping:
           logger.warning("%s received: saved a checkpoint at step %d and stopped", stop.signal_name, step)
           break

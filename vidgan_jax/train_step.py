@@ -79,10 +79,10 @@ def create_train_state(
 
 
 def video_to_float(video: jax.Array) -> jax.Array:
-  """uint8 clip [..., 3] -> float32 in [-1, 1], the generator's range (as input_pipeline.decode_video).
+  """uint8 clip [..., 3] -> float32 in [-1, 1], the generator's range (as input_pipeline.clip_to_float).
 
   Batches travel as uint8 and are converted here, on the device: a quarter of the bytes of float32
-  through host memory, the shuffle buffer and the host-to-device copy.
+  through host memory and the host-to-device copy.
   """
   if video.dtype != jnp.uint8:
     raise TypeError(f"batch['video'] must be uint8 (as the input pipeline delivers it), got {video.dtype}")

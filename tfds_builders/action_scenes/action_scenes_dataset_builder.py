@@ -8,6 +8,7 @@ import tensorflow_datasets as tfds
 
 from tfds_builders.action_scenes import clips, pairs
 from tfds_builders.action_scenes.render import AGENT_COLOURS, DIRECTIONS
+from tfds_builders.video_feature import video_feature
 
 CLIPS_PER_WORKER_AT_LEAST = 250
 
@@ -38,8 +39,12 @@ def _config(name: str) -> ActionScenesConfig:
 class Builder(tfds.core.GeneratorBasedBuilder):
   """Procedural text-to-video dataset: 10 actions x 6 scenes, with held-out pairs."""
 
-  VERSION = tfds.core.Version("1.0.0")
-  RELEASE_NOTES = {"1.0.0": "Initial release."}
+  VERSION = tfds.core.Version("2.0.0")
+  RELEASE_NOTES = {
+    "1.0.0": "Initial release.",
+    "2.0.0": "Clips stored as raw uint8 arrays (not PNG frames): no TensorFlow to write or read them, "
+    "random access through ArrayRecord files.",
+  }
   BUILDER_CONFIGS = [_config(name) for name in clips.VARIANTS]
   DEFAULT_CONFIG_NAME = "32px"
 
@@ -48,7 +53,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     return self.dataset_info_from_configs(
       features=tfds.features.FeaturesDict(
         {
-          "video": tfds.features.Video(shape=(c.frames, c.size, c.size, 3), encoding_format="png"),
+          "video": video_feature(c.frames, c.size),
           "caption": tfds.features.Text(),
           "action": tfds.features.ClassLabel(names=pairs.ACTIONS),
           "scene": tfds.features.ClassLabel(names=pairs.SCENES),

@@ -11,6 +11,7 @@ import tensorflow_datasets as tfds
 from etils import epath
 
 from tfds_builders.text2video_real import decode, manifest, workers
+from tfds_builders.video_feature import video_feature
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +46,13 @@ class RealVideoConfig(tfds.core.BuilderConfig):
 class Builder(tfds.core.GeneratorBasedBuilder):
   """Captioned real videos from a manual_dir, decoded with PyAV; bad files are skipped and reported."""
 
-  VERSION = tfds.core.Version("1.1.0")
+  VERSION = tfds.core.Version("2.0.0")
   RELEASE_NOTES = {
     "1.0.0": "Initial release.",
     "1.1.0": "Rotated videos are decoded upright; new skip reasons (broken_link, not_a_file, no_frames, "
     "too_large, decoder_error, worker_died); a dying decoder costs its file only; Beam path.",
+    "2.0.0": "Clips stored as raw uint8 arrays (not PNG frames): no TensorFlow to write or read them, "
+    "random access through ArrayRecord files.",
   }
   MANUAL_DOWNLOAD_INSTRUCTIONS = """
   Put your video files in the manual_dir (subfolders are fine) and a `videos.csv` beside them:
@@ -85,7 +88,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     return self.dataset_info_from_configs(
       features=tfds.features.FeaturesDict(
         {
-          "video": tfds.features.Video(shape=(c.frames, c.size, c.size, 3), encoding_format="png"),
+          "video": video_feature(c.frames, c.size),
           "caption": tfds.features.Text(),
           "category": tfds.features.ClassLabel(names=c.categories),
           "path": tfds.features.Text(doc="The file, relative to the manual_dir."),

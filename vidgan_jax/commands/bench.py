@@ -11,11 +11,11 @@ import os
 
 import jax
 import ml_collections
-import tensorflow as tf
 from absl import app, flags
 from ml_collections import config_flags
 
 from vidgan_jax import benchmark, input_pipeline
+from vidgan_jax.batches import worker_count
 from vidgan_jax.configs import check_config
 from vidgan_jax.text import Tokenizer
 
@@ -36,23 +36,13 @@ flags.mark_flags_as_required(["config"])
 
 def figures(config: ml_collections.ConfigDict) -> dict:
   """Every figure: the model's (benchmark.model_figures) and the input pipeline's, on the config's data."""
-  builder = input_pipeline.load_builder(config.dataset, config.data_dir)
-  input_pipeline.ensure_built(builder, config.build_if_missing)
-  tokenizer = Tokenizer.train(
-    input_pipeline.read_captions(builder, config.train_split), config.text.vocab_size, config.text.max_length
-  )
+  data = input_pipeline.TfdsData(config)
+  tokenizer = Tokenizer.train(data.captions(), config.text.vocab_size, config.text.max_length)
   results = benchmark.model_figures(config, tokenizer, FLAGS.steps, FLAGS.sample_repeats, FLAGS.peak_tflops)
-  # Uncached, as in a first epoch.
+  layout = input_pipeline.batch_layout(config.batch_size)
+  results["input_workers"] = worker_count(config.input_workers)
   results["input_clips_per_second"] = input_pipeline.clips_per_second(
-    builder,
-    tokenizer,
-    input_pipeline.batch_layout(config.batch_size),
-    split=config.train_split,
-    label_key=config.label_key,
-    seed=config.seed,
-    shuffle_buffer=config.shuffle_buffer,
-    cache=False,
-    batches=FLAGS.input_batches,
+    data.batches(tokenizer, layout), layout.process_batch, batches=FLAGS.input_batches
   )
   results["input_headroom"] = results["input_clips_per_second"] / results["clips_per_second"]
   return results
@@ -72,7 +62,8 @@ def _summary(r: dict) -> str:
       f"{r['clips_per_second']:.1f} clips/s",
       f"FLOPs/step: {flops}; MFU: {mfu}",
       f"peak device memory: {memory}",
-      f"input pipeline: {r['input_clips_per_second']:.1f} clips/s ({r['input_headroom']:.1f}x what training uses)",
+      f"input pipeline: {r['input_clips_per_second']:.1f} clips/s with {r['input_workers']} worker process(es) "
+      f"({r['input_headroom']:.1f}x what training uses)",
       f"sampling: {r['sample_clips_per_second']:.1f} clips/s",
     ]
   )
@@ -81,7 +72,6 @@ def _summary(r: dict) -> str:
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-  tf.config.set_visible_devices([], "GPU")  # tf.data only; keep accelerators for JAX.
   config = FLAGS.config
   try:
     check_config(config)

@@ -2,7 +2,9 @@
 
 `tfds build` in some TFDS releases fails at import without apache-beam (its CLI imports every
 sub-command, one of which needs Beam), although building these datasets never uses Beam. This runs
-the very same build command object, so every `tfds build` flag works unchanged:
+the very same build command object, so every `tfds build` flag works unchanged, except that files
+are written as ArrayRecord unless `--file_format` says otherwise (training reads them by position
+with Grain, without TensorFlow):
 
   vidgan build tfds_builders/action_scenes --config=32px --data_dir=~/tensorflow_datasets
 """
@@ -13,8 +15,12 @@ from absl import logging as absl_logging
 from tensorflow_datasets.scripts.cli import build as tfds_build
 from tensorflow_datasets.scripts.cli import cli_utils
 
+from vidgan_jax.input_pipeline import FILE_FORMAT
+
 
 def run(argv: list[str]) -> None:
+  if not any(arg.startswith("--file_format") for arg in argv):
+    argv = [*argv, f"--file_format={FILE_FORMAT}"]
   args = cli_utils.make_flags_parser(tfds_build.Args, description=__doc__)(argv)
   absl_logging.use_python_logging(quiet=True)
   absl_logging.set_verbosity(absl_logging.INFO)

@@ -11,7 +11,6 @@ import json
 import logging
 import os
 
-import tensorflow as tf
 from absl import app, flags
 from ml_collections import config_flags
 
@@ -50,7 +49,6 @@ flags.DEFINE_integer("fps", 8, "Frames per second of grid.gif.", lower_bound=1)
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-  tf.config.set_visible_devices([], "GPU")  # tf.data only; keep accelerators for JAX.
   try:
     model, source = load_model(FLAGS.workdir, FLAGS.checkpoint, FLAGS.pretrained)
   except (pretrained.PretrainedError, ValueError) as e:

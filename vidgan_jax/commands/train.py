@@ -35,19 +35,9 @@ flags.DEFINE_integer(
 flags.mark_flags_as_required(["config", "workdir"])
 
 
-def _keep_accelerators_from_tensorflow() -> None:
-  """tf.data (config.input="tfds") needs no GPU; JAX does. Without TensorFlow there is nothing to do."""
-  try:
-    import tensorflow as tf
-  except ImportError:
-    return
-  tf.config.set_visible_devices([], "GPU")
-
-
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-  _keep_accelerators_from_tensorflow()
   try:
     distributed.initialize(
       multihost=FLAGS.multihost,

@@ -16,6 +16,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import flax
 import flax.linen as nn
@@ -23,13 +24,13 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 import optax
-import tensorflow as tf
-import tensorflow_datasets as tfds
 import tqdm
 
 from vidgan_jax.evaluation import metrics
-from vidgan_jax.input_pipeline import decode_video
 from vidgan_jax.models.layers import group_norm, space_to_depth
+
+if TYPE_CHECKING:  # The functions that read clips import the input pipeline (and TFDS) when called.
+  import tensorflow_datasets as tfds
 
 logger = logging.getLogger(__name__)
 PRETRAINED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained")
@@ -85,7 +86,7 @@ class ClipClassifier(nn.Module):
     return nn.relu(group_norm(features, jnp.float32)(x))
 
 
-def head_sizes(builder: tfds.core.DatasetBuilder) -> tuple[tuple[str, int], ...]:
+def head_sizes(builder: "tfds.core.DatasetBuilder") -> tuple[tuple[str, int], ...]:
   """(label, number of classes) for every head; raises if the dataset lacks the labels."""
   features = builder.info.features
   missing = [name for name in HEADS if name not in features]
@@ -113,13 +114,18 @@ def build_classifier(config: ml_collections.ConfigDict, heads: Sequence[tuple[st
   return ClipClassifier(tuple(config.frame_widths), tuple(config.clip_widths), config.feature_dim, tuple(heads))
 
 
-def _training_batches(builder: tfds.core.DatasetBuilder, batch_size: int, seed: int) -> Iterator[dict]:
-  read_config = tfds.ReadConfig(shuffle_seed=seed, try_autocache=False)
-  ds = builder.as_dataset(CLASSIFIER_SPLIT, shuffle_files=True, read_config=read_config)
-  ds = ds.map(lambda ex: {k: ex[k] for k in ("video",) + HEADS}).cache()  # uint8: 4x smaller than float.
-  ds = ds.repeat().shuffle(2048, seed=seed).batch(batch_size, drop_remainder=True)
-  ds = ds.map(lambda b: dict(b, video=decode_video(b["video"])), num_parallel_calls=tf.data.AUTOTUNE)
-  return ds.prefetch(tf.data.AUTOTUNE).as_numpy_iterator()
+def _training_batches(builder: "tfds.core.DatasetBuilder", batch_size: int, seed: int) -> Iterator[dict]:
+  """Endless batches of the classifier split in a new seeded order every epoch, clips in [-1, 1]."""
+  import grain
+
+  from vidgan_jax import input_pipeline
+
+  input_pipeline.allow_grain_flags()
+  clips = grain.MapDataset.source(input_pipeline.open_split(builder, CLASSIFIER_SPLIT))
+  clips = clips.map(lambda example: {k: example[k] for k in ("video",) + HEADS})
+  batches = clips.seed(seed).shuffle().repeat().batch(batch_size, drop_remainder=True)
+  batches = batches.map(lambda b: dict(b, video=input_pipeline.clip_to_float(b["video"])))
+  return iter(batches.to_iter_dataset(grain.ReadOptions(num_threads=2, prefetch_buffer_size=2)))
 
 
 def _loss(module: ClipClassifier, params, batch: dict) -> tuple[jax.Array, dict]:
@@ -128,7 +134,7 @@ def _loss(module: ClipClassifier, params, batch: dict) -> tuple[jax.Array, dict]
   return sum(losses.values()), losses
 
 
-def train_classifier(builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict) -> TrainedClassifier:
+def train_classifier(builder: "tfds.core.DatasetBuilder", config: ml_collections.ConfigDict) -> TrainedClassifier:
   """Trains on the classifier split for `config.train_steps` steps of Adam; logs the losses."""
   module = build_classifier(config, head_sizes(builder))
   shape = builder.info.features["video"].shape
@@ -162,25 +168,27 @@ def _config_key(config: ml_collections.ConfigDict) -> str:
   return hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
 
 
-def cache_dir(builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict) -> str:
+def cache_dir(builder: "tfds.core.DatasetBuilder", config: ml_collections.ConfigDict) -> str:
   """Where the classifier for this dataset config and classifier config is kept."""
   return os.path.join(builder.data_dir_root, "eval_classifier", builder.info.full_name, _config_key(config))
 
 
-def pretrained_dir(builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict) -> str:
+def pretrained_dir(builder: "tfds.core.DatasetBuilder", config: ml_collections.ConfigDict) -> str:
   """Where a shipped classifier for this dataset config and classifier config would be."""
   return os.path.join(PRETRAINED_DIR, builder.info.full_name, _config_key(config))
 
 
 def validation_accuracy(
-  classifier: TrainedClassifier, builder: tfds.core.DatasetBuilder, batch_size: int = 64
+  classifier: TrainedClassifier, builder: "tfds.core.DatasetBuilder", batch_size: int = 64
 ) -> dict[str, float]:
   """Accuracy of every head on the real clips of the `validation` split."""
+  from vidgan_jax import input_pipeline
+
   apply = jax.jit(lambda c, v: c.apply(v)[0])
   correct = {name: 0 for name in HEADS}
   total = 0
-  for batch in builder.as_dataset("validation", shuffle_files=False).batch(batch_size).as_numpy_iterator():
-    logits = apply(classifier, decode_video(batch["video"]).numpy())
+  for batch in input_pipeline.ordered_batches(builder, "validation", batch_size, ("video",) + HEADS):
+    logits = apply(classifier, input_pipeline.clip_to_float(batch["video"]))
     for name in HEADS:
       correct[name] += int(metrics.accuracy(logits[name], batch[name]).sum())
     total += len(batch["video"])
@@ -208,7 +216,7 @@ def _load(path: str, module: ClipClassifier, shape: tuple[int, ...]) -> TrainedC
 
 
 def _load_pretrained(
-  builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict, module: ClipClassifier, shape: tuple[int, ...]
+  builder: "tfds.core.DatasetBuilder", config: ml_collections.ConfigDict, module: ClipClassifier, shape: tuple[int, ...]
 ) -> tuple[TrainedClassifier, dict] | None:
   """The shipped classifier and its meta.json, if there is one and it scores on this build's
   validation clips what it scored when published; None (with a warning if it does not) otherwise."""
@@ -241,7 +249,7 @@ def _load_pretrained(
 
 
 def load_or_train(
-  builder: tfds.core.DatasetBuilder, config: ml_collections.ConfigDict, retrain: bool = False
+  builder: "tfds.core.DatasetBuilder", config: ml_collections.ConfigDict, retrain: bool = False
 ) -> TrainedClassifier:
   """The cached classifier for this dataset and config; else the shipped one, if it passes its
   check on the validation clips; else trains one (also when the cache is unreadable, or when

@@ -8,11 +8,11 @@ features; intra-prompt diversity and frame-to-frame change, each beside the same
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import jax
 import ml_collections
 import numpy as np
-import tensorflow_datasets as tfds
 import tqdm
 
 from tfds_builders.action_scenes import pairs
@@ -20,7 +20,9 @@ from tfds_builders.action_scenes.render import AGENT_COLOURS, DIRECTIONS
 from vidgan_jax.evaluation import metrics
 from vidgan_jax.evaluation.classifier import TrainedClassifier
 from vidgan_jax.evaluation.prompts import eval_prompts
-from vidgan_jax.input_pipeline import decode_video
+
+if TYPE_CHECKING:  # Only the commands that read a dataset import TFDS.
+  import tensorflow_datasets as tfds
 
 # Group name -> (real split holding its pairs, its pairs).
 GROUPS = {"seen": ("test", pairs.TRAIN_PAIRS), "unseen": ("test_unseen", pairs.HELD_OUT_PAIRS)}
@@ -84,18 +86,19 @@ class Scorer:
     )
 
 
-def score_real(scorer: Scorer, builder: tfds.core.DatasetBuilder, split: str) -> ClipScores:
+def score_real(scorer: Scorer, builder: "tfds.core.DatasetBuilder", split: str) -> ClipScores:
   """Scores every clip of a real split; diversity groups are the pairs."""
-  ds = builder.as_dataset(split, shuffle_files=False).batch(scorer.batch_size)
+  from vidgan_jax import input_pipeline
+
   parts = []
   for batch in tqdm.tqdm(
-    ds.as_numpy_iterator(),
+    input_pipeline.ordered_batches(builder, split, scorer.batch_size, ("video", "pair") + LABELS),
     desc=f"scoring real {split} clips",
     unit="batch",
     disable=None,
     total=int(np.ceil(builder.info.splits[split].num_examples / scorer.batch_size)),
   ):
-    parts.append(scorer(decode_video(batch["video"]).numpy(), batch, batch["pair"]))
+    parts.append(scorer(input_pipeline.clip_to_float(batch["video"]), batch, batch["pair"]))
   return ClipScores.concatenate(parts)
 
 
@@ -193,7 +196,7 @@ class Evaluator:
   """Scores generators against the real clips of a build; the real clips are scored once, so that
   repeated evaluations (inside training) pay only for generating and scoring the generated clips."""
 
-  def __init__(self, scorer: Scorer, builder: tfds.core.DatasetBuilder):
+  def __init__(self, scorer: Scorer, builder: "tfds.core.DatasetBuilder"):
     self.scorer = scorer
     self.real = {name: score_real(scorer, builder, split) for name, (split, _) in GROUPS.items()}
 
@@ -238,7 +241,7 @@ class Evaluator:
 def evaluate(
   generate: GenerateFn,
   scorer: Scorer,
-  builder: tfds.core.DatasetBuilder,
+  builder: "tfds.core.DatasetBuilder",
   config: ml_collections.ConfigDict,
   keep: int = 4,
 ) -> tuple[dict, dict[str, list[GeneratedPair]]]:
