@@ -4,10 +4,12 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+from tensorboard.backend.event_processing import event_accumulator
 
 from vidgan_jax import checkpoints, train
 from vidgan_jax.configs import check_config, config_from_dict
@@ -31,12 +33,14 @@ def _vidgan(*args, check=True):
 
 @pytest.fixture(scope="module")
 def trained_workdir(tmp_path_factory, tiny_data_dir):
-  """A workdir trained for 6 steps (checkpoints at 3 and 6, evaluation at 6) on 8 fake devices."""
+  """A workdir trained for 6 steps (checkpoints at 3 and 6, evaluation at 6, a profile of steps 2-4)
+  on 8 fake devices."""
   from experiments import tiny
 
   config = tiny.get_config()
   config.data_dir = tiny_data_dir
   config.eval_every_steps = 6
+  config.profile_steps, config.profile_first_step = 2, 2
   workdir = str(tmp_path_factory.mktemp("workdir"))
   train.train_and_evaluate(config, workdir)
   return workdir, config
@@ -46,7 +50,13 @@ def test_training_writes_checkpoints_samples_and_logs(trained_workdir):
   workdir, _ = trained_workdir
   assert sorted(os.listdir(os.path.join(workdir, "checkpoints"))) == ["3", "6"]
   assert os.path.exists(os.path.join(workdir, "samples", "step_0000006.gif"))
-  assert any(f.startswith("events.out.tfevents") for f in os.listdir(os.path.join(workdir, "tensorboard")))
+  events = event_accumulator.EventAccumulator(os.path.join(workdir, "tensorboard"))
+  events.Reload()
+  assert [e.step for e in events.Scalars("train/g_loss")] == [2, 4, 6]
+  assert {"steps_per_sec", "uptime", "samples/first_middle_last_frame"} <= set(events.Tags()["scalars"]) | set(
+    events.Tags()["images"]
+  )
+  assert list((Path(workdir) / "tensorboard" / "plugins" / "profile").glob("*/*.xplane.pb"))
   with open(os.path.join(workdir, "config.json")) as f:
     assert json.load(f)["num_train_steps"] == 6
   meta = checkpoints.read_meta(checkpoints.resolve_step_dir(workdir))

@@ -7,11 +7,12 @@ import ml_collections
 from vidgan_jax import default_config
 
 
-def _flatten(config: ml_collections.ConfigDict, prefix: str = "") -> dict:
+def flat_config(config: ml_collections.ConfigDict, prefix: str = "") -> dict:
+  """{"model.z_dim": 32, ...}: every leaf under its dotted key (as the command-line overrides name it)."""
   flat = {}
   for key, value in config.items():
     if isinstance(value, ml_collections.ConfigDict):
-      flat.update(_flatten(value, f"{prefix}{key}."))
+      flat.update(flat_config(value, f"{prefix}{key}."))
     else:
       flat[f"{prefix}{key}"] = value
   return flat
@@ -26,8 +27,8 @@ RETIRED = {
 
 def check_config(config: ml_collections.ConfigDict) -> None:
   """Raises ValueError naming any key the default config lacks, or a value of the wrong type."""
-  schema = _flatten(default_config.get_config())
-  for key, value in _flatten(config).items():
+  schema = flat_config(default_config.get_config())
+  for key, value in flat_config(config).items():
     if key in RETIRED:
       raise ValueError(f"config key {key!r} is retired: {RETIRED[key]}; remove it")
     if key not in schema:

@@ -39,6 +39,10 @@ def get_config() -> ml_collections.ConfigDict:
   # eval.train_num_per_pair clips per pair: a learning curve in the log and TensorBoard (eval/).
   # 0: off. action_scenes datasets only (it needs their seen and held-out pairs).
   config.eval_every_steps = 0
+  # A profiler trace (jax.profiler, for TensorBoard's profile tab or Perfetto) of this many steps
+  # from step profile_first_step on, into <workdir>/tensorboard; 0: none.
+  config.profile_steps = 0
+  config.profile_first_step = 10
 
   # Text.
   config.text = ml_collections.ConfigDict()

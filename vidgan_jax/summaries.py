@@ -1,42 +1,90 @@
-"""TensorBoard event files written with the `tensorboard` package's own protos: no TensorFlow."""
+"""A `MetricWriter` (jax-loop-utils' interface, as flax's examples use clu's) that writes TensorBoard
+event files with the `tensorboard` package's own protos: no TensorFlow."""
 
 import io
+import logging
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+from jax_loop_utils import metric_writers
 from PIL import Image
 from tensorboard.compat.proto import event_pb2, summary_pb2
+from tensorboard.plugins.histogram import summary_v2 as histogram_summary
+from tensorboard.plugins.hparams import summary_v2 as hparams_summary
+from tensorboard.plugins.text import summary_v2 as text_summary
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
+logger = logging.getLogger(__name__)
 
-class SummaryWriter:
-  """Scalars and images for TensorBoard in `logdir`; `enabled=False` writes nothing (other processes)."""
 
-  def __init__(self, logdir: str, enabled: bool = True):
-    self._writer = EventFileWriter(logdir) if enabled else None
+def _image_value(tag: str, image: np.ndarray) -> summary_pb2.Summary.Value:
+  """uint8 [H, W, C] (C = 1, 3 or 4) as a PNG image summary."""
+  png = io.BytesIO()
+  Image.fromarray(image.squeeze(-1) if image.shape[-1] == 1 else image).save(png, format="PNG")
+  encoded = summary_pb2.Summary.Image(
+    height=image.shape[0], width=image.shape[1], colorspace=image.shape[-1], encoded_image_string=png.getvalue()
+  )
+  return summary_pb2.Summary.Value(tag=tag, image=encoded)
 
-  def _add(self, value: summary_pb2.Summary.Value, step: int) -> None:
-    if self._writer is not None:
-      self._writer.add_event(
-        event_pb2.Event(summary=summary_pb2.Summary(value=[value]), step=step, wall_time=time.time())
-      )
 
-  def scalar(self, tag: str, value: float, step: int) -> None:
-    self._add(summary_pb2.Summary.Value(tag=tag, simple_value=float(value)), step)
+class TensorBoardWriter(metric_writers.MetricWriter):
+  """Scalars, images, texts, histograms and hyper-parameters as TensorBoard events in `logdir`."""
 
-  def image(self, tag: str, image: np.ndarray, step: int) -> None:
-    """image: uint8 [H, W, 3], stored as PNG."""
-    png = io.BytesIO()
-    Image.fromarray(image).save(png, format="PNG")
-    encoded = summary_pb2.Summary.Image(
-      height=image.shape[0], width=image.shape[1], colorspace=3, encoded_image_string=png.getvalue()
-    )
-    self._add(summary_pb2.Summary.Value(tag=tag, image=encoded), step)
+  def __init__(self, logdir: str):
+    self._writer = EventFileWriter(logdir)
+
+  def _write(self, step: int, summary: summary_pb2.Summary) -> None:
+    self._writer.add_event(event_pb2.Event(summary=summary, step=step, wall_time=time.time()))
+
+  def write_scalars(self, step: int, scalars: Mapping[str, Any]) -> None:
+    values = [summary_pb2.Summary.Value(tag=k, simple_value=float(v)) for k, v in scalars.items()]
+    self._write(step, summary_pb2.Summary(value=values))
+
+  def write_images(self, step: int, images: Mapping[str, Any]) -> None:
+    """Each image uint8 [H, W, C], or [N, H, W, C] written as tag/0 ... tag/N-1."""
+    values = []
+    for tag, image in images.items():
+      image = np.asarray(image)
+      if image.ndim == 3:
+        values.append(_image_value(tag, image))
+      else:
+        values.extend(_image_value(f"{tag}/{i}", one) for i, one in enumerate(image))
+    self._write(step, summary_pb2.Summary(value=values))
+
+  def write_videos(self, step: int, videos: Mapping[str, Any]) -> None:
+    del step
+    logger.warning("TensorBoardWriter does not write videos (%s); write frames as images", ", ".join(videos))
+
+  def write_audios(self, step: int, audios: Mapping[str, Any], *, sample_rate: int) -> None:
+    del step, sample_rate
+    logger.warning("TensorBoardWriter does not write audio (%s)", ", ".join(audios))
+
+  def write_texts(self, step: int, texts: Mapping[str, str]) -> None:
+    for tag, text in texts.items():
+      self._write(step, text_summary.text_pb(tag, text))
+
+  def write_histograms(self, step: int, arrays: Mapping[str, Any], num_buckets: Mapping[str, int] | None = None):
+    for tag, values in arrays.items():
+      buckets = (num_buckets or {}).get(tag, 30)
+      self._write(step, histogram_summary.histogram_pb(tag, np.asarray(values, np.float64), buckets=buckets))
+
+  def write_hparams(self, hparams: Mapping[str, Any]) -> None:
+    """Flat scalars and strings; anything else is written as its repr."""
+    flat = {k: v if isinstance(v, (bool, int, float, str)) else repr(v) for k, v in hparams.items()}
+    self._write(0, hparams_summary.hparams_pb(flat))
 
   def flush(self) -> None:
-    if self._writer is not None:
-      self._writer.flush()
+    self._writer.flush()
 
   def close(self) -> None:
-    if self._writer is not None:
-      self._writer.close()
+    self._writer.close()
+
+
+def create_default_writer(logdir: str, *, enabled: bool) -> metric_writers.MetricWriter:
+  """TensorBoard events in `logdir`, written on a background thread (PNG encoding off the training
+  loop); with `enabled=False` (processes other than 0) a writer that writes nothing."""
+  if not enabled:
+    return metric_writers.MultiWriter([])
+  return metric_writers.AsyncWriter(TensorBoardWriter(logdir))

@@ -6,17 +6,18 @@ import os
 import signal
 
 import jax
+import jax.numpy as jnp
 import ml_collections
 import numpy as np
 from jax.experimental import multihost_utils
+from jax_loop_utils import metric_writers, periodic_actions
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from vidgan_jax import checkpoints, rendered_input, sampling, video_io
+from vidgan_jax import checkpoints, rendered_input, sampling, summaries, video_io
 from vidgan_jax.batch_layout import batch_layout
-from vidgan_jax.configs import check_config
+from vidgan_jax.configs import check_config, flat_config
 from vidgan_jax.models import Generator, build_models
-from vidgan_jax.summaries import SummaryWriter
 from vidgan_jax.text import Tokenizer
 from vidgan_jax.train_step import (
   TrainState,
@@ -110,15 +111,14 @@ def _write_samples(
   ema_params,
   tokenizer: Tokenizer,
   config: ml_collections.ConfigDict,
-  writer,
+  writer: metric_writers.MetricWriter,
 ) -> None:
   """One clip per sample prompt from the EMA generator: a grid GIF and a TensorBoard image."""
   videos, _ = sampling.generate(generator, ema_params, tokenizer, list(config.sample_prompts), 1, config.seed, config)
   frames = video_io.upscale(video_io.grid(video_io.to_uint8(videos)), max(1, 128 // config.size))
   video_io.write_gif(os.path.join(workdir, "samples", f"step_{step:07d}.gif"), frames)
-  writer.image(
-    "samples/first_middle_last_frame", np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=1), step
-  )
+  first_middle_last = np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=1)
+  writer.write_images(step, {"samples/first_middle_last_frame": first_middle_last})
 
 
 def _check_nonfinite(metrics: dict, seen: int, last_step: int, step: int, policy: str, workdir: str) -> None:
@@ -161,7 +161,7 @@ def _evaluate(
   ema_params,
   tokenizer: Tokenizer,
   config: ml_collections.ConfigDict,
-  writer,
+  writer: metric_writers.MetricWriter,
 ) -> None:
   """Scores the EMA generator on `config.eval.train_num_per_pair` clips per pair; logs and writes
   the headline figures (`Evaluator.headline`) to TensorBoard under eval/."""
@@ -174,8 +174,67 @@ def _evaluate(
   report, _ = evaluator(generate, eval_config, keep=0)
   figures = evaluator.headline(report)
   logger.info("eval step %d: %s", step, ", ".join(f"{k}={v:.3f}" for k, v in figures.items()))
-  for k, v in figures.items():
-    writer.scalar(f"eval/{k}", v, step)
+  writer.write_scalars(step, {f"eval/{k}": v for k, v in figures.items()})
+
+
+# One dispatch per step to add a step's metrics (arrays on the local devices) to the window's sums.
+_add_on_devices = jax.pmap(lambda a, b: jax.tree.map(jnp.add, a, b))
+
+
+class MetricWindow:
+  """The step metrics between two logs, summed on the devices (no host sync per step) and read as
+  their means over the window; counters (running totals) are read as their latest value."""
+
+  COUNTERS = ("nonfinite_steps",)
+
+  def __init__(self):
+    self._sums, self._latest, self._steps = None, None, 0
+
+  def add(self, metrics: dict) -> None:
+    self._sums = metrics if self._sums is None else _add_on_devices(self._sums, metrics)
+    self._latest = metrics
+    self._steps += 1
+
+  def read(self) -> dict[str, float]:
+    """The window's means as floats (the host waits for the steps here); starts a new window."""
+    means = {k: float(v) / self._steps for k, v in unreplicate(self._sums).items()}
+    latest = unreplicate(self._latest)
+    means.update({k: float(latest[k]) for k in self.COUNTERS if k in latest})
+    self._sums, self._latest, self._steps = None, None, 0
+    return means
+
+
+def _periodic_actions(
+  config: ml_collections.ConfigDict, writer: metric_writers.MetricWriter, logdir: str, start_step: int
+) -> list[periodic_actions.PeriodicAction]:
+  """Process 0's per-step hooks: steps/s, uptime and ETA (`ReportProgress`); a profiler trace of
+  `config.profile_steps` steps from `config.profile_first_step` (`Profile`), if that lies ahead."""
+  actions = [
+    periodic_actions.ReportProgress(
+      num_train_steps=config.num_train_steps, writer=writer, every_steps=config.log_every_steps
+    )
+  ]
+  if config.profile_steps:
+    first, last = config.profile_first_step, config.profile_first_step + config.profile_steps
+    if start_step < first and last <= config.num_train_steps:
+      actions.append(
+        periodic_actions.Profile(
+          logdir=logdir,
+          num_profile_steps=config.profile_steps,
+          profile_duration_ms=None,
+          first_profile=first,
+          every_secs=None,
+        )
+      )
+    else:
+      logger.warning(
+        "no profile: steps %d-%d do not lie between this run's start (%d) and end (%d)",
+        first,
+        last,
+        start_step,
+        config.num_train_steps,
+      )
+  return actions
 
 
 def _log_line(step: int, metrics: dict, steps_per_sec: float) -> str:
@@ -227,8 +286,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
       next(batches)
   p_train_step = make_p_train_step(generator, discriminator, config)
   r_state = replicate(state)
-  writer = SummaryWriter(os.path.join(workdir, "tensorboard"), enabled=is_main)
+  logdir = os.path.join(workdir, "tensorboard")
+  writer = summaries.create_default_writer(logdir, enabled=is_main)
+  writer.write_hparams(flat_config(config))
+  hooks = _periodic_actions(config, writer, logdir, start_step) if is_main else []
   evaluator = _make_evaluator(config)
+  window = MetricWindow()
 
   stop = StopRequest()
   progress = tqdm(
@@ -240,11 +303,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
     with stop.installed(), logging_redirect_tqdm([logger]):
       for step in range(start_step + 1, config.num_train_steps + 1):
         r_state, metrics = p_train_step(r_state, next(batches))
+        window.add(metrics)
         progress.update()
+        for hook in hooks:
+          hook(step)
         stopping = stop.agreed(at_sync_point=step % config.log_every_steps == 0)
         final = step == config.num_train_steps or stopping
         if step % config.log_every_steps == 0 or final:
-          metrics = {k: float(v) for k, v in unreplicate(metrics).items()}  # Host sync only here.
+          metrics = window.read()
           _check_nonfinite(metrics, nonfinite_seen, last_log[0], step, config.nonfinite_policy, workdir)
           nonfinite_seen = int(metrics["nonfinite_steps"])
           elapsed = progress.format_dict["elapsed"]
@@ -254,9 +320,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
             g=f"{metrics['g_loss']:.3f}", d=f"{metrics['d_loss']:.3f}", l1=f"{metrics['video_l1']:.3f}"
           )
           logger.info(_log_line(step, metrics, steps_per_sec))
-          for k, v in metrics.items():
-            writer.scalar(f"train/{k}", v, step)
-          writer.scalar("train/steps_per_sec", steps_per_sec, step)
+          writer.write_scalars(step, {f"train/{k}": v for k, v in metrics.items()})
         if is_main and (step % config.sample_every_steps == 0 or final):
           _write_samples(workdir, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
         if evaluator is not None and (step % config.eval_every_steps == 0 or final):
