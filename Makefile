@@ -3,6 +3,7 @@
 #               and the evaluation table, and sample the generator shipped in the package
 #   make test   set up .venv and run the tests
 #   make beam-test  the Apache Beam build of text2video_real, in its own .venv-beam (CI runs it too)
+#   make peer-test  the PyTorch peer (benchmarks/torch_peer) against our networks, in its own .venv-peer
 #   make chaos  20 random kills of a training run, the damaged-video set, the odd prompts (~16 min)
 # Both install the versions in constraints.txt; `make lock` updates it (see that file).
 PYTHON ?= python3
@@ -20,8 +21,9 @@ DEMO_PROMPTS := --prompt="a man plays golf on the grass" \
   --prompt="someone sails a boat across the snow"
 
 BEAM_VENV := .venv-beam
+PEER_VENV := .venv-peer
 
-.PHONY: demo test lint beam-test chaos preview lock lock-beam clean
+.PHONY: demo test lint beam-test peer-test chaos preview lock lock-beam clean
 
 $(BIN)/vidgan: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +53,16 @@ $(BEAM_VENV)/bin/vidgan: pyproject.toml constraints-beam.txt
 
 beam-test: $(BEAM_VENV)/bin/vidgan
 	$(BEAM_VENV)/bin/python -m pytest -q tests/test_text2video_real_beam.py
+
+# PyTorch is the peer's requirement only, never the package's: its own venv beside the package.
+$(PEER_VENV)/bin/vidgan: pyproject.toml constraints.txt benchmarks/torch_peer/requirements.txt
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install --quiet --upgrade pip
+	$(PEER_VENV)/bin/pip install --quiet -c constraints.txt -e '.[dev]' -r benchmarks/torch_peer/requirements.txt
+	touch $@
+
+peer-test: $(PEER_VENV)/bin/vidgan
+	$(PEER_VENV)/bin/python -m pytest -q benchmarks/torch_peer/peer_test.py
 
 chaos: $(BIN)/vidgan
 	$(BIN)/python -m benchmarks.chaos --trials=20 --videos --prompts --workdir=workdirs/chaos
@@ -84,4 +96,4 @@ lock-beam:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) $(BEAM_VENV) $(DATA_DIR) workdirs .pytest_cache
+	rm -rf $(VENV) $(BEAM_VENV) $(PEER_VENV) $(DATA_DIR) workdirs .pytest_cache

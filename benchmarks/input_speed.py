@@ -55,7 +55,7 @@ def main(argv: list[str]) -> None:
   builder.download_and_prepare()
   tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, "train"), 512, config.text.max_length)
   layout = input_pipeline.BatchLayout(config.batch_size, 1, 1)
-  megabytes = sum(f.stat().st_size for f in builder.data_path.glob("*.array_record*")) / 2**20
+  megabytes = sum(os.path.getsize(f) for f in builder.data_path.glob("*.array_record*")) / 2**20
   print(f"{shape} clips, batch {config.batch_size}, {FLAGS.clips} clips in {megabytes:.0f} MB on disk")
   examples = input_pipeline.open_split(builder, "train")
   bare_reads_per_second(examples, 64)
