@@ -74,7 +74,7 @@ def train(args) -> None:
 def reference(args) -> None:
   import numpy as np
 
-  from vidgan_jax import input_pipeline, train_step
+  from vidgan_jax import distributed, input_pipeline, train_step
   from vidgan_jax import train as train_lib
   from vidgan_jax.models import build_models
 
@@ -97,11 +97,11 @@ def reference(args) -> None:
     for process in range(2)
   ]
   p_step = train_step.make_p_train_step(generator, discriminator, config)
-  state = train_step.replicate(train_step.create_train_state(config, generator, discriminator))
+  state = distributed.replicate(train_step.create_train_state(config, generator, discriminator))
   for _ in range(config.num_train_steps):
     parts = [next(it) for it in iterators]
     state, _ = p_step(state, {k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
-  save_params(os.path.join(args.out, "params_reference.npz"), train_step.unreplicate(state))
+  save_params(os.path.join(args.out, "params_reference.npz"), distributed.unreplicate(state))
 
 
 def main() -> None:

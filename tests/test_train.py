@@ -6,7 +6,7 @@ import jax
 import numpy as np
 import pytest
 
-from vidgan_jax import input_pipeline, models, train_step
+from vidgan_jax import distributed, input_pipeline, models, train_step
 from vidgan_jax.text import Tokenizer
 
 
@@ -17,7 +17,7 @@ def _setup(config, vocab_size=512):
 
 
 def _replicate(state, devices):
-  return jax.pmap(lambda x: x, axis_name=train_step.AXIS, devices=devices)(
+  return jax.pmap(lambda x: x, axis_name=distributed.AXIS, devices=devices)(
     jax.tree.map(lambda x: np.broadcast_to(x, (len(devices),) + np.shape(x)), state)
   )
 
@@ -29,7 +29,7 @@ def _shard(batch, devices):
 def _pmap(fn, config, generator, discriminator, devices):
   return jax.pmap(
     functools.partial(fn, generator=generator, discriminator=discriminator, config=config),
-    axis_name=train_step.AXIS,
+    axis_name=distributed.AXIS,
     devices=devices,
   )
 
@@ -57,7 +57,7 @@ def test_eight_devices_match_one_device(tiny_config, r1_weight):
   for n in (1, 8):
     devices = jax.devices()[:n]
     grads = _pmap(train_step.compute_gradients, tiny_config, generator, discriminator, devices)
-    results[n] = train_step.unreplicate(grads(_replicate(state, devices), _shard(batch, devices)))
+    results[n] = distributed.unreplicate(grads(_replicate(state, devices), _shard(batch, devices)))
   for one, eight in zip(results[1][:2], results[8][:2]):
     for a, b in zip(jax.tree.leaves(one), jax.tree.leaves(eight)):
       np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4 * float(np.abs(a).max()) + 1e-8)
@@ -91,7 +91,7 @@ def test_train_step_updates_every_network(tiny_config, options):
   new_state, metrics = step(
     _replicate(state, devices), _shard(_random_batch(np.random.default_rng(1), tiny_config, 8), devices)
   )
-  new_state, metrics = train_step.unreplicate(new_state), train_step.unreplicate(metrics)
+  new_state, metrics = distributed.unreplicate(new_state), distributed.unreplicate(metrics)
   assert int(new_state.step) == 1
   for name in ("g_params", "d_params", "ema_params"):
     before, after = jax.tree.leaves(getattr(state, name)), jax.tree.leaves(getattr(new_state, name))
@@ -177,9 +177,9 @@ def test_paper_options_bf16_transpose_strided(tiny_config):
   new_state, metrics = step(
     _replicate(state, devices), _shard(_random_batch(np.random.default_rng(2), tiny_config, 8), devices)
   )
-  metrics = train_step.unreplicate(metrics)
+  metrics = distributed.unreplicate(metrics)
   assert np.isfinite(float(metrics["g_loss"])) and float(metrics["nonfinite_steps"]) == 0
-  assert {x.dtype for x in jax.tree.leaves(train_step.unreplicate(new_state).g_params)} == {np.dtype("float32")}
+  assert {x.dtype for x in jax.tree.leaves(distributed.unreplicate(new_state).g_params)} == {np.dtype("float32")}
   sample = jax.jit(functools.partial(generator.apply, method=generator.sample))  # One compilation, not one per op.
   out = sample(
     {"params": state.g_params},

@@ -14,7 +14,7 @@ import jax
 import ml_collections
 import numpy as np
 
-from vidgan_jax import sampling, train_step
+from vidgan_jax import distributed, sampling, train_step
 from vidgan_jax.batch_layout import BatchLayout, batch_layout
 from vidgan_jax.models import Discriminator, Generator, build_models
 from vidgan_jax.text import Tokenizer
@@ -93,7 +93,7 @@ def step_flops(
     return jax.ShapeDtypeStruct((1,) + x.shape[1:], x.dtype)
 
   step = functools.partial(train_step.train_step, generator=generator, discriminator=discriminator, config=config)
-  lowered = jax.pmap(step, axis_name=train_step.AXIS, devices=cpu).lower(
+  lowered = jax.pmap(step, axis_name=distributed.AXIS, devices=cpu).lower(
     jax.tree.map(one_device, state), jax.tree.map(one_device, batch)
   )
   cost = lowered.cost_analysis()
@@ -112,7 +112,7 @@ def bench_train_step(
 ) -> dict:
   """Compile time, per-step seconds after one warm-up step, FLOPs per step (XLA cost analysis)."""
   layout = batch_layout(config.batch_size)
-  state = train_step.replicate(initial_state)
+  state = distributed.replicate(initial_state)
   batch = synthetic_batch(config, layout, vocab_size)
   p_step = train_step.make_p_train_step(generator, discriminator, config)
   start = time.perf_counter()

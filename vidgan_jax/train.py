@@ -17,17 +17,10 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from vidgan_jax import checkpoints, rendered_input, sampling, summaries, video_io
 from vidgan_jax.batch_layout import batch_layout
 from vidgan_jax.configs import check_config, flat_config
+from vidgan_jax.distributed import replicate, replicated_sharding, to_host, unreplicate
 from vidgan_jax.models import Generator, build_models
 from vidgan_jax.text import Tokenizer
-from vidgan_jax.train_step import (
-  TrainState,
-  create_train_state,
-  make_p_train_step,
-  replicate,
-  replicated_sharding,
-  to_host,
-  unreplicate,
-)
+from vidgan_jax.train_step import TrainState, create_train_state, make_p_train_step
 
 logger = logging.getLogger(__name__)
 

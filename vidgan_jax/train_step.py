@@ -15,14 +15,13 @@ import flax.struct
 import jax
 import jax.numpy as jnp
 import ml_collections
-import numpy as np
 import optax
 
 from vidgan_jax import losses
+from vidgan_jax.distributed import AXIS
 from vidgan_jax.models import Discriminator, Generator
 from vidgan_jax.noise import example_noise, noise_key
 
-AXIS = "batch"
 Params = Any
 
 
@@ -234,40 +233,7 @@ def r1_penalty(discriminator: Discriminator, d_params, video: jax.Array, tokens:
   return jnp.mean(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=-1))
 
 
-def replicate(tree):
-  """Copies `tree` to every local device, laid out exactly like the pmapped step's outputs.
-
-  (`flax.jax_utils.replicate` gives another mesh axis name, which makes pmap compile the step a
-  second time when it is fed its own outputs.)
-  """
-  # Through host memory: restored arrays are committed to one device, which pmap would refuse.
-  stacked = jax.tree.map(lambda x: np.broadcast_to(np.asarray(x), (jax.local_device_count(),) + np.shape(x)), tree)
-  return jax.pmap(lambda x: x, axis_name=AXIS)(stacked)
-
-
-def replicated_sharding() -> jax.sharding.NamedSharding:
-  """One copy on every device of every process: how a checkpoint's state is restored."""
-  return jax.sharding.NamedSharding(jax.sharding.Mesh(np.array(jax.devices()), (AXIS,)), jax.sharding.PartitionSpec())
-
-
-def to_host(replicated_tree):
-  """The pmapped step's per-device copies [local_devices, ...] as one numpy copy in host memory,
-  which orbax writes once (from process 0); it restores as the replicated arrays of
-  `replicated_sharding`. (Global jax.Arrays made from the copies cost a compiled reshape per
-  array and device, and a transfer per copy: seconds per save of the tiny model on 8 devices.)"""
-  return jax.device_get(jax.tree.map(lambda x: x.addressable_data(0)[0], replicated_tree))
-
-
 def make_p_train_step(generator: Generator, discriminator: Discriminator, config: ml_collections.ConfigDict):
   """The pmapped step; donates the old state so its buffers are reused."""
   step = functools.partial(train_step, generator=generator, discriminator=discriminator, config=config)
   return jax.pmap(step, axis_name=AXIS, donate_argnums=(0,))
-
-
-def unreplicate(tree):
-  """The first local device's copy of a replicated tree, as an array on that one device.
-
-  (`x[0]` would give an array spread over all devices, which then cannot meet single-device
-  arrays in one computation.)
-  """
-  return jax.tree.map(lambda x: x.addressable_data(0)[0], tree)
