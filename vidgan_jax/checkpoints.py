@@ -207,8 +207,14 @@ def read_state_metadata(step_dir: str):
   return metadata.tree if hasattr(metadata, "tree") else metadata
 
 
-def restore_state(step_dir: str, abstract_state):
-  """Restores just the state of a step directory into the structure of `abstract_state`."""
+def restore_ema_params(step_dir: str, abstract_params):
+  """Restores only the state's EMA generator parameters (orbax partial restore: the optimiser
+  states and the discriminator are not read), shaped like `abstract_params`, on one device."""
   one_device = jax.sharding.SingleDeviceSharding(jax.local_devices()[0])
-  target = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=one_device), abstract_state)
-  return ocp.StandardCheckpointer().restore(os.path.join(step_dir, STATE), target)
+  target = {
+    "ema_params": jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=one_device), abstract_params)
+  }
+  args = ocp.args.PyTreeRestore(
+    item=target, restore_args=ocp.checkpoint_utils.construct_restore_args(target), partial_restore=True
+  )
+  return ocp.PyTreeCheckpointer().restore(os.path.join(step_dir, STATE), args=args)["ema_params"]

@@ -10,7 +10,7 @@ from vidgan_jax import checkpoints, sampling
 from vidgan_jax.configs import config_from_dict
 from vidgan_jax.models import Generator, build_models
 from vidgan_jax.text import Tokenizer, caption_words, shown
-from vidgan_jax.train_step import create_train_state
+from vidgan_jax.train_step import example_generator_inputs
 
 
 @dataclasses.dataclass
@@ -54,7 +54,7 @@ def load_generator(step_dir: str) -> TrainedGenerator:
   meta = checkpoints.read_meta(step_dir)
   config = config_from_dict(meta["config"])
   tokenizer = Tokenizer.from_json(meta["tokenizer"])
-  generator, discriminator = build_models(config, tokenizer.vocab_size)
-  target = jax.eval_shape(lambda: create_train_state(config, generator, discriminator))
-  state = checkpoints.restore_state(step_dir, target)
-  return TrainedGenerator(generator, state.ema_params, tokenizer, config, int(meta["step"]))
+  generator, _ = build_models(config, tokenizer.vocab_size)
+  target = jax.eval_shape(lambda: generator.init(jax.random.key(0), *example_generator_inputs(config))["params"])
+  params = checkpoints.restore_ema_params(step_dir, target)
+  return TrainedGenerator(generator, params, tokenizer, config, int(meta["step"]))
