@@ -2,7 +2,6 @@
 
 import dataclasses
 
-import jax
 import ml_collections
 import numpy as np
 
@@ -10,7 +9,7 @@ from vidgan_jax import checkpoints, sampling
 from vidgan_jax.configs import config_from_dict
 from vidgan_jax.models import Generator, build_models
 from vidgan_jax.text import Tokenizer, caption_words, shown
-from vidgan_jax.train_step import example_generator_inputs
+from vidgan_jax.train_step import abstract_generator_params
 
 
 @dataclasses.dataclass
@@ -55,6 +54,5 @@ def load_generator(step_dir: str) -> TrainedGenerator:
   config = config_from_dict(meta["config"])
   tokenizer = Tokenizer.from_json(meta["tokenizer"])
   generator, _ = build_models(config, tokenizer.vocab_size)
-  target = jax.eval_shape(lambda: generator.init(jax.random.key(0), *example_generator_inputs(config))["params"])
-  params = checkpoints.restore_ema_params(step_dir, target)
+  params = checkpoints.restore_ema_params(step_dir, abstract_generator_params(config, generator))
   return TrainedGenerator(generator, params, tokenizer, config, int(meta["step"]))

@@ -9,7 +9,6 @@ a mismatched caption (`batches.to_device_batch`).
 """
 
 import logging
-import os
 import time
 from collections.abc import Iterator, Sequence
 
@@ -19,7 +18,7 @@ import tensorflow_datasets as tfds
 from etils import epath
 
 from vidgan_jax.batch_layout import BatchLayout, batch_layout  # noqa: F401 (re-exported)
-from vidgan_jax.batches import Batch, BatchIterator, allow_grain_flags, train_iterator
+from vidgan_jax.batches import READ_OPTIONS, Batch, BatchIterator, allow_grain_flags, train_iterator
 from vidgan_jax.text import Tokenizer
 
 logger = logging.getLogger(__name__)
@@ -159,7 +158,7 @@ def ordered_batches(
   allow_grain_flags()
   source = open_split(builder, split)
   dataset = grain.MapDataset.source(source).map(lambda example: {k: example[k] for k in keys})
-  return iter(dataset.batch(batch_size).to_iter_dataset(grain.ReadOptions(num_threads=max(1, os.cpu_count() or 1))))
+  return iter(dataset.batch(batch_size).to_iter_dataset(READ_OPTIONS))
 
 
 class TfdsData:

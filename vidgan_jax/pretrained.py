@@ -19,7 +19,7 @@ from vidgan_jax.configs import config_from_dict
 from vidgan_jax.inference import TrainedGenerator
 from vidgan_jax.models import build_models
 from vidgan_jax.text import Tokenizer
-from vidgan_jax.train_step import example_generator_inputs
+from vidgan_jax.train_step import abstract_generator_params
 
 PRETRAINED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained")
 PARAMS_FILE, META_FILE = "params.msgpack", "meta.json"
@@ -92,9 +92,7 @@ def load(name_or_path: str) -> TrainedGenerator:
   if hashlib.sha256(data).hexdigest() != expected:
     raise PretrainedError(f"{params_path} is damaged: its SHA-256 differs from the one in {meta_path}")
   generator, _ = build_models(config, tokenizer.vocab_size)
-  target = _sampling_params(
-    jax.eval_shape(lambda: generator.init(jax.random.key(0), *example_generator_inputs(config))["params"])
-  )
+  target = _sampling_params(abstract_generator_params(config, generator))
   try:
     params = flax.serialization.from_bytes(target, data)
   except (ValueError, KeyError, TypeError) as e:

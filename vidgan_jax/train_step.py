@@ -57,6 +57,12 @@ def example_generator_inputs(config: ml_collections.ConfigDict) -> tuple[jax.Arr
   )
 
 
+def abstract_generator_params(config: ml_collections.ConfigDict, generator: Generator):
+  """The shapes and dtypes of `generator`'s parameters (jax.ShapeDtypeStruct leaves), computed
+  without allocating them: the target for reading saved parameters."""
+  return jax.eval_shape(lambda: generator.init(jax.random.key(0), *example_generator_inputs(config))["params"])
+
+
 def create_train_state(
   config: ml_collections.ConfigDict, generator: Generator, discriminator: Discriminator
 ) -> TrainState:

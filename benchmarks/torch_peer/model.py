@@ -91,6 +91,12 @@ class DownBlock(nn.Module):
     return F.leaky_relu(self.conv(x), 0.2)
 
 
+def down_stack(ndim: int, in_channels: int, widths) -> nn.Sequential:
+  """One DownBlock per width, each halving every axis: as our encoders and discriminator stack them."""
+  channels = [in_channels, *widths]
+  return nn.Sequential(*(DownBlock(ndim, channels[i], channels[i + 1]) for i in range(len(widths))))
+
+
 class TextEncoder(nn.Module):
   """int64 tokens [B, L] -> [B, out_dim]; pre-norm transformer, padding (id 0) masked, mean-pooled."""
 
@@ -144,9 +150,8 @@ class SketchGenerator(nn.Module):
   def __init__(self, size: int, z_dim: int, width: int, text_dim: int):
     super().__init__()
     self.num_ups = int(math.log2(size)) - 2
-    widths = [3] + [width * 2**i for i in range(3)]
-    self.encoder = nn.Sequential(*(DownBlock(2, widths[i], widths[i + 1]) for i in range(3)))
-    flat = (size // 8) ** 2 * widths[-1]
+    self.encoder = down_stack(2, 3, [width * 2**i for i in range(3)])
+    flat = (size // 8) ** 2 * width * 4
     self.posterior = Gaussian(flat + text_dim, z_dim, 4 * width)
     self.prior = Gaussian(text_dim, z_dim, 4 * width)
     self.decoder_channels = width * 2**self.num_ups
@@ -220,8 +225,7 @@ class ClipEncoder(nn.Module):
 
   def __init__(self, frames: int, size: int, widths, code_dim: int, text_dim: int):
     super().__init__()
-    channels = [3, *widths]
-    self.downs = nn.Sequential(*(DownBlock(3, channels[i], channels[i + 1]) for i in range(len(widths))))
+    self.downs = down_stack(3, 3, widths)
     t, s = frames, size
     for _ in widths:
       t, s = (t + 1) // 2, (s + 1) // 2
@@ -231,13 +235,17 @@ class ClipEncoder(nn.Module):
     return self.gaussian(torch.cat([self.downs(video).flatten(1), text], -1))
 
 
+def text_encoder(config, vocab_size: int) -> TextEncoder:
+  """The caption encoder of `config.model` (the generator and the discriminator each have one)."""
+  m = config.model
+  return TextEncoder(vocab_size, config.text.max_length, m.text_embed_dim, m.text_layers, m.text_heads, m.text_dim)
+
+
 class Generator(nn.Module):
   def __init__(self, config, vocab_size: int):
     super().__init__()
     m = config.model
-    self.text_encoder = TextEncoder(
-      vocab_size, config.text.max_length, m.text_embed_dim, m.text_layers, m.text_heads, m.text_dim
-    )
+    self.text_encoder = text_encoder(config, vocab_size)
     self.sketch = SketchGenerator(config.size, m.z_dim, m.gist_width, m.text_dim)
     self.clip_encoder = ClipEncoder(config.frames, config.size, m.encoder_widths, m.noise_dim, m.text_dim)
     self.refine = RefineGenerator(config.frames, config.size, m, m.text_dim)
@@ -262,13 +270,10 @@ class Discriminator(nn.Module):
   def __init__(self, config, vocab_size: int):
     super().__init__()
     m = config.model
-    self.text_encoder = TextEncoder(
-      vocab_size, config.text.max_length, m.text_embed_dim, m.text_layers, m.text_heads, m.text_dim
-    )
-    channels = [3, *m.disc_widths]
-    self.downs = nn.Sequential(*(DownBlock(3, channels[i], channels[i + 1]) for i in range(len(m.disc_widths))))
-    self.projection = nn.Linear(m.text_dim, channels[-1])
-    self.score = nn.Linear(channels[-1], 1)
+    self.text_encoder = text_encoder(config, vocab_size)
+    self.downs = down_stack(3, 3, m.disc_widths)
+    self.projection = nn.Linear(m.text_dim, m.disc_widths[-1])
+    self.score = nn.Linear(m.disc_widths[-1], 1)
 
   def forward(self, video: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
     pooled = self.downs(video).mean((2, 3, 4)).float()

@@ -116,16 +116,15 @@ def build_classifier(config: ml_collections.ConfigDict, heads: Sequence[tuple[st
 
 def _training_batches(builder: "tfds.core.DatasetBuilder", batch_size: int, seed: int) -> Iterator[dict]:
   """Endless batches of the classifier split in a new seeded order every epoch, clips in [-1, 1]."""
-  import grain
+  from vidgan_jax import batches, input_pipeline
+  from vidgan_jax.batch_layout import BatchLayout
 
-  from vidgan_jax import input_pipeline
-
-  input_pipeline.allow_grain_flags()
-  clips = grain.MapDataset.source(input_pipeline.open_split(builder, CLASSIFIER_SPLIT))
-  clips = clips.map(lambda example: {k: example[k] for k in ("video",) + HEADS})
-  batches = clips.seed(seed).shuffle().repeat().batch(batch_size, drop_remainder=True)
-  batches = batches.map(lambda b: dict(b, video=input_pipeline.clip_to_float(b["video"])))
-  return iter(batches.to_iter_dataset(grain.ReadOptions(num_threads=2, prefetch_buffer_size=2)))
+  batches.allow_grain_flags()
+  clips = input_pipeline.open_split(builder, CLASSIFIER_SPLIT)
+  one_process = BatchLayout(global_batch=batch_size, process_count=1, local_devices=1)
+  dataset = batches.process_batches(clips, one_process, seed=seed)
+  dataset = dataset.map(lambda b: {"video": input_pipeline.clip_to_float(b["video"]), **{k: b[k] for k in HEADS}})
+  return iter(dataset.to_iter_dataset(batches.READ_OPTIONS))
 
 
 def _loss(module: ClipClassifier, params, batch: dict) -> tuple[jax.Array, dict]:
