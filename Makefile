@@ -32,7 +32,7 @@ $(BIN)/vidgan: pyproject.toml constraints.txt
 	touch $@
 
 demo: $(BIN)/vidgan
-	$(BIN)/vidgan build tfds_builders/action_scenes --config=32px --data_dir=$(DATA_DIR)
+	$(BIN)/vidgan build action_scenes --config=32px --data_dir=$(DATA_DIR)
 	$(BIN)/vidgan train --config=experiments/quickstart.py --workdir=$(WORKDIR) --config.data_dir=$(DATA_DIR)
 	$(BIN)/vidgan sample --workdir=$(WORKDIR) --num=3 --out=$(SAMPLES) $(DEMO_PROMPTS)
 	$(BIN)/vidgan eval --workdir=$(WORKDIR) --out=$(WORKDIR)/eval
@@ -73,7 +73,7 @@ lint: $(BIN)/vidgan
 	$(BIN)/ruff format --check .
 
 preview: $(BIN)/vidgan
-	$(BIN)/python -m tfds_builders.action_scenes.make_preview
+	$(BIN)/python -m vidgan_jax.datasets.action_scenes.make_preview
 
 # Resolve the newest versions pyproject.toml allows in a scratch venv and write them to
 # constraints.txt; then run `make clean test` and commit constraints.txt if it passes.

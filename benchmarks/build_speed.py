@@ -3,7 +3,7 @@
     .venv-beam/bin/python -m benchmarks.build_speed [--clips=120] [--workers=2] [--config=64px]
 
 Writes `--clips` synthetic H.264 videos (4 s of 320x240 at 30 fps, a moving square) with a
-videos.csv, then times `vidgan build tfds_builders/text2video_real` on them twice, each in its own
+videos.csv, then times `vidgan build text2video_real` on them twice, each in its own
 process and from an empty data_dir: without Beam (one decoding process per core, the config's
 default) and with `--beam_pipeline_options=runner=DirectRunner,direct_running_mode=multi_processing,
 direct_num_workers=<--workers, default one per core>`. Needs the beam extra (`make beam-test`
@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from tfds_builders.text2video_real.fake_videos import moving_square_frames, write_video
+from vidgan_jax.datasets.text2video_real.fake_videos import moving_square_frames, write_video
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,7 +41,7 @@ def timed_build(manual_dir: str, data_dir: str, config: str, *extra: str) -> flo
     [
       vidgan,
       "build",
-      "tfds_builders/text2video_real",
+      "text2video_real",
       f"--config={config}",
       f"--manual_dir={manual_dir}",
       f"--data_dir={data_dir}",

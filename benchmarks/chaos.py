@@ -9,7 +9,7 @@ starts it again until it finishes, and compares every array of the final train s
 uninterrupted run's: exact equality. Prints a table (trial, signal, phase, when, the step the run
 had logged, the step it resumed from, steps lost, exit code, equal) and writes it to
 `<workdir>/chaos.md`. `--videos` also builds the damaged-video set
-(`tfds_builders.text2video_real.damaged_videos`) with the documented command and checks every
+(`vidgan_jax.datasets.text2video_real.damaged_videos`) with the documented command and checks every
 file's outcome; `--prompts` sends the odd prompts (`benchmarks/odd_prompts.py`) through
 `vidgan sample`. Exits 1 if anything differs.
 """
@@ -249,7 +249,7 @@ def table(trials: list[Trial]) -> str:
 
 def build_tiny(data_dir: str, root: str) -> None:
   subprocess.run(
-    vidgan("build", "tfds_builders/action_scenes", "--config=tiny", f"--data_dir={data_dir}"),
+    vidgan("build", "action_scenes", "--config=tiny", f"--data_dir={data_dir}"),
     cwd=REPO,
     env=env(root),
     check=True,
@@ -258,8 +258,8 @@ def build_tiny(data_dir: str, root: str) -> None:
 
 
 def check_videos(root: str) -> tuple[str, bool]:
-  """The damaged-video set through `vidgan build tfds_builders/text2video_real`; every outcome checked."""
-  from tfds_builders.text2video_real import damaged_videos
+  """The damaged-video set through `vidgan build text2video_real`; every outcome checked."""
+  from vidgan_jax.datasets.text2video_real import damaged_videos
 
   manual, data = os.path.join(root, "damaged_videos"), os.path.join(root, "damaged_videos_data")
   shutil.rmtree(manual, ignore_errors=True)
@@ -267,7 +267,7 @@ def check_videos(root: str) -> tuple[str, bool]:
   cases = damaged_videos.write_set(manual, copies=damaged_videos.FULL_SET_COPIES)
   start = time.time()
   build = subprocess.run(
-    vidgan("build", "tfds_builders/text2video_real", "--config=32px", f"--manual_dir={manual}", f"--data_dir={data}"),
+    vidgan("build", "text2video_real", "--config=32px", f"--manual_dir={manual}", f"--data_dir={data}"),
     cwd=REPO,
     env=env(root),
     capture_output=True,

@@ -16,8 +16,8 @@ import time
 from absl import app, flags
 from ml_collections import config_flags
 
-from tfds_builders.action_scenes.action_scenes_dataset_builder import ActionScenesConfig, Builder
 from vidgan_jax import input_pipeline
+from vidgan_jax.datasets.action_scenes.action_scenes_dataset_builder import ActionScenesConfig, Builder
 from vidgan_jax.text import Tokenizer
 
 FLAGS = flags.FLAGS
@@ -53,7 +53,7 @@ def main(argv: list[str]) -> None:
     file_format=input_pipeline.FILE_FORMAT,
   )
   builder.download_and_prepare()
-  tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, "train"), 512, config.text.max_length)
+  tokenizer = Tokenizer.for_config(input_pipeline.read_captions(builder, "train"), config.text)
   layout = input_pipeline.BatchLayout(config.batch_size, 1, 1)
   megabytes = sum(os.path.getsize(f) for f in builder.data_path.glob("*.array_record*")) / 2**20
   print(f"{shape} clips, batch {config.batch_size}, {FLAGS.clips} clips in {megabytes:.0f} MB on disk")

@@ -4,11 +4,13 @@ Clips are rendered at start-up (`input="rendered"`), so a GPU host needs neither
 built dataset. On one H200 shared with three other runs: 6.4 minutes (README "Results").
 """
 
-from experiments import quickstart
+import pathlib
+
+from vidgan_jax.configs import load_config_file
 
 
 def get_config():
-  config = quickstart.get_config()
+  config = load_config_file(pathlib.Path(__file__).with_name("quickstart.py"))
   config.input = "rendered"
   config.batch_size = 64
   config.num_train_steps = 5_500

@@ -1,14 +1,16 @@
 """Your own videos at the paper's size: text2video_real/64px, built from a manual_dir.
 
-Build first (see tfds_builders/text2video_real/README.md):
-  vidgan build tfds_builders/text2video_real --config=64px --manual_dir=DIR --data_dir=data
+Build first (see vidgan_jax/datasets/text2video_real/README.md):
+  vidgan build text2video_real --config=64px --manual_dir=DIR --data_dir=data
 """
 
-from experiments import paper
+import pathlib
+
+from vidgan_jax.configs import load_config_file
 
 
 def get_config():
-  config = paper.get_config()
+  config = load_config_file(pathlib.Path(__file__).with_name("paper.py"))
   config.dataset = "text2video_real/64px"
   config.label_key = "category"
   config.build_if_missing = False  # It needs --manual_dir, so it is built with `vidgan build`.

@@ -6,11 +6,13 @@ slice of the data. Learning rates are scaled up from `paper.py` for the larger b
 checkpoints are written less often per step, as each step covers more clips.
 """
 
-from experiments import paper
+import pathlib
+
+from vidgan_jax.configs import load_config_file
 
 
 def get_config():
-  config = paper.get_config()
+  config = load_config_file(pathlib.Path(__file__).with_name("paper.py"))
   config.data_dir = "gs://YOUR_BUCKET/tensorflow_datasets"
   config.build_if_missing = False  # Build once, from one machine, before launching the pod.
   config.batch_size = 512

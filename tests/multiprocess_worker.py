@@ -27,9 +27,11 @@ def parse_args() -> argparse.Namespace:
 
 
 def tiny_config(args):
-  from experiments import tiny
+  from vidgan_jax.configs import load_config_file
 
-  config = tiny.get_config()
+  config = load_config_file(
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "experiments", "tiny.py")
+  )
   config.data_dir = args.data_dir
   config.num_train_steps = args.steps
   config.checkpoint_every_steps = config.log_every_steps = 2

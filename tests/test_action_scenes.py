@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from tfds_builders.action_scenes import captions, clips, pairs
 from vidgan_jax import input_pipeline
+from vidgan_jax.datasets.action_scenes import captions, clips, pairs
 
 SPEC = clips.ClipSpec(frames=8, size=16)
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from experiments import tiny
-from tfds_builders.action_scenes import captions, pairs
 from vidgan_jax import input_pipeline
+from vidgan_jax.datasets.action_scenes import captions, pairs
 from vidgan_jax.evaluation import classifier, evaluate, metrics, prompts
 from vidgan_jax.text import caption_words
 

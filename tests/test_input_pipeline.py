@@ -136,7 +136,7 @@ def test_an_older_build_is_refused_with_the_rebuild_command(tmp_path, tiny_data_
   old.mkdir(parents=True)
   (old / "dataset_info.json").write_text("{}")
   builder = input_pipeline.load_builder("action_scenes/tiny", str(tmp_path))
-  with pytest.raises(FileNotFoundError, match=r"only version 1\.0\.0 is built there.*vidgan build tfds_builders/"):
+  with pytest.raises(FileNotFoundError, match=r"only version 1\.0\.0 is built there.*vidgan build action_scenes"):
     input_pipeline.ensure_built(builder, build_if_missing=False)
 
 

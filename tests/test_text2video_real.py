@@ -9,8 +9,13 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from tfds_builders.text2video_real import damaged_videos, decode, manifest, workers
-from tfds_builders.text2video_real.fake_videos import frame_code, moving_square_frames, write_audio_only, write_video
+from vidgan_jax.datasets.text2video_real import damaged_videos, decode, manifest, workers
+from vidgan_jax.datasets.text2video_real.fake_videos import (
+  frame_code,
+  moving_square_frames,
+  write_audio_only,
+  write_video,
+)
 
 FPS = 8
 
@@ -127,7 +132,7 @@ EXPECTED_SKIPS = {
 
 @pytest.fixture(scope="module")
 def built(manual_dir, tmp_path_factory):
-  from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401  (registers it)
+  from vidgan_jax.datasets.text2video_real import text2video_real_dataset_builder  # noqa: F401  (registers it)
 
   data_dir = str(tmp_path_factory.mktemp("real_tfds"))
   builder = tfds.builder("text2video_real/32px", data_dir=data_dir, file_format="array_record")
@@ -136,24 +141,25 @@ def built(manual_dir, tmp_path_factory):
 
 
 def build_as_documented(manual_dir, data_dir, *extra: str, timeout: float = 600) -> subprocess.CompletedProcess:
-  """`vidgan build tfds_builders/text2video_real --config=32px ...` as the README shows it, typed in
-  its own process (tests/test_text2video_real_beam.py uses it too)."""
+  """`vidgan build text2video_real --config=32px ...` as the README shows it, typed in
+  its own process, from another directory than the repository (the builder is found by name;
+  tests/test_text2video_real_beam.py uses it too)."""
   vidgan = os.path.join(os.path.dirname(sys.executable), "vidgan")
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-  command = [vidgan, "build", "tfds_builders/text2video_real", "--config=32px", f"--manual_dir={manual_dir}"]
+  command = [vidgan, "build", "text2video_real", "--config=32px", f"--manual_dir={manual_dir}"]
   return subprocess.run(
     [*command, f"--data_dir={data_dir}", *extra],
     capture_output=True,
     text=True,
     env=env,
     timeout=timeout,
-    cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    cwd=data_dir,
   )
 
 
 def test_the_documented_build_command_runs_on_encoded_files(manual_dir, tmp_path):
-  """`vidgan build tfds_builders/text2video_real ...` as the README shows it, in its own process:
-  TFDS loads the builder from its folder and the decoding workers are spawned processes."""
+  """`vidgan build text2video_real ...` as the README shows it, in its own process:
+  TFDS finds the builder by its registered name and the decoding workers are spawned processes."""
   result = build_as_documented(manual_dir, tmp_path)
   assert result.returncode == 0, result.stderr[-3000:]
   assert "BrokenProcessPool" not in result.stderr
@@ -173,7 +179,7 @@ def test_build_keeps_every_good_clip_and_reports_every_bad_one(built):
 
 def test_damaged_and_odd_videos_each_counted_and_every_good_clip_kept(tmp_path):
   """One file of every kind in damaged_videos (`make chaos` builds three of each)."""
-  from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401  (registers it)
+  from vidgan_jax.datasets.text2video_real import text2video_real_dataset_builder  # noqa: F401  (registers it)
 
   cases = damaged_videos.write_set(str(tmp_path / "manual"), copies=1)
   builder = tfds.builder("text2video_real/32px", data_dir=str(tmp_path / "data"), file_format="array_record")
@@ -199,7 +205,7 @@ def test_missing_manifest_says_what_to_put_where(tmp_path):
 
 
 def test_empty_manual_dir_says_what_to_put_where(tmp_path):
-  from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401
+  from vidgan_jax.datasets.text2video_real import text2video_real_dataset_builder  # noqa: F401
 
   (tmp_path / "manual").mkdir()
   builder = tfds.builder("text2video_real/tiny", data_dir=str(tmp_path / "data"), file_format="array_record")
@@ -239,5 +245,5 @@ def test_unbuilt_real_dataset_explains_the_build_command(tmp_path):
   from vidgan_jax import input_pipeline
 
   builder = input_pipeline.load_builder("text2video_real/64px", str(tmp_path))
-  with pytest.raises(FileNotFoundError, match="vidgan build tfds_builders/text2video_real --config=64px.*--manual_dir"):
+  with pytest.raises(FileNotFoundError, match="vidgan build text2video_real --config=64px.*--manual_dir"):
     input_pipeline.ensure_built(builder, build_if_missing=False)

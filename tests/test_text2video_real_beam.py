@@ -12,8 +12,8 @@ import pytest
 import tensorflow_datasets as tfds
 from test_text2video_real import build_as_documented  # tests/ is on sys.path.
 
-from tfds_builders.text2video_real import damaged_videos
-from tfds_builders.text2video_real.fake_videos import moving_square_frames, write_video
+from vidgan_jax.datasets.text2video_real import damaged_videos
+from vidgan_jax.datasets.text2video_real.fake_videos import moving_square_frames, write_video
 
 pytest.importorskip("apache_beam")
 

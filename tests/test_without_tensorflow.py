@@ -41,7 +41,7 @@ def test_build_train_sample_eval_without_tensorflow(env_without_tensorflow, tmp_
     assert "Failed to import TensorFlow" not in result.stdout + result.stderr, result.stdout[-4000:]
     return result
 
-  vidgan_ok("build", "tfds_builders/action_scenes", "--config=tiny", f"--data_dir={data}")
+  vidgan_ok("build", "action_scenes", "--config=tiny", f"--data_dir={data}")
   assert any(f.endswith(".array_record-00000-of-00001") for f in os.listdir(f"{data}/action_scenes/tiny/2.0.0"))
   train = vidgan_ok(
     "train",

@@ -1,6 +1,9 @@
-"""Checks an experiment config against the schema of `vidgan_jax/default_config.py`."""
+"""Checks an experiment config against the schema of `vidgan_jax/default_config.py`, and loads
+experiment files by path (they are files, as `--config=experiments/X.py` names them, not a package)."""
 
 import difflib
+import importlib.util
+import os
 
 import ml_collections
 
@@ -58,3 +61,14 @@ def config_from_dict(data: dict) -> ml_collections.ConfigDict:
   config = default_config.get_config()
   config.update(saved)
   return config
+
+
+def load_config_file(path: str | os.PathLike) -> ml_collections.ConfigDict:
+  """`get_config()` of the experiment file at `path`, e.g. for an experiment built on another:
+  `load_config_file(pathlib.Path(__file__).with_name("paper.py"))`."""
+  spec = importlib.util.spec_from_file_location(f"_vidgan_experiment_{os.path.basename(path)[:-3]}", path)
+  if spec is None or not os.path.isfile(path):
+    raise FileNotFoundError(f"no experiment config file at {path}")
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module.get_config()

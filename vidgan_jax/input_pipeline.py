@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 from etils import epath
 
+from vidgan_jax import datasets
 from vidgan_jax.batch_layout import BatchLayout, batch_layout  # noqa: F401 (re-exported)
 from vidgan_jax.batches import READ_OPTIONS, Batch, BatchIterator, allow_grain_flags, train_iterator
 from vidgan_jax.text import Tokenizer
@@ -27,10 +28,7 @@ FILE_FORMAT = "array_record"  # What `vidgan build` writes: random access, no Te
 
 def load_builder(dataset: str, data_dir: str | None) -> tfds.core.DatasetBuilder:
   """The TFDS builder for e.g. 'action_scenes/32px' (project builders are registered on import)."""
-  # Importing the builder modules registers the project's builders with TFDS.
-  from tfds_builders.action_scenes import action_scenes_dataset_builder  # noqa: F401
-  from tfds_builders.text2video_real import text2video_real_dataset_builder  # noqa: F401
-
+  datasets.register_builders()
   try:
     return tfds.builder(dataset, data_dir=data_dir, file_format=FILE_FORMAT)
   except ValueError as e:
@@ -46,8 +44,7 @@ def build_command(builder: tfds.core.DatasetBuilder) -> str:
   """The `vidgan build` command line that builds `builder`'s dataset config where it is looked for."""
   manual = " --manual_dir=DIR" if builder.MANUAL_DOWNLOAD_INSTRUCTIONS else ""
   return (
-    f"vidgan build tfds_builders/{builder.name} --config={builder.builder_config.name} "
-    f"--data_dir={builder.data_dir_root}{manual}"
+    f"vidgan build {builder.name} --config={builder.builder_config.name} --data_dir={builder.data_dir_root}{manual}"
   )
 
 

@@ -11,9 +11,9 @@ import logging
 
 import numpy as np
 
-from tfds_builders.action_scenes import clips, pairs
 from vidgan_jax.batch_layout import BatchLayout
 from vidgan_jax.batches import BatchIterator, train_iterator, worker_count
+from vidgan_jax.datasets.action_scenes import clips, pairs
 from vidgan_jax.text import Tokenizer
 
 logger = logging.getLogger(__name__)

@@ -93,6 +93,11 @@ class Tokenizer:
     words = set().union(*(caption_words(c) for c in captions))
     return cls(model.getvalue(), words, max_length)
 
+  @classmethod
+  def for_config(cls, captions: Iterable[str], text_config) -> "Tokenizer":
+    """The tokenizer a model with `config.text` uses: BPE on its training captions."""
+    return cls.train(captions, text_config.vocab_size, text_config.max_length)
+
   @property
   def vocab_size(self) -> int:
     return self._sp.get_piece_size()

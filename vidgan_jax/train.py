@@ -33,7 +33,7 @@ def prepare_tokenizer(workdir: str, captions, config: ml_collections.ConfigDict)
   if os.path.exists(path):
     with open(path) as f:
       return Tokenizer.from_json(f.read())
-  tokenizer = Tokenizer.train(captions(), config.text.vocab_size, config.text.max_length)
+  tokenizer = Tokenizer.for_config(captions(), config.text)
   if jax.process_index() == 0:  # Written whole or not at all: a kill here must not leave half a file.
     with open(path + ".tmp", "w") as f:
       f.write(tokenizer.to_json())

@@ -37,7 +37,7 @@ flags.mark_flags_as_required(["config"])
 def figures(config: ml_collections.ConfigDict) -> dict:
   """Every figure: the model's (benchmark.model_figures) and the input pipeline's, on the config's data."""
   data = input_pipeline.TfdsData(config)
-  tokenizer = Tokenizer.train(data.captions(), config.text.vocab_size, config.text.max_length)
+  tokenizer = Tokenizer.for_config(data.captions(), config.text)
   results = benchmark.model_figures(config, tokenizer, FLAGS.steps, FLAGS.sample_repeats, FLAGS.peak_tflops)
   layout = input_pipeline.batch_layout(config.batch_size)
   results["input_workers"] = worker_count(config.input_workers)

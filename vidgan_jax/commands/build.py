@@ -1,12 +1,13 @@
-"""`vidgan build`: TFDS's own build command, with TFDS's flags.
+"""`vidgan build`: TFDS's own build command, with TFDS's flags, for the project's builders by name.
 
 `tfds build` in some TFDS releases fails at import without apache-beam (its CLI imports every
 sub-command, one of which needs Beam), although building these datasets never uses Beam. This runs
 the very same build command object, so every `tfds build` flag works unchanged, except that files
 are written as ArrayRecord unless `--file_format` says otherwise (training reads them by position
-with Grain, without TensorFlow):
+with Grain, without TensorFlow). The project's builders are registered first, so their names work
+from any directory:
 
-  vidgan build tfds_builders/action_scenes --config=32px --data_dir=~/tensorflow_datasets
+  vidgan build action_scenes --config=32px --data_dir=~/tensorflow_datasets
 """
 
 import logging
@@ -15,12 +16,14 @@ from absl import logging as absl_logging
 from tensorflow_datasets.scripts.cli import build as tfds_build
 from tensorflow_datasets.scripts.cli import cli_utils
 
+from vidgan_jax.datasets import register_builders
 from vidgan_jax.input_pipeline import FILE_FORMAT
 
 
 def run(argv: list[str]) -> None:
   if not any(arg.startswith("--file_format") for arg in argv):
     argv = [*argv, f"--file_format={FILE_FORMAT}"]
+  register_builders()
   args = cli_utils.make_flags_parser(tfds_build.Args, description=__doc__)(argv)
   absl_logging.use_python_logging(quiet=True)
   absl_logging.set_verbosity(absl_logging.INFO)

@@ -15,8 +15,8 @@ import ml_collections
 import numpy as np
 import tqdm
 
-from tfds_builders.action_scenes import pairs
-from tfds_builders.action_scenes.render import AGENT_COLOURS, DIRECTIONS
+from vidgan_jax.datasets.action_scenes import pairs
+from vidgan_jax.datasets.action_scenes.render import AGENT_COLOURS, DIRECTIONS
 from vidgan_jax.evaluation import metrics
 from vidgan_jax.evaluation.classifier import TrainedClassifier
 from vidgan_jax.evaluation.prompts import eval_prompts

@@ -1,7 +1,7 @@
 """Evaluation captions: the training vocabulary in word orders the training captions never use.
 
 Training captions always read "<subject>[ in <colour>] <action> <scene>[ <direction>]"
-(tfds_builders/action_scenes/captions.py). These templates move the scene or the direction to the
+(vidgan_jax/datasets/action_scenes/captions.py). These templates move the scene or the direction to the
 front, or put the scene between subject and action, so no evaluation caption occurs verbatim in
 training, while every word is one the tokenizer knows: the test is composition, not new words.
 """
@@ -11,8 +11,8 @@ import zlib
 
 import numpy as np
 
-from tfds_builders.action_scenes.captions import ACTION_PHRASES, DIRECTION_PHRASES, SCENE_PHRASES, SUBJECTS
-from tfds_builders.action_scenes.render import AGENT_COLOURS
+from vidgan_jax.datasets.action_scenes.captions import ACTION_PHRASES, DIRECTION_PHRASES, SCENE_PHRASES, SUBJECTS
+from vidgan_jax.datasets.action_scenes.render import AGENT_COLOURS
 
 
 @dataclasses.dataclass(frozen=True)

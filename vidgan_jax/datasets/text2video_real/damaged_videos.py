@@ -1,7 +1,7 @@
 """A generated manual_dir of damaged and odd video files mixed with good ones, and what a build
 must do with each: keep it, or skip it under one of the named reasons.
 
-    python -m tfds_builders.text2video_real.damaged_videos DIR [--copies=N] [--seed=S]
+    python -m vidgan_jax.datasets.text2video_real.damaged_videos DIR [--copies=N] [--seed=S]
 
 writes the set and its videos.csv (all rows in the train split, category "jogging"). One copy
 holds one file of every kind (the tests build it); the default, `--copies=3`, gives 69 damaged
@@ -17,8 +17,8 @@ import os
 import av
 import numpy as np
 
-from tfds_builders.text2video_real import decode
-from tfds_builders.text2video_real.fake_videos import moving_square_frames, write_audio_only, write_video
+from vidgan_jax.datasets.text2video_real import decode
+from vidgan_jax.datasets.text2video_real.fake_videos import moving_square_frames, write_audio_only, write_video
 
 FPS = 16
 SECONDS = 4

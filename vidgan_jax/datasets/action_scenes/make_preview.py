@@ -1,7 +1,7 @@
 """Writes preview.gif: one row per (action, scene) pair used by the splits, three clips each.
 
 Rows: the 20 training pairs, then the 10 held-out pairs (marked with a red bar on the left).
-Run from the repository root: `python -m tfds_builders.action_scenes.make_preview`.
+Run from the repository root: `python -m vidgan_jax.datasets.action_scenes.make_preview`.
 """
 
 import os
@@ -9,7 +9,7 @@ import os
 import numpy as np
 from PIL import Image
 
-from tfds_builders.action_scenes import clips, pairs
+from vidgan_jax.datasets.action_scenes import clips, pairs
 
 OUT = os.path.join(os.path.dirname(__file__), "preview.gif")
 SPEC = clips.ClipSpec(frames=16, size=32)

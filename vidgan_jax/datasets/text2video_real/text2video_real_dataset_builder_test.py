@@ -7,7 +7,7 @@ import os
 import numpy as np
 import tensorflow_datasets as tfds
 
-from tfds_builders.text2video_real import text2video_real_dataset_builder
+from vidgan_jax.datasets.text2video_real import text2video_real_dataset_builder
 
 SPLITS = {"train": 2, "test": 1}
 DUMMY_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dummy_data")

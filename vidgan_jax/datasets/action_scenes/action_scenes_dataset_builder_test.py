@@ -4,7 +4,7 @@ position."""
 
 import numpy as np
 
-from tfds_builders.action_scenes import action_scenes_dataset_builder
+from vidgan_jax.datasets.action_scenes import action_scenes_dataset_builder
 
 SPLITS = {"train": 80, "validation": 20, "test": 20, "test_unseen": 20, "classifier": 120}
 

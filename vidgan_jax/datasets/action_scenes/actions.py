@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tfds_builders.action_scenes.render import AGENT_COLOURS, DARK, SKIN, WHITE, Canvas, Layer, Nuisance
+from vidgan_jax.datasets.action_scenes.render import AGENT_COLOURS, DARK, SKIN, WHITE, Canvas, Layer, Nuisance
 
 BROWN = (0.45, 0.25, 0.08)
 GREY = (0.6, 0.6, 0.62)

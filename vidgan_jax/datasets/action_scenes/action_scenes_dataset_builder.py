@@ -6,9 +6,9 @@ import multiprocessing
 import numpy as np
 import tensorflow_datasets as tfds
 
-from tfds_builders.action_scenes import clips, pairs
-from tfds_builders.action_scenes.render import AGENT_COLOURS, DIRECTIONS
-from tfds_builders.video_feature import video_feature
+from vidgan_jax.datasets.action_scenes import clips, pairs
+from vidgan_jax.datasets.action_scenes.render import AGENT_COLOURS, DIRECTIONS
+from vidgan_jax.datasets.video_feature import video_feature
 
 CLIPS_PER_WORKER_AT_LEAST = 250
 

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from tfds_builders.action_scenes import pairs
-from tfds_builders.action_scenes.actions import ACTION_RENDERERS
-from tfds_builders.action_scenes.captions import make_caption
-from tfds_builders.action_scenes.render import Canvas, Nuisance, blend, sample_nuisance
-from tfds_builders.action_scenes.scenes import SCENE_RENDERERS
+from vidgan_jax.datasets.action_scenes import pairs
+from vidgan_jax.datasets.action_scenes.actions import ACTION_RENDERERS
+from vidgan_jax.datasets.action_scenes.captions import make_caption
+from vidgan_jax.datasets.action_scenes.render import Canvas, Nuisance, blend, sample_nuisance
+from vidgan_jax.datasets.action_scenes.scenes import SCENE_RENDERERS
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Small synthetic video files for tests and dummy data, written with PyAV.
 
-`python -m tfds_builders.text2video_real.fake_videos` rewrites the builder test's dummy_data/.
+`python -m vidgan_jax.datasets.text2video_real.fake_videos` rewrites the builder test's dummy_data/.
 """
 
 import os

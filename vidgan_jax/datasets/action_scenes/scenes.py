@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tfds_builders.action_scenes.render import Canvas, blend, vertical_gradient, with_sky
+from vidgan_jax.datasets.action_scenes.render import Canvas, blend, vertical_gradient, with_sky
 
 SKY_TOP, SKY_BOTTOM = (0.45, 0.68, 0.95), (0.78, 0.88, 0.97)
 WHITE_LINE = (0.95, 0.95, 0.95)

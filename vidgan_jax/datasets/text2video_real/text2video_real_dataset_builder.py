@@ -10,8 +10,8 @@ import os
 import tensorflow_datasets as tfds
 from etils import epath
 
-from tfds_builders.text2video_real import decode, manifest, workers
-from tfds_builders.video_feature import video_feature
+from vidgan_jax.datasets.text2video_real import decode, manifest, workers
+from vidgan_jax.datasets.video_feature import video_feature
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
   `path` is relative to the manual_dir; `category` is one of the config's categories (by default
   the paper's ten); `split` (train/validation/test) is optional and otherwise derived from a hash of
-  the path. Then: vidgan build tfds_builders/text2video_real --config=64px --manual_dir=DIR
+  the path. Then: vidgan build text2video_real --config=64px --manual_dir=DIR
   """
   BUILDER_CONFIGS = [
     RealVideoConfig(
@@ -120,7 +120,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     c = self.builder_config
     jobs = [(row, manual_dir, c.frames, c.size, c.fps, c.pad_short, c.max_side) for row in rows]
     if self._use_beam:
-      from tfds_builders.text2video_real import beam_decode  # Beam is an optional extra.
+      from vidgan_jax.datasets.text2video_real import beam_decode  # Beam is an optional extra.
 
       return beam_decode.DecodeRows(jobs, split, self._skipped_part(split))
     return self._decode_locally(rows, jobs, split)
@@ -148,7 +148,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
   def _process_pipeline_result(self, pipeline_result) -> None:
     """After the Beam pipeline: the report from its counters and the skipped lists its workers wrote."""
-    from tfds_builders.text2video_real import beam_decode
+    from vidgan_jax.datasets.text2video_real import beam_decode
 
     counters = beam_decode.read_counters(pipeline_result)
     self._report["kept"] = {

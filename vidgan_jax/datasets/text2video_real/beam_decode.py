@@ -13,7 +13,7 @@ import json
 import apache_beam as beam
 from etils import epath
 
-from tfds_builders.text2video_real import decode, workers
+from vidgan_jax.datasets.text2video_real import decode, workers
 
 NAMESPACE = "text2video_real"
 
