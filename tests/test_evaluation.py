@@ -11,8 +11,8 @@ import pytest
 
 from experiments import tiny
 from vidgan_jax import input_pipeline
-from vidgan_jax.datasets.action_scenes import captions, pairs
-from vidgan_jax.evaluation import classifier, evaluate, metrics, prompts
+from vidgan_jax.datasets.action_scenes import captions, eval_prompts, pairs
+from vidgan_jax.evaluation import classifier, evaluate, metrics, protocol
 from vidgan_jax.text import caption_words
 
 
@@ -63,65 +63,91 @@ def test_eval_prompts_use_known_words_in_new_orders(tiny_data_dir):
     + tuple(d for p in captions.DIRECTION_PHRASES.values() for d in p)
     for w in caption_words(c)
   }
-  known |= {"in"} | set(prompts.AGENT_COLOURS)
+  known |= {"in"} | set(eval_prompts.AGENT_COLOURS)
 
   def one_of(phrases):
     return "(" + "|".join(re.escape(p) for p in phrases) + ")"
 
   # Every caption the training templates can produce (captions.make_caption), and nothing else.
   training_grammar = re.compile(
-    f"^{one_of(captions.SUBJECTS)}( in {one_of(prompts.AGENT_COLOURS)})? "
+    f"^{one_of(captions.SUBJECTS)}( in {one_of(eval_prompts.AGENT_COLOURS)})? "
     f"{one_of([a for p in captions.ACTION_PHRASES.values() for a in p])} "
     f"{one_of([s for p in captions.SCENE_PHRASES.values() for s in p])}"
     f"( {one_of([d for p in captions.DIRECTION_PHRASES.values() for d in p])})?$"
   )
   assert all(training_grammar.match(c) for c in train_captions)
   for action, scene in pairs.ALL_PAIRS:
-    texts = [p.text for p in prompts.eval_prompts(action, scene, 3, seed=0)]
-    assert texts == [p.text for p in prompts.eval_prompts(action, scene, 3, seed=0)]
+    texts = [p.text for p in eval_prompts.eval_prompts(action, scene, 3, seed=0)]
+    assert texts == [p.text for p in eval_prompts.eval_prompts(action, scene, 3, seed=0)]
     for text in texts:
       assert text not in train_captions
       assert not training_grammar.match(text), text
       assert caption_words(text) <= known, text
 
 
+def test_the_composition_protocol_is_read_from_the_build(tiny_data_dir, tmp_path):
+  """action_scenes states its protocol in its build's metadata: the training pairs against `test`,
+  the held-out ones against `test_unseen`, prompts outside the training templates. A build made
+  before the metadata existed (no metadata.json) gets the same protocol from the builder."""
+  builder = input_pipeline.load_builder("action_scenes/tiny", tiny_data_dir)
+  assert "evaluation" in json.loads((builder.data_path / "metadata.json").read_text())
+  stated = protocol.read_protocol(builder, prompts_per_set=3, seed=5)
+  assert [(g.name, g.split) for g in stated.groups] == [("seen", "test"), ("unseen", "test_unseen")]
+  for group, group_pairs in zip(stated.groups, (pairs.TRAIN_PAIRS, pairs.HELD_OUT_PAIRS)):
+    assert [s.name for s in group.prompt_sets] == [pairs.pair_name(a, s) for a, s in group_pairs]
+    for prompt_set, (action, scene) in zip(group.prompt_sets, group_pairs):
+      assert prompt_set.index == pairs.ALL_PAIRS.index((action, scene))
+      assert prompt_set.prompts == tuple(p.text for p in eval_prompts.eval_prompts(action, scene, 3, 0))
+      assert {labels["action"] for labels in prompt_set.labels} == {pairs.ACTIONS.index(action)}
+  assert stated.joint_heads == ("action", "scene") and stated.classifier_split == "classifier"
+
+  copy = tmp_path / "action_scenes"
+  shutil.copytree(os.path.join(tiny_data_dir, "action_scenes"), copy)
+  next(copy.glob("tiny/*/metadata.json")).unlink()
+  older = input_pipeline.load_builder("action_scenes/tiny", str(tmp_path))
+  assert protocol.read_protocol(older, prompts_per_set=3, seed=5) == stated
+  with pytest.raises(ValueError, match="stores 8 evaluation prompts per set, fewer than eval.prompts_per_pair=9"):
+    protocol.read_protocol(builder, prompts_per_set=9, seed=0)
+
+
 @pytest.fixture(scope="module")
 def tiny_classifier(tiny_data_dir):
   builder = input_pipeline.load_builder("action_scenes/tiny", tiny_data_dir)
   config = tiny.get_config().eval
-  return builder, config, classifier.load_or_train(builder, config.classifier)
+  stated = protocol.read_protocol(builder, config.prompts_per_pair, config.seed)
+  return builder, config, stated, classifier.load_or_train(builder, config.classifier, stated)
 
 
 def test_classifier_is_cached_and_a_damaged_cache_is_rebuilt(tiny_classifier, caplog):
-  builder, config, trained = tiny_classifier
+  builder, config, stated, trained = tiny_classifier
   path = classifier.cache_dir(builder, config.classifier)
   assert sorted(os.listdir(path)) == ["meta.json", "params.msgpack"]
-  loaded = classifier.load_or_train(builder, config.classifier)
+  loaded = classifier.load_or_train(builder, config.classifier, stated)
   assert all(np.array_equal(a, b) for a, b in zip(*(jax.tree.leaves(t.params) for t in (trained, loaded))))
   with open(os.path.join(path, "params.msgpack"), "r+b") as f:
     f.truncate(100)
   with caplog.at_level("WARNING"):
-    classifier.load_or_train(builder, config.classifier)
+    classifier.load_or_train(builder, config.classifier, stated)
   assert "unreadable" in caplog.text
   assert os.path.getsize(os.path.join(path, "params.msgpack")) > 100
 
 
 def test_a_shipped_classifier_is_used_only_if_it_passes_its_check(tiny_classifier, tmp_path, monkeypatch, caplog):
-  builder, config, trained = tiny_classifier
+  builder, config, stated, trained = tiny_classifier
   monkeypatch.setattr(classifier, "PRETRAINED_DIR", str(tmp_path / "pretrained"))
   cache = classifier.cache_dir(builder, config.classifier)
   shipped = classifier.pretrained_dir(builder, config.classifier)
   shutil.copytree(cache, shipped)
   with open(os.path.join(shipped, "meta.json")) as f:
     meta = json.load(f)
-  assert set(meta["validation_accuracy"]) == set(classifier.HEADS)
+  assert set(meta["validation_accuracy"]) == {"action", "scene", "colour", "direction"}
 
   def no_training(*args):
     raise AssertionError("trained although a matching classifier was shipped")
 
   monkeypatch.setattr(classifier, "train_classifier", no_training)
   shutil.rmtree(cache)
-  loaded = classifier.load_or_train(builder, config.classifier)
+  loaded = classifier.load_or_train(builder, config.classifier, stated)
   assert all(np.array_equal(a, b) for a, b in zip(*(jax.tree.leaves(t.params) for t in (trained, loaded))))
   assert sorted(os.listdir(cache)) == ["meta.json", "params.msgpack"]  # Copied into the cache.
 
@@ -131,31 +157,30 @@ def test_a_shipped_classifier_is_used_only_if_it_passes_its_check(tiny_classifie
     json.dump(meta, f)
   os.rename(cache, cache + ".kept")
   with caplog.at_level("WARNING"), pytest.raises(AssertionError, match="trained although"):
-    classifier.load_or_train(builder, config.classifier)
+    classifier.load_or_train(builder, config.classifier, stated)
   assert "dataset build differs" in caplog.text
   os.rename(cache + ".kept", cache)
 
 
 def test_classifier_learns_the_scene(tiny_classifier):
-  builder, config, trained = tiny_classifier
-  real = evaluate.score_real(evaluate.Scorer(trained, config.batch_size), builder, "classifier")
+  builder, config, stated, trained = tiny_classifier
+  real = evaluate.score_real(evaluate.Scorer(trained, config.batch_size), builder, "classifier", stated)
   chance = 1 / len(pairs.SCENES)
-  assert evaluate.accuracies(real)["scene"] > 2 * chance
+  assert evaluate.accuracies(real, stated.joint_heads)["scene"] > 2 * chance
 
 
 class RealClips:
-  """A "generator" that returns the real test clips of the pair a prompt describes (cycled)."""
+  """A "generator" that returns the real clips, of its group's split, of the set a prompt belongs to
+  (cycled). tests/test_text2video_real.py uses it too."""
 
-  def __init__(self, builder, config):
+  def __init__(self, builder, stated: protocol.Protocol):
     self.by_prompt = {}
-    clips = {}
-    for split in ("test", "test_unseen"):
-      for ex in input_pipeline.open_split(builder, split):
-        name = pairs.PAIR_NAMES[ex["pair"]]
-        clips.setdefault(name, []).append(ex["video"].astype(np.float32) / 127.5 - 1.0)
-    for action, scene in pairs.TRAIN_PAIRS + pairs.HELD_OUT_PAIRS:
-      for p in prompts.eval_prompts(action, scene, config.prompts_per_pair, config.seed):
-        self.by_prompt[p.text] = clips[pairs.pair_name(action, scene)]
+    for group in stated.groups:
+      clips = {}
+      for ex in input_pipeline.open_split(builder, group.split):
+        clips.setdefault(int(ex[stated.set_label]), []).append(input_pipeline.clip_to_float(ex["video"]))
+      for prompt_set in group.prompt_sets:
+        self.by_prompt.update({text: clips[prompt_set.index] for text in prompt_set.prompts})
 
   def __call__(self, texts, num, seed):
     del seed
@@ -169,12 +194,12 @@ def grey_clips(texts, num, seed):
 
 
 def test_real_clips_score_like_the_ceiling_and_grey_clips_like_chance(tiny_classifier):
-  builder, config, trained = tiny_classifier
+  builder, config, stated, trained = tiny_classifier
   scorer = evaluate.Scorer(trained, config.batch_size)
-  real_report, _ = evaluate.evaluate(RealClips(builder, config), scorer, builder, config)
-  grey_report, generated = evaluate.evaluate(grey_clips, scorer, builder, config)
-  validation = evaluate.score_real(scorer, builder, "validation")
-  test = evaluate.score_real(scorer, builder, "test")
+  real_report, _ = evaluate.evaluate(RealClips(builder, stated), scorer, builder, stated, config)
+  grey_report, generated = evaluate.evaluate(grey_clips, scorer, builder, stated, config)
+  validation = evaluate.score_real(scorer, builder, "validation", stated)
+  test = evaluate.score_real(scorer, builder, "test", stated)
   noise_floor = metrics.frechet_distance(validation.clip_features, test.clip_features)
   for group in ("seen", "unseen"):
     real, grey = real_report["groups"][group], grey_report["groups"][group]
@@ -192,8 +217,8 @@ def test_real_clips_score_like_the_ceiling_and_grey_clips_like_chance(tiny_class
 
 
 def test_clips_per_pair_must_split_over_the_prompts(tiny_classifier):
-  builder, config, trained = tiny_classifier
+  builder, config, stated, trained = tiny_classifier
   config = config.copy_and_resolve_references()
   config.num_per_pair = 3
   with pytest.raises(ValueError, match="multiple of prompts_per_pair"):
-    evaluate.evaluate(grey_clips, evaluate.Scorer(trained, config.batch_size), builder, config)
+    evaluate.evaluate(grey_clips, evaluate.Scorer(trained, config.batch_size), builder, stated, config)

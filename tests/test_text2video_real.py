@@ -234,13 +234,6 @@ def test_training_batches_come_from_real_data(built):
     )
 
 
-def test_evaluation_classifier_refuses_a_dataset_without_its_labels(built):
-  from vidgan_jax.evaluation import classifier
-
-  with pytest.raises(ValueError, match="evaluation needs a dataset with action, scene.*lacks action, scene"):
-    classifier.head_sizes(built)
-
-
 def test_unbuilt_real_dataset_explains_the_build_command(tmp_path):
   from vidgan_jax import input_pipeline
 

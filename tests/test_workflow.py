@@ -141,7 +141,7 @@ def test_inspect_reports_the_checkpoint_without_loading_it(trained_workdir):
 def test_eval_writes_a_report_table_and_grid(trained_workdir, tmp_path):
   workdir, _ = trained_workdir
   result = _vidgan("eval", f"--workdir={workdir}", f"--out={tmp_path}", f"--json={tmp_path / 'copy.json'}")
-  assert "| metric | seen pairs | unseen pairs | target |" in result.stdout
+  assert "| metric | seen | unseen | target |" in result.stdout
   with open(tmp_path / "report.json") as f:
     report = json.load(f)
   assert report["step"] == checkpoints.read_meta(checkpoints.resolve_step_dir(workdir))["step"]
@@ -151,7 +151,7 @@ def test_eval_writes_a_report_table_and_grid(trained_workdir, tmp_path):
     assert scores["clips"] == 4 * (20 if group == "seen" else 10)
     assert 0.0 <= scores["accuracy"]["joint"] <= 1.0 and scores["frechet_clip"] > 0.0
     assert scores["diversity"] > 0.0 and scores["temporal_change"] > 0.0
-  assert report["per_pair"]["golf-pool"]["group"] == "unseen"
+  assert report["per_set"]["golf-pool"]["group"] == "unseen"
   assert len(report["prompts"]["sailing-snow"]) == 2
   assert (tmp_path / "copy.json").read_text() == (tmp_path / "report.json").read_text()
   assert "| golf-pool | unseen |" in (tmp_path / "report.md").read_text()

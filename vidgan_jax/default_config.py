@@ -121,9 +121,13 @@ def get_config() -> ml_collections.ConfigDict:
 
   # Evaluation (`vidgan eval`): generated clips judged by a classifier trained on real clips.
   config.eval = ml_collections.ConfigDict()
-  config.eval.num_per_pair = 16  # Generated clips per action-scene pair.
+  # Generated clips per prompt set of the dataset's evaluation protocol (evaluation/protocol.py):
+  # an action-scene pair in action_scenes, a category in text2video_real.
+  config.eval.num_per_pair = 16
   config.eval.train_num_per_pair = 4  # The same inside training (`eval_every_steps`): a cheap subset.
-  config.eval.prompts_per_pair = 2  # Held-out caption templates per pair; the clips alternate.
+  # Prompts per set; the clips alternate. action_scenes: held-out caption templates (8 stored per
+  # pair); otherwise test captions of the category, drawn with eval.seed.
+  config.eval.prompts_per_pair = 2
   config.eval.seed = 0
   config.eval.batch_size = 64  # Clips per classifier forward pass.
   config.eval.frame_samples = 2048  # Frame features drawn for the frame-level Frechet distance and KID.

@@ -132,19 +132,23 @@ def _make_evaluator(config: ml_collections.ConfigDict):
   """The in-training evaluator (classifier loaded or trained, real clips scored once), or None."""
   if not config.eval_every_steps or jax.process_index() != 0:
     return None
-  if not config.dataset.startswith("action_scenes/"):
-    raise ValueError(
-      f"config.eval_every_steps: in-training evaluation needs action_scenes' seen/held-out "
-      f"pairs; dataset {config.dataset} has none (set --config.eval_every_steps=0)"
-    )
   # The evaluation reads the built test splits with TFDS: imported only when asked for.
   from vidgan_jax import input_pipeline
-  from vidgan_jax.evaluation import classifier, evaluate
+  from vidgan_jax.evaluation import classifier, evaluate, protocol
 
   builder = input_pipeline.load_builder(config.dataset, config.data_dir)
   input_pipeline.ensure_built(builder, config.build_if_missing)
-  trained = classifier.load_or_train(builder, config.eval.classifier)
-  return evaluate.Evaluator(evaluate.Scorer(trained, config.eval.batch_size), builder)
+  evaluate.check_clip_counts(_in_training(config.eval))
+  dataset_protocol = protocol.read_protocol(builder, config.eval.prompts_per_pair, config.eval.seed)
+  trained = classifier.load_or_train(builder, config.eval.classifier, dataset_protocol)
+  return evaluate.Evaluator(evaluate.Scorer(trained, config.eval.batch_size), builder, dataset_protocol)
+
+
+def _in_training(eval_config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+  """The evaluation settings inside training: `train_num_per_pair` clips per pair."""
+  config = ml_collections.ConfigDict(eval_config.to_dict())
+  config.num_per_pair = eval_config.train_num_per_pair
+  return config
 
 
 def _evaluate(
@@ -158,13 +162,11 @@ def _evaluate(
 ) -> None:
   """Scores the EMA generator on `config.eval.train_num_per_pair` clips per pair; logs and writes
   the headline figures (`Evaluator.headline`) to TensorBoard under eval/."""
-  eval_config = ml_collections.ConfigDict(config.eval.to_dict())
-  eval_config.num_per_pair = config.eval.train_num_per_pair
 
   def generate(prompts, num, seed):
     return sampling.generate(generator, ema_params, tokenizer, prompts, num, seed, config)[0]
 
-  report, _ = evaluator(generate, eval_config, keep=0)
+  report, _ = evaluator(generate, _in_training(config.eval), keep=0)
   figures = evaluator.headline(report)
   logger.info("eval step %d: %s", step, ", ".join(f"{k}={v:.3f}" for k, v in figures.items()))
   writer.write_scalars(step, {f"eval/{k}": v for k, v in figures.items()})

@@ -1,10 +1,12 @@
 """`vidgan eval --workdir=DIR (or --checkpoint=PATH, or --pretrained=NAME) [--num_per_pair=N] [--json=PATH]
 [--out=DIR] [--config=experiments/X.py]`.
 
-Generates clips for every seen and held-out action-scene pair from captions outside the training
-templates, and scores them with the evaluation classifier (trained on first use, then cached) against
-real clips. Writes report.json, report.md and grid.gif to --out (default: DIR/eval_<step>, or
-eval_<name>_<step> for a shipped generator) and prints the markdown table.
+Generates clips for every prompt set of the dataset's evaluation protocol (action_scenes: every
+seen and held-out action-scene pair, from captions outside the training templates; a dataset such as
+text2video_real: a few test captions per category) and scores them with the evaluation classifier
+(trained on first use, then cached) against real clips. Writes report.json, report.md and grid.gif
+to --out (default: DIR/eval_<step>, or eval_<name>_<step> for a shipped generator) and prints the
+markdown table.
 """
 
 import json
@@ -16,7 +18,7 @@ from ml_collections import config_flags
 
 from vidgan_jax import input_pipeline, pretrained
 from vidgan_jax.commands.common import load_model
-from vidgan_jax.evaluation import classifier, evaluate, report
+from vidgan_jax.evaluation import classifier, evaluate, protocol, report
 
 FLAGS = flags.FLAGS
 logger = logging.getLogger(__name__)
@@ -36,7 +38,10 @@ config_flags.DEFINE_config_file(
   lock_config=True,
 )
 flags.DEFINE_integer(
-  "num_per_pair", None, "Generated clips per pair (default: the config's eval.num_per_pair).", lower_bound=2
+  "num_per_pair",
+  None,
+  "Generated clips per pair, or per category (default: the config's eval.num_per_pair).",
+  lower_bound=2,
 )
 flags.DEFINE_integer("seed", None, "Evaluation seed (default: the config's eval.seed).")
 flags.DEFINE_string("data_dir", None, "TFDS data_dir of the real clips (default: the training config's).")
@@ -61,9 +66,15 @@ def main(argv: list[str]) -> None:
   builder = input_pipeline.load_builder(model.config.dataset, FLAGS.data_dir or model.config.data_dir)
   input_pipeline.ensure_built(builder, model.config.build_if_missing)
   try:
-    trained = classifier.load_or_train(builder, config.classifier, retrain=FLAGS.retrain_classifier)
+    evaluate.check_clip_counts(config)
+    dataset_protocol = protocol.read_protocol(builder, config.prompts_per_pair, config.seed)
+    trained = classifier.load_or_train(builder, config.classifier, dataset_protocol, retrain=FLAGS.retrain_classifier)
     scores, generated = evaluate.evaluate(
-      lambda p, n, s: model.generate(p, n, s)[0], evaluate.Scorer(trained, config.batch_size), builder, config
+      lambda p, n, s: model.generate(p, n, s)[0],
+      evaluate.Scorer(trained, config.batch_size),
+      builder,
+      dataset_protocol,
+      config,
     )
   except ValueError as e:
     raise app.UsageError(str(e)) from None

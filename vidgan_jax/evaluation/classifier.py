@@ -1,7 +1,9 @@
-"""The evaluation classifier: a 3D CNN that names a clip's action, scene, agent colour and direction.
+"""The evaluation classifier: a 3D CNN that names a clip's labels (action_scenes: action, scene,
+agent colour and direction; text2video_real: category), one head per label of the protocol.
 
-Trained once per dataset config on the `classifier` split (real rendered clips of all 60 pairs)
-and cached under `<data_dir>/eval_classifier/`, keyed by the dataset and the classifier config.
+Trained once per dataset config on the protocol's classifier split (action_scenes: `classifier`,
+real rendered clips of all 60 pairs; otherwise `train`) and cached under
+`<data_dir>/eval_classifier/`, keyed by the dataset and the classifier config.
 A classifier trained here for the default config ships in `pretrained/` (as FID ships its
 Inception weights); it is used only after it scores what it scored when trained on the user's
 own validation clips, which holds when their build of the dataset is the same.
@@ -27,6 +29,7 @@ import optax
 import tqdm
 
 from vidgan_jax.evaluation import metrics
+from vidgan_jax.evaluation.protocol import Protocol
 from vidgan_jax.models.layers import group_norm, space_to_depth
 
 if TYPE_CHECKING:  # The functions that read clips import the input pipeline (and TFDS) when called.
@@ -38,9 +41,6 @@ PRETRAINED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretr
 # with before it is judged to belong to another build of the dataset (200 clips at 32px: one
 # clip is 0.005; the same build and code give the same figures).
 PRETRAINED_TOLERANCE = 0.02
-
-HEADS = ("action", "scene", "colour", "direction")
-CLASSIFIER_SPLIT = "classifier"
 
 
 class ClipClassifier(nn.Module):
@@ -86,19 +86,6 @@ class ClipClassifier(nn.Module):
     return nn.relu(group_norm(features, jnp.float32)(x))
 
 
-def head_sizes(builder: "tfds.core.DatasetBuilder") -> tuple[tuple[str, int], ...]:
-  """(label, number of classes) for every head; raises if the dataset lacks the labels."""
-  features = builder.info.features
-  missing = [name for name in HEADS if name not in features]
-  if missing or CLASSIFIER_SPLIT not in builder.info.splits:
-    raise ValueError(
-      f"evaluation needs a dataset with {', '.join(HEADS)} labels and a {CLASSIFIER_SPLIT!r} split "
-      f"(action_scenes has them); {builder.info.full_name} lacks "
-      f"{', '.join(missing) if missing else 'the split'}"
-    )
-  return tuple((name, features[name].num_classes) for name in HEADS)
-
-
 @flax.struct.dataclass
 class TrainedClassifier:
   """A classifier module and its parameters; `apply` maps clips to (logits, clip, frame features)."""
@@ -114,16 +101,25 @@ def build_classifier(config: ml_collections.ConfigDict, heads: Sequence[tuple[st
   return ClipClassifier(tuple(config.frame_widths), tuple(config.clip_widths), config.feature_dim, tuple(heads))
 
 
-def _training_batches(builder: "tfds.core.DatasetBuilder", batch_size: int, seed: int) -> Iterator[dict]:
+def _training_batches(
+  builder: "tfds.core.DatasetBuilder", protocol: Protocol, batch_size: int, seed: int
+) -> Iterator[dict]:
   """Endless batches of the classifier split in a new seeded order every epoch, clips in [-1, 1]."""
   from vidgan_jax import batches, input_pipeline
   from vidgan_jax.batch_layout import BatchLayout
 
   batches.allow_grain_flags()
-  clips = input_pipeline.open_split(builder, CLASSIFIER_SPLIT)
+  clips = input_pipeline.open_split(builder, protocol.classifier_split)
+  if len(clips) < batch_size:
+    raise ValueError(
+      f"the evaluation classifier learns from the {protocol.classifier_split!r} split of "
+      f"{builder.info.full_name}, {len(clips)} clips, fewer than its batch of {batch_size}: set "
+      f"--config.eval.classifier.batch_size to at most {len(clips)}"
+    )
   one_process = BatchLayout(global_batch=batch_size, process_count=1, local_devices=1)
   dataset = batches.process_batches(clips, one_process, seed=seed)
-  dataset = dataset.map(lambda b: {"video": input_pipeline.clip_to_float(b["video"]), **{k: b[k] for k in HEADS}})
+  heads = protocol.head_names
+  dataset = dataset.map(lambda b: {"video": input_pipeline.clip_to_float(b["video"]), **{k: b[k] for k in heads}})
   return iter(dataset.to_iter_dataset(batches.READ_OPTIONS))
 
 
@@ -133,9 +129,11 @@ def _loss(module: ClipClassifier, params, batch: dict) -> tuple[jax.Array, dict]
   return sum(losses.values()), losses
 
 
-def train_classifier(builder: "tfds.core.DatasetBuilder", config: ml_collections.ConfigDict) -> TrainedClassifier:
+def train_classifier(
+  builder: "tfds.core.DatasetBuilder", config: ml_collections.ConfigDict, protocol: Protocol
+) -> TrainedClassifier:
   """Trains on the classifier split for `config.train_steps` steps of Adam; logs the losses."""
-  module = build_classifier(config, head_sizes(builder))
+  module = build_classifier(config, protocol.heads)
   shape = builder.info.features["video"].shape
   params = module.init(jax.random.key(config.seed), jnp.zeros((1,) + tuple(shape), jnp.float32))["params"]
   optimizer = optax.adam(config.learning_rate)
@@ -147,7 +145,7 @@ def train_classifier(builder: "tfds.core.DatasetBuilder", config: ml_collections
     return optax.apply_updates(params, updates), opt_state, losses
 
   opt_state = optimizer.init(params)
-  batches = _training_batches(builder, config.batch_size, config.seed)
+  batches = _training_batches(builder, protocol, config.batch_size, config.seed)
   bar = tqdm.trange(config.train_steps, desc="training the evaluation classifier", unit="step", disable=None)
   for i in bar:
     params, opt_state, losses = step(params, opt_state, next(batches))
@@ -178,20 +176,23 @@ def pretrained_dir(builder: "tfds.core.DatasetBuilder", config: ml_collections.C
 
 
 def validation_accuracy(
-  classifier: TrainedClassifier, builder: "tfds.core.DatasetBuilder", batch_size: int = 64
-) -> dict[str, float]:
-  """Accuracy of every head on the real clips of the `validation` split."""
+  classifier: TrainedClassifier, builder: "tfds.core.DatasetBuilder", protocol: Protocol, batch_size: int = 64
+) -> dict[str, float] | None:
+  """Accuracy of every head on the real clips of the validation split (None if there is none)."""
   from vidgan_jax import input_pipeline
 
+  if protocol.validation_split is None:
+    return None
   apply = jax.jit(lambda c, v: c.apply(v)[0])
-  correct = {name: 0 for name in HEADS}
+  heads = protocol.head_names
+  correct = {name: 0 for name in heads}
   total = 0
-  for batch in input_pipeline.ordered_batches(builder, "validation", batch_size, ("video",) + HEADS):
+  for batch in input_pipeline.ordered_batches(builder, protocol.validation_split, batch_size, ("video",) + heads):
     logits = apply(classifier, input_pipeline.clip_to_float(batch["video"]))
-    for name in HEADS:
+    for name in heads:
       correct[name] += int(metrics.accuracy(logits[name], batch[name]).sum())
     total += len(batch["video"])
-  return {name: correct[name] / total for name in HEADS}
+  return {name: correct[name] / total for name in heads}
 
 
 def _save(path: str, classifier: TrainedClassifier, meta: dict) -> None:
@@ -215,12 +216,16 @@ def _load(path: str, module: ClipClassifier, shape: tuple[int, ...]) -> TrainedC
 
 
 def _load_pretrained(
-  builder: "tfds.core.DatasetBuilder", config: ml_collections.ConfigDict, module: ClipClassifier, shape: tuple[int, ...]
+  builder: "tfds.core.DatasetBuilder",
+  config: ml_collections.ConfigDict,
+  protocol: Protocol,
+  module: ClipClassifier,
+  shape: tuple[int, ...],
 ) -> tuple[TrainedClassifier, dict] | None:
   """The shipped classifier and its meta.json, if there is one and it scores on this build's
   validation clips what it scored when published; None (with a warning if it does not) otherwise."""
   path = pretrained_dir(builder, config)
-  if not os.path.isdir(path):
+  if not os.path.isdir(path) or protocol.validation_split is None:
     return None
   try:
     classifier = _load(path, module, shape)
@@ -230,7 +235,7 @@ def _load_pretrained(
   except Exception as e:  # noqa: BLE001  (a damaged copy costs a training run, nothing more)
     logger.warning("the shipped evaluation classifier in %s is unreadable (%s); training one", path, e)
     return None
-  measured = validation_accuracy(classifier, builder)
+  measured = validation_accuracy(classifier, builder, protocol)
   worse = {k: (measured[k], v) for k, v in published.items() if measured[k] < v - PRETRAINED_TOLERANCE}
   if worse:
     logger.warning(
@@ -248,13 +253,13 @@ def _load_pretrained(
 
 
 def load_or_train(
-  builder: "tfds.core.DatasetBuilder", config: ml_collections.ConfigDict, retrain: bool = False
+  builder: "tfds.core.DatasetBuilder", config: ml_collections.ConfigDict, protocol: Protocol, retrain: bool = False
 ) -> TrainedClassifier:
   """The cached classifier for this dataset and config; else the shipped one, if it passes its
   check on the validation clips; else trains one (also when the cache is unreadable, or when
   `retrain` is set) and caches it."""
   path = cache_dir(builder, config)
-  module = build_classifier(config, head_sizes(builder))
+  module = build_classifier(config, protocol.heads)
   shape = tuple(builder.info.features["video"].shape)
   if os.path.isdir(path) and not retrain:
     try:
@@ -263,13 +268,13 @@ def load_or_train(
       return classifier
     except Exception as e:  # noqa: BLE001  (any damage to the cache: say so, then rebuild it)
       logger.warning("evaluation classifier in %s is unreadable (%s); training it again", path, e)
-  shipped = None if retrain else _load_pretrained(builder, config, module, shape)
+  shipped = None if retrain else _load_pretrained(builder, config, protocol, module, shape)
   if shipped is not None:
     classifier, meta = shipped
     _save(path, classifier, meta)
     return classifier
   start = time.time()
-  classifier = train_classifier(builder, config)
+  classifier = train_classifier(builder, config, protocol)
   seconds = time.time() - start
   _save(
     path,
@@ -278,7 +283,7 @@ def load_or_train(
       "dataset": builder.info.full_name,
       "config": config.to_dict(),
       "train_seconds": round(seconds, 1),
-      "validation_accuracy": validation_accuracy(classifier, builder),
+      "validation_accuracy": validation_accuracy(classifier, builder, protocol),
     },
   )
   logger.info("evaluation classifier trained in %.0f s, saved to %s", seconds, path)

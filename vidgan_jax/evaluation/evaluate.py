@@ -1,9 +1,11 @@
-"""Scores generated clips against real ones, separately for seen and held-out (unseen) pairs.
+"""Scores generated clips against real ones, group by group (action_scenes: seen and held-out pairs).
 
-For each group: action, scene and joint accuracy of the evaluation classifier on generated clips,
-absolute and as a ratio to its accuracy on real clips of the same pairs (the ceiling); colour and
-direction accuracy where the caption names them; Fréchet distance and KID on clip and frame
-features; intra-prompt diversity and frame-to-frame change, each beside the same on real clips.
+For each group of the dataset's protocol (`protocol.py`): the evaluation classifier's accuracy on
+generated clips for every head, and "joint" (right on all of the protocol's joint heads), absolute
+and as a ratio to its accuracy on the real clips of the group's split (the ceiling); heads a prompt
+leaves open (a caption naming no colour) are scored on the clips whose prompts name them; Fréchet
+distance and KID on clip and frame features; intra-prompt diversity and frame-to-frame change,
+each beside the same on real clips.
 """
 
 import dataclasses
@@ -15,32 +17,27 @@ import ml_collections
 import numpy as np
 import tqdm
 
-from vidgan_jax.datasets.action_scenes import pairs
-from vidgan_jax.datasets.action_scenes.render import AGENT_COLOURS, DIRECTIONS
 from vidgan_jax.evaluation import metrics
 from vidgan_jax.evaluation.classifier import TrainedClassifier
-from vidgan_jax.evaluation.prompts import eval_prompts
+from vidgan_jax.evaluation.protocol import UNKNOWN, Group, Protocol
 
 if TYPE_CHECKING:  # Only the commands that read a dataset import TFDS.
   import tensorflow_datasets as tfds
 
-# Group name -> (real split holding its pairs, its pairs).
-GROUPS = {"seen": ("test", pairs.TRAIN_PAIRS), "unseen": ("test_unseen", pairs.HELD_OUT_PAIRS)}
-LABELS = ("action", "scene", "colour", "direction")
 # prompts, clips per prompt, seed -> videos [prompts, clips, T, H, W, 3] in [-1, 1].
 GenerateFn = Callable[[list[str], int, int], np.ndarray]
 
 
 @dataclasses.dataclass
 class ClipScores:
-  """The classifier's view of N clips, with their labels (-1 where a label is unknown)."""
+  """The classifier's view of N clips, with their labels (UNKNOWN where a label is open)."""
 
-  logits: dict[str, np.ndarray]  # label -> [N, classes]
+  logits: dict[str, np.ndarray]  # head -> [N, classes]
   clip_features: np.ndarray  # [N, F]
   frame_features: np.ndarray  # [N, T, C]
   change: np.ndarray  # [N] mean |frame t+1 - frame t|
-  labels: dict[str, np.ndarray]  # label -> [N] int
-  group: np.ndarray  # [N] diversity group: the prompt (generated clips) or the pair (real clips)
+  labels: dict[str, np.ndarray]  # head -> [N] int
+  group: np.ndarray  # [N] diversity group: the prompt (generated clips) or the set label (real clips)
 
   @classmethod
   def concatenate(cls, parts: Sequence["ClipScores"]) -> "ClipScores":
@@ -52,7 +49,7 @@ class ClipScores:
       cat(p.clip_features for p in parts),
       cat(p.frame_features for p in parts),
       cat(p.change for p in parts),
-      {k: cat(p.labels[k] for p in parts) for k in LABELS},
+      {k: cat(p.labels[k] for p in parts) for k in parts[0].labels},
       cat(p.group for p in parts),
     )
 
@@ -81,31 +78,33 @@ class Scorer:
       np.concatenate([o[1] for o in outputs]),
       np.concatenate([o[2] for o in outputs]),
       metrics.temporal_change(videos),
-      {k: np.asarray(labels[k], np.int64) for k in LABELS},
+      {k: np.asarray(v, np.int64) for k, v in labels.items()},
       np.asarray(group),
     )
 
 
-def score_real(scorer: Scorer, builder: "tfds.core.DatasetBuilder", split: str) -> ClipScores:
-  """Scores every clip of a real split; diversity groups are the pairs."""
+def score_real(scorer: Scorer, builder: "tfds.core.DatasetBuilder", split: str, protocol: Protocol) -> ClipScores:
+  """Scores every clip of a real split; diversity groups are the classes of the set label."""
   from vidgan_jax import input_pipeline
 
+  keys = tuple(dict.fromkeys(("video", protocol.set_label) + protocol.head_names))
   parts = []
   for batch in tqdm.tqdm(
-    input_pipeline.ordered_batches(builder, split, scorer.batch_size, ("video", "pair") + LABELS),
+    input_pipeline.ordered_batches(builder, split, scorer.batch_size, keys),
     desc=f"scoring real {split} clips",
     unit="batch",
     disable=None,
     total=int(np.ceil(builder.info.splits[split].num_examples / scorer.batch_size)),
   ):
-    parts.append(scorer(input_pipeline.clip_to_float(batch["video"]), batch, batch["pair"]))
+    labels = {h: batch[h] for h in protocol.head_names}
+    parts.append(scorer(input_pipeline.clip_to_float(batch["video"]), labels, batch[protocol.set_label]))
   return ClipScores.concatenate(parts)
 
 
 @dataclasses.dataclass
-class GeneratedPair:
-  action: str
-  scene: str
+class GeneratedSet:
+  name: str
+  group: str
   prompts: list[str]
   scores: ClipScores
   videos: np.ndarray  # A few of the clips, [K, T, H, W, 3] in [-1, 1], for the grid.
@@ -114,48 +113,47 @@ class GeneratedPair:
 def score_generated(
   scorer: Scorer,
   generate: GenerateFn,
-  group_pairs: Sequence[tuple[str, str]],
+  group: Group,
+  protocol: Protocol,
   config: ml_collections.ConfigDict,
   keep: int,
-) -> list[GeneratedPair]:
-  """Generates config.num_per_pair clips per pair from held-out captions and scores them.
+) -> list[GeneratedSet]:
+  """Generates config.num_per_pair clips per prompt set and scores them.
 
-  Clip j of a pair uses prompt j % prompts_per_pair; each prompt is one diversity group.
+  Clip j of a set uses prompt j % prompts_per_pair; each prompt is one diversity group.
   """
   per_prompt = config.num_per_pair // config.prompts_per_pair
   results = []
-  for action, scene in tqdm.tqdm(group_pairs, desc="generating and scoring", unit="pair", disable=None):
-    pair_index = pairs.ALL_PAIRS.index((action, scene))
-    prompts = eval_prompts(action, scene, config.prompts_per_pair, config.seed)
-    # seed * pairs + pair: different noise for every pair and every evaluation seed.
-    videos = generate([p.text for p in prompts], per_prompt, config.seed * len(pairs.ALL_PAIRS) + pair_index)
+  for prompt_set in tqdm.tqdm(group.prompt_sets, desc=f"generating and scoring ({group.name})", disable=None):
+    # seed * sets + set: different noise for every set and every evaluation seed.
+    videos = generate(list(prompt_set.prompts), per_prompt, config.seed * protocol.set_count + prompt_set.index)
     videos = np.asarray(videos).reshape((-1,) + np.shape(videos)[2:])
-    prompt_of_clip = np.repeat(np.arange(len(prompts)), per_prompt)
-    labels = {
-      "action": np.full(len(videos), pairs.ACTIONS.index(action)),
-      "scene": np.full(len(videos), pairs.SCENES.index(scene)),
-      "colour": np.array(
-        [list(AGENT_COLOURS).index(prompts[i].colour) if prompts[i].colour else -1 for i in prompt_of_clip]
-      ),
-      "direction": np.array(
-        [DIRECTIONS.index(prompts[i].direction) if prompts[i].direction else -1 for i in prompt_of_clip]
-      ),
-    }
-    group = len(results) * len(prompts) + prompt_of_clip
+    prompt_of_clip = np.repeat(np.arange(len(prompt_set.prompts)), per_prompt)
+    labels = {h: np.array([prompt_set.labels[i].get(h, UNKNOWN) for i in prompt_of_clip]) for h in protocol.head_names}
+    diversity_group = len(results) * len(prompt_set.prompts) + prompt_of_clip
     results.append(
-      GeneratedPair(action, scene, [p.text for p in prompts], scorer(videos, labels, group), videos[:keep])
+      GeneratedSet(
+        prompt_set.name,
+        group.name,
+        list(prompt_set.prompts),
+        scorer(videos, labels, diversity_group),
+        videos[:keep],
+      )
     )
   return results
 
 
-def accuracies(scores: ClipScores) -> dict[str, float | None]:
-  """action, scene, joint (both right) accuracy; colour and direction over clips that name them."""
-  correct = {}
-  for name in LABELS:
-    known = scores.labels[name] >= 0
-    correct[name] = metrics.accuracy(scores.logits[name][known], scores.labels[name][known])
-  both = correct["action"] & correct["scene"]
-  return {name: (float(np.mean(c)) if len(c) else None) for name, c in dict(correct, joint=both).items()}
+def accuracies(scores: ClipScores, joint_heads: Sequence[str]) -> dict[str, float | None]:
+  """Accuracy of every head over the clips whose label it knows, and "joint": right on every one of
+  `joint_heads` (over the clips that know them all); None where no clip counts."""
+  result = {}
+  for name in scores.labels:
+    known = scores.labels[name] != UNKNOWN
+    result[name] = metrics.accuracy(scores.logits[name][known], scores.labels[name][known])
+  known = np.all([scores.labels[h] != UNKNOWN for h in joint_heads], axis=0)
+  right = np.all([metrics.accuracy(scores.logits[h], scores.labels[h]) for h in joint_heads], axis=0)
+  result["joint"] = right[known]
+  return {name: (float(np.mean(c)) if len(c) else None) for name, c in result.items()}
 
 
 def _frame_sample(scores: ClipScores, limit: int, seed: int) -> np.ndarray:
@@ -166,9 +164,9 @@ def _frame_sample(scores: ClipScores, limit: int, seed: int) -> np.ndarray:
   return frames[np.random.default_rng(seed).choice(len(frames), limit, replace=False)]
 
 
-def summarise(generated: ClipScores, real: ClipScores, config: ml_collections.ConfigDict) -> dict:
-  """Every metric of one group (seen or unseen) of generated clips against real clips of its pairs."""
-  acc, ceiling = accuracies(generated), accuracies(real)
+def summarise(generated: ClipScores, real: ClipScores, protocol: Protocol, config: ml_collections.ConfigDict) -> dict:
+  """Every metric of one group of generated clips against the real clips of its split."""
+  acc, ceiling = accuracies(generated, protocol.joint_heads), accuracies(real, protocol.joint_heads)
   gen_frames = _frame_sample(generated, config.frame_samples, config.seed)
   real_frames = _frame_sample(real, config.frame_samples, config.seed)
   return {
@@ -188,48 +186,50 @@ def summarise(generated: ClipScores, real: ClipScores, config: ml_collections.Co
   }
 
 
-def per_pair_accuracy(results: Sequence[GeneratedPair]) -> dict[str, dict]:
-  return {pairs.pair_name(r.action, r.scene): accuracies(r.scores) for r in results}
-
-
 class Evaluator:
   """Scores generators against the real clips of a build; the real clips are scored once, so that
   repeated evaluations (inside training) pay only for generating and scoring the generated clips."""
 
-  def __init__(self, scorer: Scorer, builder: "tfds.core.DatasetBuilder"):
+  def __init__(self, scorer: Scorer, builder: "tfds.core.DatasetBuilder", protocol: Protocol):
     self.scorer = scorer
-    self.real = {name: score_real(scorer, builder, split) for name, (split, _) in GROUPS.items()}
+    self.protocol = protocol
+    self.real = {g.name: score_real(scorer, builder, g.split, protocol) for g in protocol.groups}
 
   def __call__(
     self, generate: GenerateFn, config: ml_collections.ConfigDict, keep: int = 4
-  ) -> tuple[dict, dict[str, list[GeneratedPair]]]:
-    """Scores `generate` on every seen and unseen pair. Returns (report, generated clips by group)."""
-    if config.num_per_pair % config.prompts_per_pair or config.num_per_pair // config.prompts_per_pair < 2:
-      raise ValueError(
-        f"num_per_pair={config.num_per_pair} must be a multiple of prompts_per_pair="
-        f"{config.prompts_per_pair} with at least 2 clips per prompt (diversity needs pairs)"
-      )
-    report, generated = {"groups": {}, "per_pair": {}, "prompts": {}}, {}
-    for name, (_, group_pairs) in GROUPS.items():
-      results = score_generated(self.scorer, generate, group_pairs, config, keep)
-      generated[name] = results
-      report["groups"][name] = summarise(ClipScores.concatenate([r.scores for r in results]), self.real[name], config)
-      report["per_pair"].update({k: dict(v, group=name) for k, v in per_pair_accuracy(results).items()})
-      report["prompts"].update({pairs.pair_name(r.action, r.scene): r.prompts for r in results})
+  ) -> tuple[dict, dict[str, list[GeneratedSet]]]:
+    """Scores `generate` on every prompt set of every group. Returns (report, generated clips by group)."""
+    check_clip_counts(config)
+    protocol = self.protocol
+    report = {
+      "heads": list(protocol.head_names),
+      "joint_heads": list(protocol.joint_heads),
+      "groups": {},
+      "per_set": {},
+      "prompts": {},
+    }
+    generated = {}
+    for group in protocol.groups:
+      results = score_generated(self.scorer, generate, group, protocol, config, keep)
+      generated[group.name] = results
+      scores = ClipScores.concatenate([r.scores for r in results])
+      report["groups"][group.name] = summarise(scores, self.real[group.name], protocol, config)
+      for r in results:
+        report["per_set"][r.name] = dict(accuracies(r.scores, protocol.joint_heads), group=group.name)
+        report["prompts"][r.name] = r.prompts
     return report, generated
 
   @staticmethod
   def headline(report: dict) -> dict[str, float]:
-    """The learning-curve figures of a report: per group, action and scene ratio to the ceiling,
+    """The learning-curve figures of a report: per group, each joint head's ratio to the ceiling,
     diversity as a share of the real clips', clip Frechet distance and frame-to-frame change.
-    A figure the report could not compute (e.g. diversity with one real clip per pair) is left out."""
+    A figure the report could not compute (e.g. diversity with one real clip per set) is left out."""
     figures = {}
     for name, group in report["groups"].items():
       diversity, real = group["diversity"], group["diversity_real"]
+      figures.update({f"{name}/{head}_ratio": group["ratio"][head] for head in report["joint_heads"]})
       figures.update(
         {
-          f"{name}/action_ratio": group["ratio"]["action"],
-          f"{name}/scene_ratio": group["ratio"]["scene"],
           f"{name}/diversity_vs_real": diversity / real if diversity is not None and real else None,
           f"{name}/frechet_clip": group["frechet_clip"],
           f"{name}/temporal_change": group["temporal_change"],
@@ -238,12 +238,21 @@ class Evaluator:
     return {k: v for k, v in figures.items() if v is not None}
 
 
+def check_clip_counts(config: ml_collections.ConfigDict) -> None:
+  if config.num_per_pair % config.prompts_per_pair or config.num_per_pair // config.prompts_per_pair < 2:
+    raise ValueError(
+      f"num_per_pair={config.num_per_pair} must be a multiple of prompts_per_pair="
+      f"{config.prompts_per_pair} with at least 2 clips per prompt (diversity needs pairs)"
+    )
+
+
 def evaluate(
   generate: GenerateFn,
   scorer: Scorer,
   builder: "tfds.core.DatasetBuilder",
+  protocol: Protocol,
   config: ml_collections.ConfigDict,
   keep: int = 4,
-) -> tuple[dict, dict[str, list[GeneratedPair]]]:
-  """Scores `generate` on every seen and unseen pair. Returns (report, generated clips by group)."""
-  return Evaluator(scorer, builder)(generate, config, keep)
+) -> tuple[dict, dict[str, list[GeneratedSet]]]:
+  """Scores `generate` on every prompt set of every group. Returns (report, generated clips by group)."""
+  return Evaluator(scorer, builder, protocol)(generate, config, keep)

@@ -3,9 +3,10 @@
 import numpy as np
 
 from vidgan_jax import video_io
-from vidgan_jax.evaluation.evaluate import GeneratedPair
+from vidgan_jax.evaluation.evaluate import GeneratedSet
 
-# The composition targets: generated/real accuracy ratios and the unseen/seen Fréchet ratio.
+# The composition targets, for datasets with seen and unseen groups (action_scenes): generated/real
+# accuracy ratios and the unseen/seen Fréchet ratio.
 TARGETS = {"seen_ratio": 0.95, "unseen_ratio": 0.9, "frechet_unseen_over_seen": 1.5}
 
 
@@ -13,33 +14,44 @@ def _num(x, digits: int = 2) -> str:
   return "n/a" if x is None else f"{x:.{digits}f}"
 
 
-def _triple(d: dict) -> str:
-  return " / ".join(_num(d[k]) for k in ("action", "scene", "joint"))
+def _composition_targets(groups: dict) -> tuple[str, str]:
+  """The target cells of the accuracy-ratio and Fréchet rows ("" where there is no composition test)."""
+  if not {"seen", "unseen"} <= set(groups):
+    return "", ""
+  seen, unseen = groups["seen"]["frechet_clip"], groups["unseen"]["frechet_clip"]
+  ratio = unseen / seen if seen else None
+  return (
+    f"seen ≥ {TARGETS['seen_ratio']}, unseen ≥ {TARGETS['unseen_ratio']}",
+    f"unseen ≤ {TARGETS['frechet_unseen_over_seen']}× seen (now {_num(ratio)}×)",
+  )
 
 
 def markdown(report: dict) -> str:
-  """The seen-vs-unseen table, then per-pair accuracy of the generated clips."""
-  seen, unseen = report["groups"]["seen"], report["groups"]["unseen"]
-  frechet_ratio = unseen["frechet_clip"] / seen["frechet_clip"] if seen["frechet_clip"] else None
+  """One column per group; then the accuracy of the generated clips per prompt set."""
+  groups = report["groups"]
+  joint = report["joint_heads"] + (["joint"] if len(report["joint_heads"]) > 1 else [])
+  others = [h for h in report["heads"] if h not in report["joint_heads"]]
+  ratio_target, frechet_target = _composition_targets(groups)
+
+  def heads(key, names):
+    return lambda g: " / ".join(_num(g[key][n]) for n in names)
+
   rows = [
     ("clips: generated / real", lambda g: f"{g['clips']} / {g['real_clips']}", ""),
-    ("real-clip ceiling: action / scene / joint", lambda g: _triple(g["ceiling"]), ""),
-    ("generated: action / scene / joint", lambda g: _triple(g["accuracy"]), ""),
-    (
-      "ratio to ceiling: action / scene / joint",
-      lambda g: _triple(g["ratio"]),
-      f"seen ≥ {TARGETS['seen_ratio']}, unseen ≥ {TARGETS['unseen_ratio']}",
-    ),
-    (
-      "generated: colour / direction (captions naming them)",
-      lambda g: f"{_num(g['accuracy']['colour'])} / {_num(g['accuracy']['direction'])}",
-      "",
-    ),
-    ("real: colour / direction", lambda g: f"{_num(g['ceiling']['colour'])} / {_num(g['ceiling']['direction'])}", ""),
+    (f"real-clip ceiling: {' / '.join(joint)}", heads("ceiling", joint), ""),
+    (f"generated: {' / '.join(joint)}", heads("accuracy", joint), ""),
+    (f"ratio to ceiling: {' / '.join(joint)}", heads("ratio", joint), ratio_target),
+  ]
+  if others:
+    rows += [
+      (f"generated: {' / '.join(others)} (prompts naming them)", heads("accuracy", others), ""),
+      (f"real: {' / '.join(others)}", heads("ceiling", others), ""),
+    ]
+  rows += [
     (
       "Fréchet distance: clip / frame features",
       lambda g: f"{_num(g['frechet_clip'])} / {_num(g['frechet_frame'])}",
-      f"unseen ≤ {TARGETS['frechet_unseen_over_seen']}× seen (now {_num(frechet_ratio)}×)",
+      frechet_target,
     ),
     ("KID: clip / frame features", lambda g: f"{_num(g['kid_clip'], 3)} / {_num(g['kid_frame'], 3)}", ""),
     (
@@ -53,20 +65,23 @@ def markdown(report: dict) -> str:
       "",
     ),
   ]
-  lines = ["| metric | seen pairs | unseen pairs | target |", "|---|---|---|---|"]
-  lines += [f"| {label} | {cell(seen)} | {cell(unseen)} | {target} |" for label, cell, target in rows]
-  lines += ["", "| pair | group | action | scene | joint |", "|---|---|---|---|---|"]
+  names = list(groups)
+  lines = [f"| metric | {' | '.join(names)} | target |", "|---" * (len(names) + 2) + "|"]
+  lines += [f"| {label} | {' | '.join(cell(groups[n]) for n in names)} | {target} |" for label, cell, target in rows]
+  lines += ["", f"| prompt set | group | {' | '.join(joint)} |", "|---" * (len(joint) + 2) + "|"]
   lines += [
-    f"| {name} | {acc['group']} | {_num(acc['action'])} | {_num(acc['scene'])} | {_num(acc['joint'])} |"
-    for name, acc in report["per_pair"].items()
+    f"| {name} | {acc['group']} | {' | '.join(_num(acc[h]) for h in joint)} |"
+    for name, acc in report["per_set"].items()
   ]
   return "\n".join(lines) + "\n"
 
 
-def write_grid(path: str, generated: dict[str, list[GeneratedPair]], fps: int) -> None:
-  """One row per pair (seen pairs, then unseen ones marked red on the left), kept clips as columns."""
-  results = [r for group in ("seen", "unseen") for r in generated[group]]
+def write_grid(path: str, generated: dict[str, list[GeneratedSet]], fps: int) -> None:
+  """One row per prompt set, group by group (rows after the first group marked red on the left:
+  action_scenes' unseen pairs), kept clips as columns."""
+  groups = list(generated)
+  results = [r for g in groups for r in generated[g]]
   videos = video_io.to_uint8(np.stack([r.videos for r in results]))
-  marked = [group == "unseen" for group in ("seen", "unseen") for _ in generated[group]]
+  marked = [r.group != groups[0] for r in results]
   scale = max(1, 64 // videos.shape[-2])
   video_io.write_gif(path, video_io.upscale(video_io.grid(videos, marked_rows=marked), scale), fps)

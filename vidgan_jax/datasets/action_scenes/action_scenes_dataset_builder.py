@@ -6,7 +6,7 @@ import multiprocessing
 import numpy as np
 import tensorflow_datasets as tfds
 
-from vidgan_jax.datasets.action_scenes import clips, pairs
+from vidgan_jax.datasets.action_scenes import clips, eval_prompts, pairs
 from vidgan_jax.datasets.action_scenes.render import AGENT_COLOURS, DIRECTIONS
 from vidgan_jax.datasets.video_feature import video_feature
 
@@ -66,6 +66,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
       ),
       supervised_keys=("caption", "video"),
       homepage="https://arxiv.org/abs/1710.00421",
+      metadata=tfds.core.MetadataDict(evaluation=eval_prompts.evaluation_metadata()),
     )
 
   def _split_generators(self, dl_manager: tfds.download.DownloadManager):
