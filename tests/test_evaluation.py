@@ -135,7 +135,7 @@ def test_classifier_is_cached_and_a_damaged_cache_is_rebuilt(tiny_classifier, ca
 def test_a_shipped_classifier_is_used_only_if_it_passes_its_check(tiny_classifier, tmp_path, monkeypatch, caplog):
   builder, config, stated, trained = tiny_classifier
   monkeypatch.setattr(classifier, "PRETRAINED_DIR", str(tmp_path / "pretrained"))
-  cache = classifier.cache_dir(builder, config.classifier)
+  cache = str(classifier.cache_dir(builder, config.classifier))
   shipped = classifier.pretrained_dir(builder, config.classifier)
   shutil.copytree(cache, shipped)
   with open(os.path.join(shipped, "meta.json")) as f:

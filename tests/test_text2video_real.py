@@ -153,7 +153,7 @@ def build_as_documented(manual_dir, data_dir, *extra: str, timeout: float = 600)
     text=True,
     env=env,
     timeout=timeout,
-    cwd=data_dir,
+    cwd=manual_dir,
   )
 
 

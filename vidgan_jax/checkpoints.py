@@ -9,7 +9,6 @@ and asynchronous; keep-N deletes the oldest.
 import contextlib
 import errno
 import logging
-import os
 
 import grain
 import jax
@@ -17,13 +16,15 @@ import orbax.checkpoint as ocp
 from etils import epath
 from jax.experimental import multihost_utils
 
+from vidgan_jax import paths
+
 STATE, META, INPUT = "state", "meta", "input"
 logger = logging.getLogger(__name__)
 CHECKPOINT_DIR = "checkpoints"
 
 
-def checkpoint_dir(workdir: str) -> str:
-  return os.path.join(os.path.abspath(workdir), CHECKPOINT_DIR)
+def checkpoint_dir(workdir: str) -> epath.Path:
+  return paths.resolve(workdir) / CHECKPOINT_DIR
 
 
 def make_manager(workdir: str, max_to_keep: int, create: bool = True) -> ocp.CheckpointManager:
@@ -138,7 +139,7 @@ def tree_differences(saved, target, prefix: str = "") -> list[str]:
   return problems
 
 
-def check_compatible(step_dir: str, target) -> None:
+def check_compatible(step_dir: str | epath.Path, target) -> None:
   """Raises IncompatibleCheckpoint naming every parameter whose saved shape or dtype differs."""
   saved = read_state_metadata(step_dir)
   problems = [
@@ -160,7 +161,7 @@ def restore_newest_good(manager: ocp.CheckpointManager, target):
   """
   state = None
   for step in sorted(manager.all_steps(), reverse=True):
-    step_dir = os.path.join(os.fspath(manager.directory), str(step))
+    step_dir = epath.Path(manager.directory) / str(step)
     try:
       check_compatible(step_dir, target)
       state, _ = restore(manager, step, target)
@@ -168,7 +169,7 @@ def restore_newest_good(manager: ocp.CheckpointManager, target):
     except IncompatibleCheckpoint:
       raise
     except Exception as e:  # noqa: BLE001  (orbax/tensorstore raise many types for damaged files)
-      aside = os.path.join(os.fspath(manager.directory), f"broken_step_{step}")
+      aside = epath.Path(manager.directory) / f"broken_step_{step}"
       logger.error(
         "checkpoint %s is unreadable (%s: %s); moved it to %s and trying the one before it",
         step_dir,
@@ -177,37 +178,37 @@ def restore_newest_good(manager: ocp.CheckpointManager, target):
         aside,
       )
       if jax.process_index() == 0:
-        os.rename(step_dir, aside)
+        step_dir.rename(aside)
       if jax.process_count() > 1:  # Nobody reads on before the broken step is out of the way.
         multihost_utils.sync_global_devices(f"set aside broken checkpoint {step}")
   manager.reload()
   return state
 
 
-def resolve_step_dir(path: str) -> str:
+def resolve_step_dir(path: str) -> epath.Path:
   """A checkpoint step directory from a workdir, its checkpoints/ dir, or a step dir itself."""
-  path = os.path.abspath(path)
-  if os.path.isdir(os.path.join(path, STATE)):
+  path = paths.resolve(path)
+  if (path / STATE).is_dir():
     return path
-  root = path if os.path.basename(path) == CHECKPOINT_DIR else checkpoint_dir(path)
-  steps = sorted(int(d) for d in os.listdir(root) if d.isdigit()) if os.path.isdir(root) else []
+  root = path if path.name == CHECKPOINT_DIR else checkpoint_dir(path)
+  steps = sorted(int(d.name) for d in root.iterdir() if d.name.isdigit()) if root.is_dir() else []
   if not steps:
-    raise FileNotFoundError(f"no checkpoint found at {path!r} (looked for {root}/<step>/{STATE})")
-  return os.path.join(root, str(steps[-1]))
+    raise FileNotFoundError(f"no checkpoint found at {str(path)!r} (looked for {root}/<step>/{STATE})")
+  return root / str(steps[-1])
 
 
-def read_meta(step_dir: str) -> dict:
+def read_meta(step_dir: str | epath.Path) -> dict:
   """The JSON metadata of a checkpoint step directory, read without touching the arrays."""
   return ocp.JsonCheckpointHandler().restore(epath.Path(step_dir) / META)
 
 
-def read_state_metadata(step_dir: str):
+def read_state_metadata(step_dir: str | epath.Path):
   """Nested dict of array metadata (shape, dtype) of the saved state, without loading arrays."""
-  metadata = ocp.StandardCheckpointer().metadata(os.path.join(step_dir, STATE)).item_metadata
+  metadata = ocp.StandardCheckpointer().metadata(epath.Path(step_dir) / STATE).item_metadata
   return metadata.tree if hasattr(metadata, "tree") else metadata
 
 
-def restore_ema_params(step_dir: str, abstract_params):
+def restore_ema_params(step_dir: str | epath.Path, abstract_params):
   """Restores only the state's EMA generator parameters (orbax partial restore: the optimiser
   states and the discriminator are not read), shaped like `abstract_params`, on one device."""
   one_device = jax.sharding.SingleDeviceSharding(jax.local_devices()[0])
@@ -217,4 +218,4 @@ def restore_ema_params(step_dir: str, abstract_params):
   args = ocp.args.PyTreeRestore(
     item=target, restore_args=ocp.checkpoint_utils.construct_restore_args(target), partial_restore=True
   )
-  return ocp.PyTreeCheckpointer().restore(os.path.join(step_dir, STATE), args=args)["ema_params"]
+  return ocp.PyTreeCheckpointer().restore(epath.Path(step_dir) / STATE, args=args)["ema_params"]

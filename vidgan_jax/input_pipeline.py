@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 from etils import epath
 
-from vidgan_jax import datasets
+from vidgan_jax import datasets, paths
 from vidgan_jax.batch_layout import BatchLayout, batch_layout  # noqa: F401 (re-exported)
 from vidgan_jax.batches import READ_OPTIONS, Batch, BatchIterator, allow_grain_flags, train_iterator
 from vidgan_jax.text import Tokenizer
@@ -40,12 +40,12 @@ def load_builder(dataset: str, data_dir: str | None) -> tfds.core.DatasetBuilder
   return builder
 
 
-def build_command(builder: tfds.core.DatasetBuilder) -> str:
-  """The `vidgan build` command line that builds `builder`'s dataset config where it is looked for."""
+def build_command(builder: tfds.core.DatasetBuilder, local_dir: str | None = None) -> str:
+  """The `vidgan build` command line that builds `builder`'s dataset config where it is looked for
+  (or in `local_dir`)."""
   manual = " --manual_dir=DIR" if builder.MANUAL_DOWNLOAD_INSTRUCTIONS else ""
-  return (
-    f"vidgan build {builder.name} --config={builder.builder_config.name} --data_dir={builder.data_dir_root}{manual}"
-  )
+  data_dir = local_dir or builder.data_dir_root
+  return f"vidgan build {builder.name} --config={builder.builder_config.name} --data_dir={data_dir}{manual}"
 
 
 def other_versions(builder: tfds.core.DatasetBuilder) -> list[str]:
@@ -68,6 +68,12 @@ def ensure_built(builder: tfds.core.DatasetBuilder, build_if_missing: bool) -> N
     if older
     else ""
   )
+  if paths.is_uri(builder.data_dir_root):
+    raise FileNotFoundError(
+      f"dataset {builder.info.full_name} is not built in {builder.data_dir_root}{found}, and cannot be "
+      f"built there (ArrayRecord files are written to local disks only): build it locally with "
+      f"`{build_command(builder, local_dir='data')}`, then copy data/{builder.name} into {builder.data_dir_root}"
+    )
   if not build_if_missing:
     raise FileNotFoundError(
       f"dataset {builder.info.full_name} is not built in {builder.data_dir_root}{found}; build it with "

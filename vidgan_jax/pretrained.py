@@ -13,8 +13,9 @@ import os
 
 import flax.serialization
 import jax
+from etils import epath
 
-from vidgan_jax import checkpoints
+from vidgan_jax import checkpoints, paths
 from vidgan_jax.configs import config_from_dict
 from vidgan_jax.inference import TrainedGenerator
 from vidgan_jax.models import build_models
@@ -38,10 +39,11 @@ def available() -> list[str]:
   return sorted(names)
 
 
-def resolve(name_or_path: str) -> str:
-  """The folder of a shipped name or of a folder path; PretrainedError naming the choices if none."""
-  for folder in (os.path.join(PRETRAINED_DIR, *name_or_path.split("/")), name_or_path):
-    if os.path.isfile(os.path.join(folder, META_FILE)):
+def resolve(name_or_path: str) -> epath.Path:
+  """The folder of a shipped name or of a folder path (local or a URI such as gs://...);
+  PretrainedError naming the choices if none."""
+  for folder in (epath.Path(PRETRAINED_DIR, *name_or_path.split("/")), paths.resolve(name_or_path)):
+    if (folder / META_FILE).is_file():
       return folder
   raise PretrainedError(
     f"no pretrained generator {name_or_path!r}: shipped ones are "
@@ -57,9 +59,9 @@ def export(model: TrainedGenerator, folder: str, training: dict) -> str:
   """
   data = flax.serialization.to_bytes(_sampling_params(jax.device_get(model.params)))
   digest = hashlib.sha256(data).hexdigest()
-  os.makedirs(folder, exist_ok=True)
-  with open(os.path.join(folder, PARAMS_FILE), "wb") as f:
-    f.write(data)
+  folder = paths.resolve(folder)
+  folder.mkdir(parents=True, exist_ok=True)
+  (folder / PARAMS_FILE).write_bytes(data)
   meta = {
     "step": model.step,
     "sha256": digest,
@@ -67,8 +69,7 @@ def export(model: TrainedGenerator, folder: str, training: dict) -> str:
     "config": model.config.to_dict(),
     "tokenizer": model.tokenizer.to_json(),
   }
-  with open(os.path.join(folder, META_FILE), "w") as f:
-    json.dump(meta, f, indent=1)
+  (folder / META_FILE).write_text(json.dumps(meta, indent=1))
   return digest
 
 
@@ -76,19 +77,17 @@ def load(name_or_path: str) -> TrainedGenerator:
   """The generator `name_or_path` names, its parameters checked against their recorded SHA-256
   and against the shapes its config builds."""
   folder = resolve(name_or_path)
-  meta_path, params_path = os.path.join(folder, META_FILE), os.path.join(folder, PARAMS_FILE)
+  meta_path, params_path = folder / META_FILE, folder / PARAMS_FILE
   try:
-    with open(meta_path) as f:
-      meta = json.load(f)
+    meta = json.loads(meta_path.read_text())
     config, tokenizer = config_from_dict(meta["config"]), Tokenizer.from_json(meta["tokenizer"])
     step, expected = int(meta["step"]), meta["sha256"]
   except (OSError, ValueError, KeyError, TypeError) as e:
     raise PretrainedError(f"{meta_path} is damaged ({type(e).__name__}: {e})") from None
   try:
-    with open(params_path, "rb") as f:
-      data = f.read()
+    data = params_path.read_bytes()
   except OSError as e:
-    raise PretrainedError(f"{params_path} cannot be read ({e.strerror})") from None
+    raise PretrainedError(f"{params_path} cannot be read ({e.strerror or e})") from None
   if hashlib.sha256(data).hexdigest() != expected:
     raise PretrainedError(f"{params_path} is damaged: its SHA-256 differs from the one in {meta_path}")
   generator, _ = build_models(config, tokenizer.vocab_size)

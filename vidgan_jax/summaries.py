@@ -3,11 +3,14 @@ event files with the `tensorboard` package's own protos: no TensorFlow."""
 
 import io
 import logging
+import shutil
+import tempfile
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from etils import epath
 from jax_loop_utils import metric_writers
 from PIL import Image
 from tensorboard.compat.proto import event_pb2, summary_pb2
@@ -15,6 +18,8 @@ from tensorboard.plugins.histogram import summary_v2 as histogram_summary
 from tensorboard.plugins.hparams import summary_v2 as hparams_summary
 from tensorboard.plugins.text import summary_v2 as text_summary
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+from vidgan_jax import paths
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +35,32 @@ def _image_value(tag: str, image: np.ndarray) -> summary_pb2.Summary.Value:
 
 
 class TensorBoardWriter(metric_writers.MetricWriter):
-  """Scalars, images, texts, histograms and hyper-parameters as TensorBoard events in `logdir`."""
+  """Scalars, images, texts, histograms and hyper-parameters as TensorBoard events in `logdir`.
+
+  A `logdir` in a bucket (gs://...) cannot be appended to (an object is written whole), so there
+  the events go to a local file that each `flush` closes and uploads whole, as one more event file
+  of the run (TensorBoard reads a run's files in order), before starting the next.
+  """
 
   def __init__(self, logdir: str):
-    self._writer = EventFileWriter(logdir)
+    self._remote = epath.Path(logdir) if paths.is_uri(logdir) else None
+    self._local = tempfile.mkdtemp(prefix="vidgan_events_") if self._remote else logdir
+    self._parts = 0
+    self._writer = self._open()
+
+  def _open(self) -> EventFileWriter:
+    # A suffix per part: two parts opened within one second get different names.
+    return EventFileWriter(self._local, filename_suffix=f".{self._parts:05d}" if self._remote else "")
+
+  def _upload(self) -> None:
+    """Closes the local part, copies it into the bucket whole and starts the next part."""
+    self._writer.close()
+    path = epath.Path(self._writer.get_logdir())
+    self._remote.mkdir(parents=True, exist_ok=True)
+    for part in path.iterdir():
+      (self._remote / part.name).write_bytes(part.read_bytes())
+      part.unlink()
+    self._parts += 1
 
   def _write(self, step: int, summary: summary_pb2.Summary) -> None:
     self._writer.add_event(event_pb2.Event(summary=summary, step=step, wall_time=time.time()))
@@ -76,10 +103,18 @@ class TensorBoardWriter(metric_writers.MetricWriter):
     self._write(0, hparams_summary.hparams_pb(flat))
 
   def flush(self) -> None:
-    self._writer.flush()
+    if self._remote:
+      self._upload()
+      self._writer = self._open()
+    else:
+      self._writer.flush()
 
   def close(self) -> None:
-    self._writer.close()
+    if self._remote:
+      self._upload()
+      shutil.rmtree(self._local, ignore_errors=True)
+    else:
+      self._writer.close()
 
 
 def create_default_writer(logdir: str, *, enabled: bool) -> metric_writers.MetricWriter:

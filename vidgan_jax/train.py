@@ -2,19 +2,19 @@
 
 import contextlib
 import logging
-import os
 import signal
 
 import jax
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
+from etils import epath
 from jax.experimental import multihost_utils
 from jax_loop_utils import metric_writers, periodic_actions
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from vidgan_jax import checkpoints, rendered_input, sampling, summaries, video_io
+from vidgan_jax import checkpoints, paths, rendered_input, sampling, summaries, video_io
 from vidgan_jax.batch_layout import batch_layout
 from vidgan_jax.configs import check_config, flat_config
 from vidgan_jax.distributed import replicate, replicated_sharding, to_host, unreplicate
@@ -29,15 +29,12 @@ TOKENIZER_FILE = "tokenizer.json"
 
 def prepare_tokenizer(workdir: str, captions, config: ml_collections.ConfigDict) -> Tokenizer:
   """The workdir's tokenizer; trained from the training captions (a callable giving them) on the first run."""
-  path = os.path.join(workdir, TOKENIZER_FILE)
-  if os.path.exists(path):
-    with open(path) as f:
-      return Tokenizer.from_json(f.read())
+  path = paths.resolve(workdir) / TOKENIZER_FILE
+  if path.exists():
+    return Tokenizer.from_json(path.read_text())
   tokenizer = Tokenizer.for_config(captions(), config.text)
   if jax.process_index() == 0:  # Written whole or not at all: a kill here must not leave half a file.
-    with open(path + ".tmp", "w") as f:
-      f.write(tokenizer.to_json())
-    os.replace(path + ".tmp", path)
+    paths.write_atomically(path, tokenizer.to_json())
   return tokenizer
 
 
@@ -54,16 +51,18 @@ def training_data(config: ml_collections.ConfigDict):
   raise ValueError(f"config.input={config.input!r}: use 'tfds' or 'rendered'")
 
 
-def _check_writable(workdir: str) -> None:
+def _check_writable(workdir: epath.Path) -> None:
   """Fails at start-up, not at the first checkpoint, when the workdir cannot be written."""
   try:
-    os.makedirs(workdir, exist_ok=True)
-    probe = os.path.join(workdir, f".write_test_{jax.process_index()}")
-    with open(probe, "w") as f:
-      f.write("ok")
-    os.remove(probe)
+    workdir.mkdir(parents=True, exist_ok=True)
+    probe = workdir / f".write_test_{jax.process_index()}"
+    probe.write_text("ok")
+    probe.unlink()
   except OSError as e:
-    raise PermissionError(f"the workdir {workdir!r} is not writable ({e.strerror}); choose another --workdir") from None
+    reason = e.strerror or str(e)
+    raise PermissionError(
+      f"the workdir {str(workdir)!r} is not writable ({reason}); choose another --workdir"
+    ) from None
 
 
 class StopRequest:
@@ -98,7 +97,7 @@ class StopRequest:
 
 
 def _write_samples(
-  workdir: str,
+  workdir: epath.Path,
   step: int,
   generator: Generator,
   ema_params,
@@ -109,7 +108,7 @@ def _write_samples(
   """One clip per sample prompt from the EMA generator: a grid GIF and a TensorBoard image."""
   videos, _ = sampling.generate(generator, ema_params, tokenizer, list(config.sample_prompts), 1, config.seed, config)
   frames = video_io.upscale(video_io.grid(video_io.to_uint8(videos)), max(1, 128 // config.size))
-  video_io.write_gif(os.path.join(workdir, "samples", f"step_{step:07d}.gif"), frames)
+  video_io.write_gif(workdir / "samples" / f"step_{step:07d}.gif", frames)
   first_middle_last = np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=1)
   writer.write_images(step, {"samples/first_middle_last_frame": first_middle_last})
 
@@ -246,6 +245,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
     raise ValueError(f"config.nonfinite_policy={config.nonfinite_policy!r}: use 'skip' or 'stop'")
   layout = batch_layout(config.batch_size)
   is_main = jax.process_index() == 0
+  workdir = paths.resolve(workdir)
   _check_writable(workdir)
   logger.info(
     "devices: %d (%d per process, %d process(es)); batch: global %d, per process %d, per device %d",
@@ -271,8 +271,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
   start_step = int(state.step)
   meta = {"config": config.to_dict(), "tokenizer": tokenizer.to_json()}
   if is_main:
-    with open(os.path.join(workdir, "config.json"), "w") as f:
-      f.write(config.to_json(indent=2))
+    (workdir / "config.json").write_text(config.to_json(indent=2))
 
   batches = data.batches(tokenizer, layout)
   if restored is not None and not checkpoints.restore_input_position(manager, start_step, batches):
@@ -281,7 +280,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
       next(batches)
   p_train_step = make_p_train_step(generator, discriminator, config)
   r_state = replicate(state)
-  logdir = os.path.join(workdir, "tensorboard")
+  logdir = str(workdir / "tensorboard")
   writer = summaries.create_default_writer(logdir, enabled=is_main)
   writer.write_hparams(flat_config(config))
   hooks = _periodic_actions(config, writer, logdir, start_step) if is_main else []
@@ -322,6 +321,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
           _evaluate(evaluator, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
         if step % config.checkpoint_every_steps == 0 or final:
           checkpoints.save(manager, step, to_host(r_state), {**meta, "step": step}, batches.get_state())
+          writer.flush()  # Events as far as the checkpoint (in a bucket: uploaded only on a flush).
         if stopping:
           logger.warning("%s received: saved a checkpoint at step %d and stopped", stop.signal_name, step)
           break

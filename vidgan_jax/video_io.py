@@ -1,9 +1,12 @@
-"""Writing clips: GIF, MP4 (PyAV, libx264), PNG, and grids of clips."""
+"""Writing clips: GIF, MP4 (PyAV, libx264), PNG, and grids of clips, to local paths or any
+`etils.epath` URI (each file is encoded in memory, then written whole)."""
 
+import io
 import os
 from collections.abc import Sequence
 
 import numpy as np
+from etils import epath
 from PIL import Image
 
 
@@ -37,27 +40,36 @@ def grid(videos: np.ndarray, pad: int = 2, marked_rows: Sequence[bool] | None = 
   return out
 
 
-def write_gif(path: str, frames: np.ndarray, fps: int = 8) -> None:
+def _write(path: str | os.PathLike, data: bytes) -> None:
+  path = epath.Path(path)
+  path.parent.mkdir(parents=True, exist_ok=True)
+  path.write_bytes(data)
+
+
+def write_gif(path: str | os.PathLike, frames: np.ndarray, fps: int = 8) -> None:
   """uint8 [T, H, W, 3] -> looping GIF."""
-  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
   images = [Image.fromarray(f) for f in frames]
-  images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
+  encoded = io.BytesIO()
+  images[0].save(encoded, "GIF", save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
+  _write(path, encoded.getvalue())
 
 
-def write_png(path: str, image: np.ndarray) -> None:
-  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-  Image.fromarray(image).save(path)
+def write_png(path: str | os.PathLike, image: np.ndarray) -> None:
+  encoded = io.BytesIO()
+  Image.fromarray(image).save(encoded, "PNG")
+  _write(path, encoded.getvalue())
 
 
-def write_mp4(path: str, frames: np.ndarray, fps: int = 8) -> None:
+def write_mp4(path: str | os.PathLike, frames: np.ndarray, fps: int = 8) -> None:
   """uint8 [T, H, W, 3] -> H.264 MP4 (H and W must be even)."""
   import av  # PyAV bundles FFmpeg; only MP4 writing needs it, not training.
 
-  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-  with av.open(path, mode="w") as container:
+  encoded = io.BytesIO()  # Seekable, as the MP4 muxer needs; a bucket's upload stream is not.
+  with av.open(encoded, mode="w", format="mp4") as container:
     stream = container.add_stream("libx264", rate=fps)
     stream.height, stream.width = frames.shape[1:3]
     stream.pix_fmt = "yuv420p"
     for frame in frames:
       container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
     container.mux(stream.encode())
+  _write(path, encoded.getvalue())

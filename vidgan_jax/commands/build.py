@@ -16,14 +16,31 @@ from absl import logging as absl_logging
 from tensorflow_datasets.scripts.cli import build as tfds_build
 from tensorflow_datasets.scripts.cli import cli_utils
 
+from vidgan_jax import paths
 from vidgan_jax.datasets import register_builders
 from vidgan_jax.input_pipeline import FILE_FORMAT
+
+
+def _flag_value(argv: list[str], flag: str) -> str:
+  """The value of `flag` given as `--flag=value` or `--flag value`; "" if absent."""
+  for i, arg in enumerate(argv):
+    if arg.startswith(flag + "="):
+      return arg.split("=", 1)[1]
+    if arg == flag and i + 1 < len(argv):
+      return argv[i + 1]
+  return ""
 
 
 def run(argv: list[str]) -> None:
   if not any(arg.startswith("--file_format") for arg in argv):
     argv = [*argv, f"--file_format={FILE_FORMAT}"]
   register_builders()
+  data_dir = _flag_value(argv, "--data_dir")
+  if paths.is_uri(data_dir):
+    raise SystemExit(
+      f"vidgan build: --data_dir={data_dir}: ArrayRecord files are written to local disks only; "
+      f"build into a local --data_dir, then copy the dataset's folder into {data_dir}"
+    )
   args = cli_utils.make_flags_parser(tfds_build.Args, description=__doc__)(argv)
   absl_logging.use_python_logging(quiet=True)
   absl_logging.set_verbosity(absl_logging.INFO)

@@ -20,6 +20,6 @@ def load_model(
   if len(given) != 1:
     raise ValueError(f"give exactly one of --workdir, --checkpoint or --pretrained (got {', '.join(given) or 'none'})")
   if pretrained_name is not None:
-    return pretrained.load(pretrained_name), pretrained.resolve(pretrained_name)
+    return pretrained.load(pretrained_name), str(pretrained.resolve(pretrained_name))
   step_dir = checkpoints.resolve_step_dir(workdir or checkpoint)
-  return load_generator(step_dir), step_dir
+  return load_generator(step_dir), str(step_dir)

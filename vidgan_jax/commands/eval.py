@@ -11,12 +11,11 @@ markdown table.
 
 import json
 import logging
-import os
 
 from absl import app, flags
 from ml_collections import config_flags
 
-from vidgan_jax import input_pipeline, pretrained
+from vidgan_jax import input_pipeline, paths, pretrained
 from vidgan_jax.commands.common import load_model
 from vidgan_jax.evaluation import classifier, evaluate, protocol, report
 
@@ -83,23 +82,21 @@ def main(argv: list[str]) -> None:
     checkpoint=source,
     dataset=builder.info.full_name,
     eval_config=config.to_dict(),
-    classifier_dir=classifier.cache_dir(builder, config.classifier),
+    classifier_dir=str(classifier.cache_dir(builder, config.classifier)),
   )
   if FLAGS.out:
-    out = FLAGS.out
+    out = paths.resolve(FLAGS.out)
   elif FLAGS.pretrained:
-    out = f"eval_{FLAGS.pretrained.strip('/').replace('/', '_')}_{model.step}"
+    out = paths.resolve(f"eval_{FLAGS.pretrained.strip('/').replace('/', '_')}_{model.step}")
   else:
-    out = os.path.join(os.path.dirname(os.path.dirname(source)), f"eval_{model.step}")
-  os.makedirs(out, exist_ok=True)
+    out = paths.resolve(source).parent.parent / f"eval_{model.step}"
+  out.mkdir(parents=True, exist_ok=True)
   table = report.markdown(scores)
-  for path in [os.path.join(out, "report.json")] + ([FLAGS.json] if FLAGS.json else []):
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as f:
-      json.dump(scores, f, indent=2)
-  with open(os.path.join(out, "report.md"), "w") as f:
-    f.write(table)
-  report.write_grid(os.path.join(out, "grid.gif"), generated, FLAGS.fps)
+  for path in [out / "report.json"] + ([paths.resolve(FLAGS.json)] if FLAGS.json else []):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(scores, indent=2))
+  (out / "report.md").write_text(table)
+  report.write_grid(out / "grid.gif", generated, FLAGS.fps)
   print(table)
   print(f"evaluated step {model.step} ({source}); report.json, report.md and grid.gif in {out}")
 

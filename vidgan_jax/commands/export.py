@@ -6,11 +6,9 @@ state) as a folder that `vidgan sample --pretrained=FOLDER` and `vidgan eval --p
 load; copied under vidgan_jax/pretrained/<dataset>/<config>/ it ships with the package.
 """
 
-import os
-
 from absl import app, flags
 
-from vidgan_jax import pretrained
+from vidgan_jax import paths, pretrained
 from vidgan_jax.commands.common import load_model
 
 FLAGS = flags.FLAGS
@@ -40,7 +38,7 @@ def main(argv: list[str]) -> None:
     "batch_size": model.config.batch_size,
   }
   digest = pretrained.export(model, FLAGS.out, training)
-  size = os.path.getsize(os.path.join(FLAGS.out, pretrained.PARAMS_FILE))
+  size = (paths.resolve(FLAGS.out) / pretrained.PARAMS_FILE).stat().length
   print(
     f"exported the EMA generator of step {model.step} ({source}) to {FLAGS.out}: "
     f"{size / 2**20:.1f} MiB, sha256 {digest[:12]}"

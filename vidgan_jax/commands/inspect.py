@@ -7,10 +7,10 @@ No array is read: shapes and dtypes come from orbax's metadata.
 import collections
 import json
 import math
-import os
 
 import numpy as np
 from absl import app, flags
+from etils import epath
 
 from vidgan_jax import checkpoints
 
@@ -30,11 +30,12 @@ def _leaves(tree, prefix=()):
     yield prefix, tree
 
 
-def _disk_bytes(path: str) -> int:
-  return sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(path) for f in files)
+def _disk_bytes(path: epath.Path) -> int:
+  # iterdir, not walk: epath's walk drops the gs:// of the folders it yields.
+  return sum(_disk_bytes(p) if p.is_dir() else p.stat().length for p in path.iterdir())
 
 
-def describe(step_dir: str) -> dict:
+def describe(step_dir: epath.Path) -> dict:
   """Everything `inspect` reports about one checkpoint step directory."""
   meta = checkpoints.read_meta(step_dir)
   tree = checkpoints.read_state_metadata(step_dir)
@@ -52,7 +53,7 @@ def describe(step_dir: str) -> dict:
     elif path[0].endswith("opt_state"):
       optimizer[f"{path[0]} {dtype}"] += count
   return {
-    "path": step_dir,
+    "path": str(step_dir),
     "step": meta["step"],
     "bytes_on_disk": _disk_bytes(step_dir),
     "parameter_counts": {

@@ -6,12 +6,11 @@ row per prompt. The same checkpoint, prompts and seed always give the same pixel
 """
 
 import logging
-import os
 import re
 
 from absl import app, flags
 
-from vidgan_jax import pretrained, video_io
+from vidgan_jax import paths, pretrained, video_io
 from vidgan_jax.commands.common import load_model
 from vidgan_jax.text import PromptError, check_prompt
 
@@ -92,18 +91,18 @@ def main(argv: list[str]) -> None:
   videos, gists = model.generate(prompts, FLAGS.num, FLAGS.seed)
   videos, gists = video_io.to_uint8(videos), video_io.to_uint8(gists)
   scale = max(1, 128 // videos.shape[-2])
-  os.makedirs(FLAGS.out, exist_ok=True)
+  out = paths.resolve(FLAGS.out)
+  out.mkdir(parents=True, exist_ok=True)
   for i, prompt in enumerate(prompts):
     name = f"{i:02d}_{slug(prompt)}"
     for j in range(FLAGS.num):
       clip = video_io.upscale(videos[i, j], scale)
-      video_io.write_gif(os.path.join(FLAGS.out, f"{name}_{j}.gif"), clip, FLAGS.fps)
-      video_io.write_mp4(os.path.join(FLAGS.out, f"{name}_{j}.mp4"), clip, FLAGS.fps)
-      video_io.write_png(os.path.join(FLAGS.out, f"{name}_{j}_gist.png"), video_io.upscale(gists[i, j], scale))
+      video_io.write_gif(out / f"{name}_{j}.gif", clip, FLAGS.fps)
+      video_io.write_mp4(out / f"{name}_{j}.mp4", clip, FLAGS.fps)
+      video_io.write_png(out / f"{name}_{j}_gist.png", video_io.upscale(gists[i, j], scale))
   grid = video_io.upscale(video_io.grid(videos), scale)
-  video_io.write_gif(os.path.join(FLAGS.out, "grid.gif"), grid, FLAGS.fps)
-  with open(os.path.join(FLAGS.out, "prompts.txt"), "w", encoding="utf-8") as f:
-    f.write("".join(f"{i:02d}\t{p}\n" for i, p in enumerate(prompts)))
+  video_io.write_gif(out / "grid.gif", grid, FLAGS.fps)
+  (out / "prompts.txt").write_text("".join(f"{i:02d}\t{p}\n" for i, p in enumerate(prompts)), encoding="utf-8")
   print(f"wrote {len(prompts) * FLAGS.num} clips from step {model.step} ({source}) to {FLAGS.out}")
 
 

@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
@@ -27,7 +26,9 @@ import jax.numpy as jnp
 import ml_collections
 import optax
 import tqdm
+from etils import epath
 
+from vidgan_jax import paths
 from vidgan_jax.evaluation import metrics
 from vidgan_jax.evaluation.protocol import Protocol
 from vidgan_jax.models.layers import group_norm, space_to_depth
@@ -165,14 +166,15 @@ def _config_key(config: ml_collections.ConfigDict) -> str:
   return hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
 
 
-def cache_dir(builder: "tfds.core.DatasetBuilder", config: ml_collections.ConfigDict) -> str:
-  """Where the classifier for this dataset config and classifier config is kept."""
-  return os.path.join(builder.data_dir_root, "eval_classifier", builder.info.full_name, _config_key(config))
+def cache_dir(builder: "tfds.core.DatasetBuilder", config: ml_collections.ConfigDict) -> epath.Path:
+  """Where the classifier for this dataset config and classifier config is kept (beside the data:
+  a local folder or, for a data_dir in a bucket, the bucket)."""
+  return epath.Path(builder.data_dir_root) / "eval_classifier" / builder.info.full_name / _config_key(config)
 
 
-def pretrained_dir(builder: "tfds.core.DatasetBuilder", config: ml_collections.ConfigDict) -> str:
+def pretrained_dir(builder: "tfds.core.DatasetBuilder", config: ml_collections.ConfigDict) -> epath.Path:
   """Where a shipped classifier for this dataset config and classifier config would be."""
-  return os.path.join(PRETRAINED_DIR, builder.info.full_name, _config_key(config))
+  return epath.Path(PRETRAINED_DIR) / builder.info.full_name / _config_key(config)
 
 
 def validation_accuracy(
@@ -195,23 +197,22 @@ def validation_accuracy(
   return {name: correct[name] / total for name in heads}
 
 
-def _save(path: str, classifier: TrainedClassifier, meta: dict) -> None:
-  """Writes params and meta into a fresh folder, then renames it into place (never half-written)."""
-  partial = path + ".partial"
-  shutil.rmtree(partial, ignore_errors=True)
-  os.makedirs(partial)
-  with open(os.path.join(partial, "params.msgpack"), "wb") as f:
-    f.write(flax.serialization.to_bytes(classifier.params))
-  with open(os.path.join(partial, "meta.json"), "w") as f:
-    json.dump(meta, f, indent=2)
-  shutil.rmtree(path, ignore_errors=True)
-  os.replace(partial, path)
+def _save(path: epath.Path, classifier: TrainedClassifier, meta: dict) -> None:
+  """Writes params and meta into a fresh folder, then renames it into place (never half-written);
+  in a bucket, where each object appears whole or not at all, straight into place."""
+  target = path if paths.is_uri(path) else path.with_name(path.name + ".partial")
+  target.rmtree(missing_ok=True)
+  target.mkdir(parents=True)
+  (target / "params.msgpack").write_bytes(flax.serialization.to_bytes(classifier.params))
+  (target / "meta.json").write_text(json.dumps(meta, indent=2))
+  if target != path:
+    path.rmtree(missing_ok=True)
+    target.rename(path)
 
 
-def _load(path: str, module: ClipClassifier, shape: tuple[int, ...]) -> TrainedClassifier:
+def _load(path: epath.Path, module: ClipClassifier, shape: tuple[int, ...]) -> TrainedClassifier:
   target = jax.eval_shape(lambda: module.init(jax.random.key(0), jnp.zeros((1,) + shape, jnp.float32)))
-  with open(os.path.join(path, "params.msgpack"), "rb") as f:
-    params = flax.serialization.from_bytes(target["params"], f.read())
+  params = flax.serialization.from_bytes(target["params"], (path / "params.msgpack").read_bytes())
   return TrainedClassifier(module, params)
 
 
@@ -225,12 +226,11 @@ def _load_pretrained(
   """The shipped classifier and its meta.json, if there is one and it scores on this build's
   validation clips what it scored when published; None (with a warning if it does not) otherwise."""
   path = pretrained_dir(builder, config)
-  if not os.path.isdir(path) or protocol.validation_split is None:
+  if not path.is_dir() or protocol.validation_split is None:
     return None
   try:
     classifier = _load(path, module, shape)
-    with open(os.path.join(path, "meta.json")) as f:
-      meta = json.load(f)
+    meta = json.loads((path / "meta.json").read_text())
     published = meta["validation_accuracy"]
   except Exception as e:  # noqa: BLE001  (a damaged copy costs a training run, nothing more)
     logger.warning("the shipped evaluation classifier in %s is unreadable (%s); training one", path, e)
@@ -261,7 +261,7 @@ def load_or_train(
   path = cache_dir(builder, config)
   module = build_classifier(config, protocol.heads)
   shape = tuple(builder.info.features["video"].shape)
-  if os.path.isdir(path) and not retrain:
+  if path.is_dir() and not retrain:
     try:
       classifier = _load(path, module, shape)
       logger.info("evaluation classifier loaded from %s", path)
