@@ -30,3 +30,16 @@ def tiny_config(tiny_data_dir):
   config = tiny.get_config()
   config.data_dir = tiny_data_dir
   return config
+
+
+@pytest.fixture
+def env_without_tensorflow(tmp_path) -> dict:
+  """The environment of a host with JAX and no TensorFlow, for `vidgan` subprocesses: every
+  process, Grain's workers included, finds a `tensorflow` package on PYTHONPATH whose import
+  raises. XLA_FLAGS is left out (one CPU device, as on a laptop)."""
+  blocker = tmp_path / "blocker" / "tensorflow"
+  blocker.mkdir(parents=True)
+  (blocker / "__init__.py").write_text('raise ImportError("importing tensorflow is blocked in this test")\n')
+  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(blocker.parent), env.get("PYTHONPATH")]))
+  return env

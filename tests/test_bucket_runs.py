@@ -1,5 +1,6 @@
 """A run whose workdir and data_dir are in a bucket (`gs://`, as TPU pods keep them), through the
-documented commands, on a local stand-in for Cloud Storage (tests/fake_gcs.py): no network.
+documented commands, on a local stand-in for Cloud Storage (tests/fake_gcs.py): no network; and,
+as on such a host, without TensorFlow (every process finds a `tensorflow` that cannot be imported).
 
 The three clients a run uses all talk to it: fsspec's gcsfs (epath: tokenizer, config, samples,
 TensorBoard events, reports), TensorStore (orbax's arrays) and ArrayRecord's reader (the data).
@@ -15,6 +16,7 @@ import time
 import pytest
 from etils import epath
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from test_without_tensorflow import TFDS_FALLBACK  # tests/ is on sys.path.
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAKE_GCS = os.path.join(ROOT, "tests", "fake_gcs.py")
@@ -64,10 +66,14 @@ def _copy_tree(source: epath.Path, target: epath.Path) -> None:
 
 
 def test_a_run_in_a_bucket_trains_resumes_samples_evaluates_and_inspects(
-  bucket_env, tiny_data_dir, tmp_path, monkeypatch
+  bucket_env, env_without_tensorflow, tiny_data_dir, tmp_path, monkeypatch
 ):
   for key, value in bucket_env.items():
     monkeypatch.setenv(key, value)
+  # epath reaches a bucket through TensorFlow if TensorFlow is installed (it asks importlib, which
+  # finds the blocker), through fsspec otherwise: EPATH_USE_TF=false gives the latter, as a host
+  # without TensorFlow does.
+  env = {**env_without_tensorflow, **bucket_env, "EPATH_USE_TF": "false"}
   # Builds write ArrayRecord files, which only a local disk takes: build, then copy the build up.
   data = epath.Path("gs://vidgan/data")
   _copy_tree(epath.Path(tiny_data_dir) / "action_scenes", data / "action_scenes")
@@ -77,6 +83,7 @@ def test_a_run_in_a_bucket_trains_resumes_samples_evaluates_and_inspects(
   cwd.mkdir()
   train = [vidgan, "train", f"--config={ROOT}/experiments/tiny.py", f"--workdir={run}", f"--config.data_dir={data}"]
   train += ["--config.build_if_missing=False", "--config.checkpoint_every_steps=3", "--config.sample_every_steps=3"]
+  train += ["--config.input_workers=1"]  # A Grain worker process: it too must do without TensorFlow.
   outputs = []
   for command in (
     [*train, "--config.num_train_steps=3"],
@@ -85,8 +92,9 @@ def test_a_run_in_a_bucket_trains_resumes_samples_evaluates_and_inspects(
     [vidgan, "eval", f"--workdir={run}", "--num_per_pair=4"],
     [vidgan, "inspect", str(run), "--json"],
   ):
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=cwd, env=os.environ.copy())
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=cwd, env=env)
     assert result.returncode == 0, " ".join(command[1:3]) + "\n" + result.stdout[-2000:] + result.stderr[-4000:]
+    assert TFDS_FALLBACK not in result.stdout + result.stderr, result.stdout[-4000:]
     outputs.append(result)
 
   assert "resumed from gs://vidgan/run/checkpoints at step 3" in outputs[1].stderr

@@ -65,9 +65,13 @@ def test_the_protocol_comes_from_the_builds_features_and_splits(real_build):
   assert derived == protocol.read_protocol(builder, prompts_per_set=3, seed=0)
 
 
-def test_a_dataset_without_class_labels_is_refused():
+def test_a_dataset_without_class_labels_or_captions_is_refused():
   info = types.SimpleNamespace(features={"video": None, "caption": None}, full_name="captioned/1.0.0", metadata=None)
   with pytest.raises(ValueError, match="needs a dataset with class labels.*captioned/1.0.0 has none"):
+    protocol.read_protocol(types.SimpleNamespace(info=info), prompts_per_set=2, seed=0)
+  labelled = {"video": None, "label": tfds.features.ClassLabel(names=["a", "b"])}
+  info = types.SimpleNamespace(features=labelled, full_name="labelled/1.0.0", metadata=None, splits={})
+  with pytest.raises(ValueError, match="labelled/1.0.0 has no 'caption' feature"):
     protocol.read_protocol(types.SimpleNamespace(info=info), prompts_per_set=2, seed=0)
 
 

@@ -141,6 +141,11 @@ def _stated_protocol(builder, stated: dict, labels: dict[str, int], prompts_per_
 
 
 def _derived_protocol(builder, labels: dict[str, int], prompts_per_set: int, seed: int) -> Protocol:
+  if "caption" not in builder.info.features:
+    raise ValueError(
+      f"evaluation takes its prompts from the test clips' captions, and {builder.info.full_name} has no "
+      f"'caption' feature (nor evaluation metadata naming prompts)"
+    )
   heads = tuple(labels)
   test = "test" if "test" in builder.info.splits else "validation"
   _check_splits(builder, ["train", test])
