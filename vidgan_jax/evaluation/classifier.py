@@ -111,14 +111,15 @@ def _training_batches(
 
   batches.allow_grain_flags()
   clips = input_pipeline.open_split(builder, protocol.classifier_split)
-  if len(clips) < batch_size:
+  one_process = BatchLayout(global_batch=batch_size, process_count=1, local_devices=1)
+  try:
+    dataset = batches.process_batches(clips, one_process, seed=seed)
+  except ValueError:  # The split cannot fill one batch (batches.process_slice): say which, and what to set.
     raise ValueError(
       f"the evaluation classifier learns from the {protocol.classifier_split!r} split of "
       f"{builder.info.full_name}, {len(clips)} clips, fewer than its batch of {batch_size}: set "
       f"--config.eval.classifier.batch_size to at most {len(clips)}"
-    )
-  one_process = BatchLayout(global_batch=batch_size, process_count=1, local_devices=1)
-  dataset = batches.process_batches(clips, one_process, seed=seed)
+    ) from None
   heads = protocol.head_names
   dataset = dataset.map(lambda b: {"video": input_pipeline.clip_to_float(b["video"]), **{k: b[k] for k in heads}})
   return iter(dataset.to_iter_dataset(batches.READ_OPTIONS))

@@ -128,6 +128,8 @@ def _stated_protocol(builder, stated: dict, labels: dict[str, int], prompts_per_
   missing = [h for h in heads + (set_label,) if h not in labels]
   if missing:
     raise ValueError(f"{builder.info.full_name}'s evaluation metadata names labels it lacks: {', '.join(missing)}")
+  splits = [stated["classifier_split"], *(g["split"] for g in stated["groups"])]
+  _check_splits(builder, splits + ([stated["validation_split"]] if stated.get("validation_split") else []))
   names = list(builder.info.features[set_label].names)
   return Protocol(
     heads=tuple((h, labels[h]) for h in heads),
@@ -172,9 +174,5 @@ def read_protocol(builder: "tfds.core.DatasetBuilder", prompts_per_set: int, see
   metadata = builder.info.metadata
   stated = metadata["evaluation"] if metadata is not None and "evaluation" in metadata.keys() else None
   if stated:
-    protocol = _stated_protocol(builder, stated, labels, prompts_per_set)
-  else:
-    protocol = _derived_protocol(builder, labels, prompts_per_set, seed)
-  splits = [protocol.classifier_split, *(g.split for g in protocol.groups)]
-  _check_splits(builder, splits + ([protocol.validation_split] if protocol.validation_split else []))
-  return protocol
+    return _stated_protocol(builder, stated, labels, prompts_per_set)
+  return _derived_protocol(builder, labels, prompts_per_set, seed)
