@@ -116,7 +116,7 @@ def bench_train_step(
   batch = synthetic_batch(config, layout, vocab_size)
   p_step = train_step.make_p_train_step(generator, discriminator, config)
   start = time.perf_counter()
-  p_step.lower(state, batch).compile()
+  p_step.compile(state, batch)
   compile_seconds = time.perf_counter() - start
   flops = step_flops(config, generator, discriminator, state, batch)
   state, metrics = p_step(state, batch)  # Warm-up: the first call also transfers the batch.

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import ml_collections
 import optax
 
-from vidgan_jax import losses
+from vidgan_jax import compiler_options, losses
 from vidgan_jax.distributed import AXIS
 from vidgan_jax.models import Discriminator, Generator
 from vidgan_jax.noise import example_noise, noise_key
@@ -239,7 +239,15 @@ def r1_penalty(discriminator: Discriminator, d_params, video: jax.Array, tokens:
   return jnp.mean(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=-1))
 
 
-def make_p_train_step(generator: Generator, discriminator: Discriminator, config: ml_collections.ConfigDict):
-  """The pmapped step; donates the old state so its buffers are reused."""
+def make_p_train_step(
+  generator: Generator, discriminator: Discriminator, config: ml_collections.ConfigDict
+) -> compiler_options.WithCompilerOptions:
+  """The pmapped step; donates the old state so its buffers are reused. In a one-process run on
+  the CPU it is compiled with `config.cpu_compiler_options`. `.compile(state, batch)` compiles it
+  ahead of the first call."""
   step = functools.partial(train_step, generator=generator, discriminator=discriminator, config=config)
-  return jax.pmap(step, axis_name=AXIS, donate_argnums=(0,))
+  p_step = jax.pmap(step, axis_name=AXIS, donate_argnums=(0,))
+  options = {}
+  if jax.default_backend() == "cpu" and jax.process_count() == 1:
+    options = compiler_options.parse(config.cpu_compiler_options, "cpu_compiler_options")
+  return compiler_options.WithCompilerOptions(p_step, options, "cpu_compiler_options")
