@@ -60,3 +60,60 @@ def test_peak_table_knows_accelerators_but_not_cpus():
   assert benchmark.peak_tflops("NVIDIA H100 80GB HBM3", "bfloat16") == 989.0
   assert benchmark.peak_tflops("TPU v4", "float32") == 275.0
   assert benchmark.peak_tflops("cpu", "float32") is None
+
+
+def test_profile_step_as_typed_writes_the_table_and_the_trace(tmp_path):
+  out = tmp_path / "profile"
+  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  command = [sys.executable, "-m", "benchmarks.profile_step", "--config=experiments/tiny.py", f"--out={out}"]
+  command += ["--steps=2", "--top=5", "--peak_tflops=0.2", "--bandwidth_gbps=20"]
+  result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+  assert result.returncode == 0, result.stderr[-3000:]
+  report = (out / "profile.md").read_text()
+  rows = [line.split(" | ") for line in report.splitlines() if line.startswith("| ") and "---" not in line][1:]
+  assert len(rows) == 5
+  assert all(row[-1] in ("compute |", "memory |") for row in rows), report
+  assert all(0 < float(row[2].rstrip("%")) <= 100 for row in rows), report
+  assert any(float(row[3]) > 0 for row in rows), report  # The costliest ops include convolutions.
+  assert "Balance: 10 FLOP/byte" in report
+  assert list((out / "trace").glob("**/*.trace.json.gz"))
+
+
+def test_profile_step_counts_a_convolutions_flops_and_bytes():
+  import jax
+  import jax.numpy as jnp
+
+  from benchmarks import profile_step
+
+  def conv(x, w):
+    return jax.lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+  x, w = jnp.zeros((2, 8, 8, 4)), jnp.zeros((3, 3, 4, 6))
+  hlo = profile_step.HloOps(jax.jit(conv).lower(x, w).compile().as_text())
+  (name,) = [n for n, op in hlo.instructions.items() if op["opcode"] == "convolution"]
+  assert hlo.flops(name) == 2 * (2 * 8 * 8 * 6) * (3 * 3 * 4)
+  assert hlo.bytes(name) == 4 * (2 * 8 * 8 * 6 + 2 * 8 * 8 * 4 + 3 * 3 * 4 * 6)
+
+
+FUSED_CONV_HLO = """
+%fused_conv (p0: f32[2,8,8,4], p1: f32[3,3,4,6]) -> f32[2,8,8,6] {
+  %p0 = f32[2,8,8,4]{3,2,1,0} parameter(0)
+  %p1 = f32[3,3,4,6]{3,2,1,0} parameter(1)
+  ROOT %conv = f32[2,8,8,6]{3,2,1,0} convolution(%p0, %p1), window={size=3x3 pad=1_1x1_1}, dim_labels=b01f_01io->b01f
+}
+
+ENTRY %main (x: f32[2,8,8,4], w: f32[3,3,4,6]) -> f32[2,8,8,6] {
+  %x = f32[2,8,8,4]{3,2,1,0} parameter(0)
+  %w = f32[3,3,4,6]{3,2,1,0} parameter(1)
+  ROOT %ynn_fusion = f32[2,8,8,6]{3,2,1,0} fusion(%x, %w), kind=kCustom, calls=%fused_conv
+}
+"""
+
+
+def test_profile_step_gives_a_fusion_the_flops_of_what_it_calls():
+  """The trace names the fusion that wraps a convolution (e.g. a YNNPACK fusion), not the convolution."""
+  from benchmarks import profile_step
+
+  hlo = profile_step.HloOps(FUSED_CONV_HLO)
+  assert hlo.flops("ynn_fusion") == hlo.flops("conv") == 2 * (2 * 8 * 8 * 6) * (3 * 3 * 4)
+  assert hlo.bytes("ynn_fusion") == 4 * (2 * 8 * 8 * 6 + 2 * 8 * 8 * 4 + 3 * 3 * 4 * 6)
