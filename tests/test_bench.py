@@ -117,3 +117,20 @@ def test_profile_step_gives_a_fusion_the_flops_of_what_it_calls():
   hlo = profile_step.HloOps(FUSED_CONV_HLO)
   assert hlo.flops("ynn_fusion") == hlo.flops("conv") == 2 * (2 * 8 * 8 * 6) * (3 * 3 * 4)
   assert hlo.bytes("ynn_fusion") == 4 * (2 * 8 * 8 * 6 + 2 * 8 * 8 * 4 + 3 * 3 * 4 * 6)
+
+
+def test_compiler_options_benchmark_as_typed_compares_the_variants():
+  from vidgan_jax import default_config
+
+  # The config's own options were compiled for the same shapes by the profile test above (shared
+  # compilation cache); XLA's defaults are compiled here.
+  options = default_config.get_config().cpu_compiler_options
+  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  command = [sys.executable, "-m", "benchmarks.compiler_options", "--config=experiments/tiny.py", "--rounds=1"]
+  command += ["--options=", f"--options={options}"]
+  result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+  assert result.returncode == 0, result.stderr[-3000:]
+  rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and " ms (" in line]
+  assert len(rows) == 2, result.stdout
+  assert rows[0].startswith("| (XLA's defaults) |") and rows[0].endswith("| 1.00 |")
+  assert rows[1].startswith(f"| `{options}` |")
