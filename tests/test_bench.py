@@ -66,15 +66,16 @@ def test_profile_step_as_typed_writes_the_table_and_the_trace(tmp_path):
   out = tmp_path / "profile"
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
   command = [sys.executable, "-m", "benchmarks.profile_step", "--config=experiments/tiny.py", f"--out={out}"]
-  command += ["--steps=2", "--top=5", "--peak_tflops=0.2", "--bandwidth_gbps=20"]
+  command += ["--steps=2", "--top=40", "--peak_tflops=0.2", "--bandwidth_gbps=20"]
   result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
   assert result.returncode == 0, result.stderr[-3000:]
   report = (out / "profile.md").read_text()
   rows = [line.split(" | ") for line in report.splitlines() if line.startswith("| ") and "---" not in line][1:]
-  assert len(rows) == 5
+  assert len(rows) == 40  # The tiny step has more ops than that.
   assert all(row[-1] in ("compute |", "memory |") for row in rows), report
   assert all(0 < float(row[2].rstrip("%")) <= 100 for row in rows), report
-  assert any(float(row[3]) > 0 for row in rows), report  # The costliest ops include convolutions.
+  # Which ops come first depends on the machine's timing; among 40, convolutions with their FLOPs.
+  assert any(float(row[3]) > 0 for row in rows), report
   assert "Balance: 10 FLOP/byte" in report
   assert list((out / "trace").glob("**/*.trace.json.gz"))
 
@@ -83,13 +84,13 @@ def test_profile_step_counts_a_convolutions_flops_and_bytes():
   import jax
   import jax.numpy as jnp
 
-  from benchmarks import profile_step
+  from benchmarks import hlo_ops
 
   def conv(x, w):
     return jax.lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
 
   x, w = jnp.zeros((2, 8, 8, 4)), jnp.zeros((3, 3, 4, 6))
-  hlo = profile_step.HloOps(jax.jit(conv).lower(x, w).compile().as_text())
+  hlo = hlo_ops.HloOps(jax.jit(conv).lower(x, w).compile().as_text())
   (name,) = [n for n, op in hlo.instructions.items() if op["opcode"] == "convolution"]
   assert hlo.flops(name) == 2 * (2 * 8 * 8 * 6) * (3 * 3 * 4)
   assert hlo.bytes(name) == 4 * (2 * 8 * 8 * 6 + 2 * 8 * 8 * 4 + 3 * 3 * 4 * 6)
@@ -112,9 +113,9 @@ ENTRY %main (x: f32[2,8,8,4], w: f32[3,3,4,6]) -> f32[2,8,8,6] {
 
 def test_profile_step_gives_a_fusion_the_flops_of_what_it_calls():
   """The trace names the fusion that wraps a convolution (e.g. a YNNPACK fusion), not the convolution."""
-  from benchmarks import profile_step
+  from benchmarks import hlo_ops
 
-  hlo = profile_step.HloOps(FUSED_CONV_HLO)
+  hlo = hlo_ops.HloOps(FUSED_CONV_HLO)
   assert hlo.flops("ynn_fusion") == hlo.flops("conv") == 2 * (2 * 8 * 8 * 6) * (3 * 3 * 4)
   assert hlo.bytes("ynn_fusion") == 4 * (2 * 8 * 8 * 6 + 2 * 8 * 8 * 4 + 3 * 3 * 4 * 6)
 
