@@ -30,11 +30,8 @@ flags.DEFINE_integer("steps", 3, "Traced steps, after two untraced ones.", lower
 flags.DEFINE_integer("top", 10, "Ops in the table.", lower_bound=1)
 flags.DEFINE_integer("vocab_size", 512, "Tokenizer size (the embedding's rows).", lower_bound=2)
 flags.DEFINE_float("peak_tflops", None, "Peak TFLOP/s of one device (default: vidgan bench's table).")
-flags.DEFINE_float("bandwidth_gbps", None, "Memory bandwidth of one device in GB/s (default: the table below).")
+flags.DEFINE_float("bandwidth_gbps", None, "Memory bandwidth of one device in GB/s (default: vidgan bench's table).")
 flags.mark_flags_as_required(["config"])
-
-# HBM bandwidth (GB/s) by device kind, from the vendors' data sheets (SXM parts).
-BANDWIDTH_GBPS = {"H100": 3350.0, "H200": 4800.0}
 
 
 def profile(config, steps: int) -> tuple[float, Counter, HloOps]:
@@ -79,7 +76,7 @@ def table(step: float, ops: Counter, hlo: HloOps, top: int, balance: float | Non
 def device_balance(config) -> float | None:
   kind = jax.devices()[0].device_kind
   peak = FLAGS.peak_tflops or benchmark.peak_tflops(kind, config.model.dtype)
-  bandwidth = FLAGS.bandwidth_gbps or next((v for k, v in BANDWIDTH_GBPS.items() if k in kind), None)
+  bandwidth = FLAGS.bandwidth_gbps or benchmark.bandwidth_gbps(kind)
   return peak * 1e12 / (bandwidth * 1e9) if peak and bandwidth else None
 
 

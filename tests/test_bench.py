@@ -60,6 +60,7 @@ def test_peak_table_knows_accelerators_but_not_cpus():
   assert benchmark.peak_tflops("NVIDIA H100 80GB HBM3", "bfloat16") == 989.0
   assert benchmark.peak_tflops("TPU v4", "float32") == 275.0
   assert benchmark.peak_tflops("cpu", "float32") is None
+  assert benchmark.bandwidth_gbps("NVIDIA H200") == 4800.0 and benchmark.bandwidth_gbps("cpu") is None
 
 
 def test_profile_step_as_typed_writes_the_table_and_the_trace(tmp_path):

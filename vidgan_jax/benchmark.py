@@ -38,12 +38,26 @@ PEAK_TFLOPS = {
 }
 
 
+# Memory (HBM) bandwidth in GB/s by device kind, from the vendors' data sheets (SXM parts).
+BANDWIDTH_GBPS = {"NVIDIA H200": 4800.0, "NVIDIA H100": 3350.0}
+
+
+def _by_prefix(table: dict, device_kind: str):
+  return next((value for prefix, value in table.items() if device_kind.startswith(prefix)), None)
+
+
 def peak_tflops(device_kind: str, dtype: str) -> float | None:
   """The table's peak for this device and compute dtype; None if the device is not listed (CPUs)."""
-  for prefix, (bf16, f32) in PEAK_TFLOPS.items():
-    if device_kind.startswith(prefix):
-      return bf16 if dtype == "bfloat16" else f32
-  return None
+  peaks = _by_prefix(PEAK_TFLOPS, device_kind)
+  if peaks is None:
+    return None
+  bf16, f32 = peaks
+  return bf16 if dtype == "bfloat16" else f32
+
+
+def bandwidth_gbps(device_kind: str) -> float | None:
+  """The table's memory bandwidth for this device; None if it is not listed."""
+  return _by_prefix(BANDWIDTH_GBPS, device_kind)
 
 
 def synthetic_batch(config: ml_collections.ConfigDict, layout: BatchLayout, vocab_size: int) -> dict:
