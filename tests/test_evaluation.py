@@ -52,6 +52,35 @@ def test_diversity_and_temporal_change_on_known_inputs():
   np.testing.assert_allclose(metrics.temporal_change(flicker), [2.0, 2.0])
 
 
+def _scores(features, labels, group):
+  n = len(features)
+  return evaluate.ClipScores(
+    {}, np.asarray(features, np.float64), np.zeros((n, 1, 1)), np.zeros(n), labels, np.asarray(group)
+  )
+
+
+def test_matched_diversity_compares_a_prompt_with_real_clips_sharing_what_it_names():
+  unknown = protocol.UNKNOWN
+  # Real clips of one pair (action 0): two red (colour 0) at distance 1, two blue at distance 1,
+  # red to blue 10 apart; a pair-level reference mixes both.
+  real = _scores(
+    [[0.0], [1.0], [10.0], [11.0]],
+    {"action": np.array([0, 0, 0, 0]), "colour": np.array([0, 0, 1, 1])},
+    [0, 0, 0, 0],
+  )
+  # Prompt 0 names red: its reference is the two red clips (1.0). Prompt 1 names no colour: all
+  # four clips ((1 + 10 + 11 + 9 + 10 + 1) / 6 = 7.0).
+  generated = _scores(
+    [[0.0], [0.5], [0.0], [2.0]],
+    {"action": np.array([0, 0, 0, 0]), "colour": np.array([0, 0, unknown, unknown])},
+    [0, 0, 1, 1],
+  )
+  assert evaluate.matched_real_diversity(generated, real) == pytest.approx((1.0 + 7.0) / 2)
+  assert metrics.group_diversity(real.clip_features, real.group) == pytest.approx(7.0)
+  lone = _scores([[0.0], [1.0]], {"action": np.array([1, 1]), "colour": np.array([0, 0])}, [0, 0])
+  assert evaluate.matched_real_diversity(lone, real) is None
+
+
 def test_eval_prompts_use_known_words_in_new_orders(tiny_data_dir):
   builder = input_pipeline.load_builder("action_scenes/tiny", tiny_data_dir)
   train_captions = set(input_pipeline.read_captions(builder, "train"))

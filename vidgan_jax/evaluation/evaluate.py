@@ -164,6 +164,22 @@ def _frame_sample(scores: ClipScores, limit: int, seed: int) -> np.ndarray:
   return frames[np.random.default_rng(seed).choice(len(frames), limit, replace=False)]
 
 
+def matched_real_diversity(generated: ClipScores, real: ClipScores) -> float | None:
+  """The fair diversity reference: for each prompt (a diversity group of `generated`), the mean
+  pairwise feature distance among the real clips that share every label the prompt names (action
+  and scene, and colour or direction where the caption names them), averaged over prompts. Real
+  clips of a whole pair also differ in what the prompt fixes; these differ only in what it leaves
+  open. None where no prompt has two such real clips."""
+  values = []
+  for g in np.unique(generated.group):
+    in_group = generated.group == g
+    named = {h: v[in_group][0] for h, v in generated.labels.items() if v[in_group][0] != UNKNOWN}
+    matching = np.all([real.labels[h] == value for h, value in named.items()], axis=0)
+    if np.sum(matching) >= 2:
+      values.append(metrics.mean_pairwise_distance(real.clip_features[matching]))
+  return float(np.mean(values)) if values else None
+
+
 def summarise(generated: ClipScores, real: ClipScores, protocol: Protocol, config: ml_collections.ConfigDict) -> dict:
   """Every metric of one group of generated clips against the real clips of its split."""
   acc, ceiling = accuracies(generated, protocol.joint_heads), accuracies(real, protocol.joint_heads)
@@ -181,6 +197,7 @@ def summarise(generated: ClipScores, real: ClipScores, protocol: Protocol, confi
     "kid_frame": metrics.kernel_inception_distance(gen_frames, real_frames),
     "diversity": metrics.group_diversity(generated.clip_features, generated.group),
     "diversity_real": metrics.group_diversity(real.clip_features, real.group),
+    "diversity_real_matched": matched_real_diversity(generated, real),
     "temporal_change": float(np.mean(generated.change)),
     "temporal_change_real": float(np.mean(real.change)),
   }
@@ -222,15 +239,17 @@ class Evaluator:
   @staticmethod
   def headline(report: dict) -> dict[str, float]:
     """The learning-curve figures of a report: per group, each joint head's ratio to the ceiling,
-    diversity as a share of the real clips', clip Frechet distance and frame-to-frame change.
+    diversity as a share of the real clips' (of the whole set, and of the real clips that share every
+    label the prompt names: `diversity_vs_matched`, the fair reference), clip Frechet distance and frame-to-frame change.
     A figure the report could not compute (e.g. diversity with one real clip per set) is left out."""
     figures = {}
     for name, group in report["groups"].items():
-      diversity, real = group["diversity"], group["diversity_real"]
+      diversity, real, matched = group["diversity"], group["diversity_real"], group.get("diversity_real_matched")
       figures.update({f"{name}/{head}_ratio": group["ratio"][head] for head in report["joint_heads"]})
       figures.update(
         {
           f"{name}/diversity_vs_real": diversity / real if diversity is not None and real else None,
+          f"{name}/diversity_vs_matched": diversity / matched if diversity is not None and matched else None,
           f"{name}/frechet_clip": group["frechet_clip"],
           f"{name}/temporal_change": group["temporal_change"],
         }

@@ -55,9 +55,14 @@ def markdown(report: dict) -> str:
     ),
     ("KID: clip / frame features", lambda g: f"{_num(g['kid_clip'], 3)} / {_num(g['kid_frame'], 3)}", ""),
     (
-      "diversity within a prompt: generated / real",
+      "diversity within a prompt: generated / real clips of the set",
       lambda g: f"{_num(g['diversity'])} / {_num(g['diversity_real'])}",
       "",
+    ),
+    (
+      "diversity within a prompt: generated / real clips sharing every label it names",
+      lambda g: f"{_num(g['diversity'])} / {_num(g.get('diversity_real_matched'))}",
+      "≥ 0.5× the second (the fair reference)",
     ),
     (
       "frame-to-frame change: generated / real",

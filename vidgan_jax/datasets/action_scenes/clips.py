@@ -49,6 +49,8 @@ def _variant(
 VARIANTS = {
   "64px": _variant(32, 64, train=10_000, validation=500, test=1_000, test_unseen=1_000, classifier=6_000),
   "32px": _variant(16, 32, train=4_000, validation=200, test=400, test_unseen=400, classifier=3_000),
+  # The CPU proxy for model experiments: the 32px splits at 8x16x16, ~5x faster to train on.
+  "16px": _variant(8, 16, train=4_000, validation=200, test=400, test_unseen=400, classifier=3_000),
   "tiny": _variant(8, 16, train=80, validation=20, test=20, test_unseen=20, classifier=120),
 }
 
