@@ -239,9 +239,10 @@ class Evaluator:
   @staticmethod
   def headline(report: dict) -> dict[str, float]:
     """The learning-curve figures of a report: per group, each joint head's ratio to the ceiling,
-    diversity as a share of the real clips' (of the whole set, and of the real clips that share every
-    label the prompt names: `diversity_vs_matched`, the fair reference), clip Frechet distance and frame-to-frame change.
-    A figure the report could not compute (e.g. diversity with one real clip per set) is left out."""
+    diversity as a share of the real clips' (of the whole set, and of the real clips that share
+    every label the prompt names: `diversity_vs_matched`, the fair reference), clip Frechet distance
+    and frame-to-frame change. A figure the report could not compute (e.g. diversity with one real
+    clip per set) is left out."""
     figures = {}
     for name, group in report["groups"].items():
       diversity, real, matched = group["diversity"], group["diversity_real"], group.get("diversity_real_matched")
