@@ -10,7 +10,10 @@ import pytest
 from vidgan_jax.configs import check_config, load_config_file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXPERIMENTS = sorted(glob.glob(os.path.join(ROOT, "experiments", "[!_]*.py")))
+# Every experiment file; variants.py names overrides of them (for results rows), it is not one.
+EXPERIMENTS = sorted(
+  p for p in glob.glob(os.path.join(ROOT, "experiments", "[!_]*.py")) if os.path.basename(p) != "variants.py"
+)
 
 
 def test_every_experiment_loads_outside_the_repository(tmp_path):
@@ -47,3 +50,20 @@ def test_a_derived_experiment_keeps_its_base_and_its_changes():
 def test_a_missing_experiment_file_is_named(tmp_path):
   with pytest.raises(FileNotFoundError, match="no experiment config file at .*nope.py"):
     load_config_file(tmp_path / "nope.py")
+
+
+def test_every_named_variant_overrides_known_keys_with_valid_values():
+  from experiments.variants import VARIANTS
+
+  proxy = load_config_file(os.path.join(ROOT, "experiments", "proxy.py"))
+  for name, overrides in VARIANTS.items():
+    config = proxy.copy_and_resolve_references()
+    for override in overrides:
+      key, _, value = override.partition("=")
+      *parents, leaf = key.split(".")
+      node = config
+      for part in parents:
+        node = node[part]
+      assert leaf in node, f"variant {name!r}: unknown key {key!r}"
+      node[leaf] = type(node[leaf])(value == "True") if isinstance(node[leaf], bool) else type(node[leaf])(value)
+    check_config(config)
