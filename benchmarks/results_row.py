@@ -26,6 +26,7 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from experiments.variants import VARIANTS  # noqa: E402
+from vidgan_jax.evaluation.evaluate import Evaluator  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("config", None, "Experiment file, e.g. experiments/proxy.py.")
@@ -38,18 +39,18 @@ flags.DEFINE_string("results", "docs/results_rows.md", "Markdown file the row is
 flags.DEFINE_string("hardware", None, "Hardware named in the row (default: this machine's CPU count).")
 flags.mark_flags_as_required(["config", "variant"])
 
-# (column, report group, key in the group): the headline figures of an action_scenes evaluation.
+# (column, name in `Evaluator.headline` after "<group>/"): the headline figures of an evaluation.
 FIGURES = [
-  ("action seen / held-out", "ratio", "action"),
-  ("scene seen / held-out", "ratio", "scene"),
-  ("joint seen / held-out", "ratio", "joint"),
-  ("diversity ÷ matched real", None, "diversity_vs_matched"),
-  ("diversity ÷ real of the pair", None, "diversity_vs_pair"),
-  ("Fréchet clip", None, "frechet_clip"),
+  ("action seen / held-out", "action_ratio"),
+  ("scene seen / held-out", "scene_ratio"),
+  ("joint seen / held-out", "joint_ratio"),
+  ("diversity ÷ matched real", "diversity_vs_matched"),
+  ("diversity ÷ real of the pair", "diversity_vs_real"),
+  ("Fréchet clip", "frechet_clip"),
 ]
 HEADER = (
   "| experiment | variant | seed | steps | "
-  + " | ".join(c for c, _, _ in FIGURES)
+  + " | ".join(c for c, _ in FIGURES)
   + " | wall | hardware | date |\n|"
   + "---|" * (len(FIGURES) + 7)
   + "\n"
@@ -62,24 +63,12 @@ def vidgan(*args: str) -> None:
   subprocess.run(command, check=True)
 
 
-def figure(group: dict, section: str | None, key: str) -> float | None:
-  if section is not None:
-    return group[section].get(key)
-  if key == "diversity_vs_matched":
-    matched = group.get("diversity_real_matched")
-    return group["diversity"] / matched if group["diversity"] is not None and matched else None
-  if key == "diversity_vs_pair":
-    real = group["diversity_real"]
-    return group["diversity"] / real if group["diversity"] is not None and real else None
-  return group[key]
-
-
 def row_cells(report: dict) -> list[str]:
   """Each headline figure as "seen / held-out" (or one value for a dataset with one group)."""
-  groups = list(report["groups"].values())
+  headline = Evaluator.headline(report)
   cells = []
-  for _, section, key in FIGURES:
-    values = [figure(g, section, key) for g in groups]
+  for _, name in FIGURES:
+    values = [headline.get(f"{group}/{name}") for group in report["groups"]]
     cells.append(" / ".join("n/a" if v is None else f"{v:.2f}" for v in values))
   return cells
 
@@ -89,7 +78,7 @@ def main(argv: list[str]) -> None:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
   name = pathlib.Path(FLAGS.config).stem
   workdir = pathlib.Path(FLAGS.workdir) / f"{name}-{FLAGS.variant}-s{FLAGS.seed}"
-  overrides = [f"--config.{o}" for o in VARIANTS[FLAGS.variant]] + [f"--config.seed={FLAGS.seed}"]
+  overrides = [f"--config.{k}={v}" for k, v in VARIANTS[FLAGS.variant].items()] + [f"--config.seed={FLAGS.seed}"]
   if FLAGS.steps is not None:
     overrides.append(f"--config.num_train_steps={FLAGS.steps}")
   if FLAGS.data_dir is not None:

@@ -249,13 +249,18 @@ class Evaluator:
       figures.update({f"{name}/{head}_ratio": group["ratio"][head] for head in report["joint_heads"]})
       figures.update(
         {
-          f"{name}/diversity_vs_real": diversity / real if diversity is not None and real else None,
-          f"{name}/diversity_vs_matched": diversity / matched if diversity is not None and matched else None,
+          f"{name}/diversity_vs_real": _share(diversity, real),
+          f"{name}/diversity_vs_matched": _share(diversity, matched),
           f"{name}/frechet_clip": group["frechet_clip"],
           f"{name}/temporal_change": group["temporal_change"],
         }
       )
     return {k: v for k, v in figures.items() if v is not None}
+
+
+def _share(value: float | None, reference: float | None) -> float | None:
+  """value / reference, or None where either is missing or the reference is 0."""
+  return value / reference if value is not None and reference else None
 
 
 def check_clip_counts(config: ml_collections.ConfigDict) -> None:
