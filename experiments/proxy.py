@@ -20,6 +20,6 @@ def get_config():
   config.log_every_steps = 100
   config.sample_every_steps = 1_000
   config.checkpoint_every_steps = 500
-  config.eval_every_steps = 1_000
+  config.eval_every_steps = 500
   config.optim.g_learning_rate = config.optim.d_learning_rate = 5e-4
   return config

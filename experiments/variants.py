@@ -11,4 +11,15 @@ VARIANTS = {
   "defaults": {},
   # The defaults before the cVAE-GAN path and the projection discriminator (README "Results").
   "previous": {"model.motion_code": "vector", "model.clip_encoder": False, "model.disc_conditioning": "concat"},
+  # Levers (issue #28), one question each; all off in default_config.py.
+  # The mismatched caption differs in one factor only (same scene, another action, or the reverse).
+  "hard_mismatch": {"factor_keys": ("action", "scene"), "mismatch": "one_factor"},
+  # A factorised verdict: separate action and scene projection terms in the discriminator.
+  "factor_verdict": {"factor_keys": ("action", "scene"), "model.disc_factor_projection": True},
+  # BicycleGAN's latent regression, at its ratio to the clip L1 weight (0.5 / 10).
+  "latent_regression": {"loss.latent_regression_weight": 0.05},
+  # DSGAN's diversity-sensitive term between two clips of one prompt.
+  "diversity": {"loss.diversity_weight": 0.5, "loss.diversity_clamp": 0.3},
+  # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.
+  "sketch_free_bits": {"loss.kl_free_nats": 8.0},
 }

@@ -60,3 +60,51 @@ def test_every_named_variant_overrides_known_keys_with_valid_values():
     config = proxy.copy_and_resolve_references()
     config.update_from_flattened_dict(overrides)  # A value of the wrong type raises here,
     check_config(config)  # a key the schema lacks here.
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize(
+  "overrides, message",
+  [
+    ({"loss.gan": "hing"}, "config key 'loss.gan' is 'hing': use one of 'hinge', 'non_saturating'"),
+    ({"model.conv3d": "fast"}, "config key 'model.conv3d' is 'fast': use one of 'per_frame', 'native'"),
+    ({"batch_size": 0}, "config key 'batch_size' is 0: it must be > 0"),
+    ({"loss.encoded_fraction": 1.5}, r"config key 'loss.encoded_fraction' is 1.5: it must be in \(0, 1\]"),
+    ({"optim.g_learning_rate": -1e-4}, "config key 'optim.g_learning_rate' is -0.0001: it must be > 0"),
+    ({"model.disc_widths": (16, 0)}, r"config key 'model.disc_widths' is \(16, 0\): it must be > 0"),
+    ({"input_workers": -2}, "config key 'input_workers' is -2: it must be >= -1"),
+    ({"mismatch": "one_factor"}, "config key 'mismatch' is 'one_factor', which needs config.factor_keys"),
+    ({"model.disc_factor_projection": True}, "needs config.factor_keys"),
+    (
+      {"loss.latent_regression_weight": 0.1, "loss.encoded_fraction": 1.0},
+      r"'loss.latent_regression_weight' is 0.1, which needs loss.encoded_fraction < 1",
+    ),
+  ],
+)
+def test_a_value_outside_what_a_key_allows_is_named(overrides, message):
+  config = load_config_file(os.path.join(ROOT, "experiments", "tiny.py"))
+  config.update_from_flattened_dict(overrides)
+  with pytest.raises(ValueError, match=message):
+    check_config(config)
+
+
+def test_train_refuses_a_wrong_value_in_one_line_before_any_work(tmp_path):
+  """As typed: the value is named on one line, nothing is built or written, no traceback."""
+  result = subprocess.run(
+    [
+      sys.executable,
+      "-m",
+      "vidgan_jax",
+      "train",
+      f"--config={ROOT}/experiments/tiny.py",
+      f"--workdir={tmp_path}/run",
+      f"--config.data_dir={tmp_path}/data",
+      "--config.loss.gan=hing",
+    ],
+    capture_output=True,
+    text=True,
+    timeout=300,
+  )
+  assert result.returncode == 2
+  assert result.stderr.strip() == "vidgan train: config key 'loss.gan' is 'hing': use one of 'hinge', 'non_saturating'"
+  assert not (tmp_path / "data").exists() and not (tmp_path / "run").exists()

@@ -36,6 +36,35 @@ def test_mismatch_partners_pick_another_pair():
   assert not valid.any()
 
 
+@pytest.mark.fast
+def test_one_factor_mismatches_share_the_other_factor():
+  # (action, scene): golf-grass, golf-grass, football-grass, swim-pool, golf-road.
+  factors = np.array([[0, 0], [0, 0], [1, 0], [2, 3], [0, 5]])
+  pair = factors[:, 0] * 10 + factors[:, 1]
+  partners, valid = batches.mismatch_partners(pair, factors)
+  assert valid.all()
+  # Each takes the nearest one differing in exactly one factor; swim-pool differs from every
+  # other in both, so it falls back to the nearest other pair.
+  np.testing.assert_array_equal(partners, [2, 2, 0, 4, 0])
+  assert ((factors[partners] != factors).sum(-1)[[0, 1, 2, 4]] == 1).all()
+
+
+@pytest.mark.fast
+def test_device_batches_carry_factors_and_refuse_one_factor_without_them():
+  tokenizer = Tokenizer.train(["a man plays golf", "someone swims"], 300, 8)
+  examples = {
+    "video": np.zeros((4, 1, 1, 1, 3), np.uint8),
+    "caption": np.array([b"a man plays golf", b"someone swims"] * 2, dtype=object),
+    "label": np.array([0, 1, 0, 1]),
+  }
+  with pytest.raises(ValueError, match="one_factor' needs the caption's factors: set config.factor_keys"):
+    batches.to_device_batch(examples, tokenizer, 2, "one_factor")
+  examples["factors"] = np.array([[0, 0], [1, 1], [0, 0], [1, 1]])
+  batch = batches.to_device_batch(examples, tokenizer, 2, "one_factor")
+  assert batch["factors"].shape == batch["mismatch_factors"].shape == (2, 2, 2)
+  np.testing.assert_array_equal(batch["mismatch_factors"].reshape(4, 2), examples["factors"][[1, 0, 1, 0]])
+
+
 @pytest.fixture(scope="module")
 def built(tiny_data_dir):
   builder = input_pipeline.load_builder("action_scenes/tiny", tiny_data_dir)

@@ -10,8 +10,20 @@ from vidgan_jax import distributed, input_pipeline, models, train_step
 from vidgan_jax.text import Tokenizer
 
 
+# The levers of issue #28 all on (each is off by default): the step must stay split-invariant.
+LEVERS = {
+  "factor_keys": ("action", "scene"),
+  "mismatch": "one_factor",
+  "model.disc_factor_projection": True,
+  "loss.latent_regression_weight": 0.05,
+  "loss.diversity_weight": 0.5,
+  "loss.kl_free_nats": 0.5,
+}
+FACTOR_CLASSES = (10, 6)
+
+
 def _setup(config, vocab_size=512):
-  generator, discriminator = models.build_models(config, vocab_size)
+  generator, discriminator = models.build_models(config, vocab_size, FACTOR_CLASSES[: len(config.factor_keys)])
   state = train_step.create_train_state(config, generator, discriminator)
   return generator, discriminator, state
 
@@ -35,22 +47,27 @@ def _pmap(fn, config, generator, discriminator, devices):
 
 
 def _random_batch(rng, config, batch_size):
-  return {
+  batch = {
     "video": rng.integers(0, 256, (batch_size, config.frames, config.size, config.size, 3), dtype=np.uint8),
     "tokens": rng.integers(2, 512, (batch_size, config.text.max_length)).astype(np.int32),
     "mismatch_tokens": rng.integers(2, 512, (batch_size, config.text.max_length)).astype(np.int32),
     "mismatch_valid": np.ones(batch_size, np.float32),
   }
+  if config.factor_keys:
+    classes = np.array(FACTOR_CLASSES[: len(config.factor_keys)])
+    batch["factors"] = (rng.integers(0, 1000, (batch_size, len(classes))) % classes).astype(np.int32)
+    batch["mismatch_factors"] = np.roll(batch["factors"], 1, axis=0)
+  return batch
 
 
-@pytest.mark.parametrize("r1_weight", [0.0, 1.0])
-def test_eight_devices_match_one_device(tiny_config, r1_weight):
+@pytest.mark.parametrize("overrides", [{}, {"loss.r1_weight": 1.0}, {**LEVERS, "loss.r1_weight": 1.0}])
+def test_eight_devices_match_one_device(tiny_config, overrides):
   """The same global batch gives the same gradients and metrics on 1 and on 8 devices.
 
   Gradients are compared, not Adam-updated parameters: Adam's first steps move each parameter by
   about lr * sign(gradient), so float noise in a near-zero gradient would flip a whole update.
   """
-  tiny_config.loss.r1_weight = r1_weight
+  tiny_config.update_from_flattened_dict(overrides)
   generator, discriminator, state = _setup(tiny_config)
   batch = _random_batch(np.random.default_rng(0), tiny_config, 8)
   results = {}
@@ -79,12 +96,15 @@ def test_a_float_video_batch_is_refused(tiny_config):
   "options",
   [
     {},  # The defaults: spatial code, clip encoder, projection discriminator.
-    {"motion_code": "vector", "clip_encoder": False, "disc_conditioning": "concat"},  # The paper's.
-    {"layered": True},
+    {"model.motion_code": "vector", "model.clip_encoder": False, "model.disc_conditioning": "concat"},  # The paper's.
+    {"model.layered": True},
+    LEVERS,
   ],
 )
 def test_train_step_updates_every_network(tiny_config, options):
-  tiny_config.model.update(options)
+  tiny_config.update_from_flattened_dict(
+    {k if "." in k or k in LEVERS else f"model.{k}": v for k, v in options.items()}
+  )
   generator, discriminator, state = _setup(tiny_config)
   devices = jax.devices()[:8]
   step = _pmap(train_step.train_step, tiny_config, generator, discriminator, devices)
@@ -118,6 +138,9 @@ def test_train_step_updates_every_network(tiny_config, options):
     "g_grad_norm",
     "d_grad_norm",
   }
+  if tiny_config.factor_keys:
+    expected |= {"latent_l1", "diversity"}
+    assert {"factor_embed_0", "factor_embed_1"} <= set(state.d_params["video"])
   assert expected <= set(metrics)
   assert all(np.isfinite(float(v)) for v in metrics.values())
 

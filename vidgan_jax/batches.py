@@ -16,34 +16,55 @@ from vidgan_jax.text import Tokenizer
 Batch = dict[str, np.ndarray]
 
 
-def mismatch_partners(pair_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-  """For each example, the nearest other example (cyclically after it) showing a different pair.
+# How the discriminator's mismatched caption is chosen (`config.mismatch`): "other_pair", the
+# caption of another example showing a different pair; "one_factor", preferably one that differs
+# in exactly one factor (same scene, another action; or same action, another scene), so that the
+# discriminator must check each factor and not only the most visible one.
+MISMATCH_POLICIES = ("other_pair", "one_factor")
 
-  Returns (partner index [N], valid [N] float32): valid is 0 where the whole batch shows one pair,
-  so that no partner with a different caption exists and the example must not count as mismatched.
+
+def mismatch_partners(pair_ids: np.ndarray, factors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+  """For each example, the nearest other example (cyclically after it) showing a different pair;
+  with `factors` [N, F], preferably the nearest whose factors differ in exactly one place.
+
+  Partners come from the batch, so their captions are of training pairs. Returns (partner index
+  [N], valid [N] float32): valid is 0 where the whole batch shows one pair, so that no partner
+  with a different caption exists and the example must not count as mismatched.
   """
   n = len(pair_ids)
   index = np.arange(n)
-  partners, valid = index.copy(), np.zeros(n, bool)
-  for shift in range(n - 1, 0, -1):  # Descending, so the smallest valid shift is written last.
+  partners, rank = index.copy(), np.zeros(n, int)  # rank 0: none yet; 1: another pair; 2: one factor.
+  for shift in range(1, n):  # Ascending: the nearest candidate of the best rank wins.
     candidate = (index + shift) % n
-    differs = pair_ids[candidate] != pair_ids
-    partners = np.where(differs, candidate, partners)
-    valid |= differs
-  return partners, valid.astype(np.float32)
+    candidate_rank = (pair_ids[candidate] != pair_ids).astype(int)
+    if factors is not None:
+      one_factor = (factors[candidate] != factors).sum(axis=-1) == 1
+      candidate_rank = np.where(one_factor & (candidate_rank > 0), 2, candidate_rank)
+    better = candidate_rank > rank
+    partners, rank = np.where(better, candidate, partners), np.maximum(rank, candidate_rank)
+  return partners, (rank > 0).astype(np.float32)
 
 
-def to_device_batch(examples: dict, tokenizer: Tokenizer, local_devices: int) -> Batch:
-  """Tokenizes captions, adds mismatched captions and shards: every array [devices, b, ...]."""
+def to_device_batch(examples: dict, tokenizer: Tokenizer, local_devices: int, mismatch: str = "other_pair") -> Batch:
+  """Tokenizes captions, adds mismatched captions (and factor labels, if the examples carry
+  "factors" [N, F]) and shards: every array [devices, b, ...]."""
+  if mismatch not in MISMATCH_POLICIES:
+    raise ValueError(f"config.mismatch={mismatch!r} is not one of {MISMATCH_POLICIES}")
   captions = [c.decode() for c in examples["caption"]]
   tokens = tokenizer.encode(captions)
-  partners, valid = mismatch_partners(examples["label"])
+  factors = examples.get("factors")
+  if mismatch == "one_factor" and factors is None:
+    raise ValueError("config.mismatch='one_factor' needs the caption's factors: set config.factor_keys")
+  partners, valid = mismatch_partners(examples["label"], factors if mismatch == "one_factor" else None)
   batch = {
     "video": examples["video"],
     "tokens": tokens,
     "mismatch_tokens": tokens[partners],
     "mismatch_valid": valid,
   }
+  if factors is not None:
+    batch["factors"] = factors.astype(np.int32)
+    batch["mismatch_factors"] = batch["factors"][partners]
   return {k: v.reshape((local_devices, -1) + v.shape[1:]) for k, v in batch.items()}
 
 
@@ -82,16 +103,17 @@ class BatchIterator:
   """Sharded training batches [devices, b, ...] from a Grain iterator of process batches, with the
   iterator's position as JSON bytes (`get_state`/`set_state`, as `grain.checkpoint` saves it)."""
 
-  def __init__(self, dataset: grain.IterDataset, tokenizer: Tokenizer, local_devices: int):
+  def __init__(self, dataset: grain.IterDataset, tokenizer: Tokenizer, local_devices: int, mismatch: str):
     self._iterator = iter(dataset)
     self._tokenizer = tokenizer
     self._local_devices = local_devices
+    self._mismatch = mismatch
 
   def __iter__(self):
     return self
 
   def __next__(self) -> Batch:
-    return to_device_batch(next(self._iterator), self._tokenizer, self._local_devices)
+    return to_device_batch(next(self._iterator), self._tokenizer, self._local_devices, self._mismatch)
 
   def get_state(self) -> bytes:
     return json.dumps(self._iterator.get_state()).encode()
@@ -110,9 +132,16 @@ READ_OPTIONS = grain.ReadOptions(num_threads=2, prefetch_buffer_size=2)
 
 
 def train_iterator(
-  examples: Sequence[dict], tokenizer: Tokenizer, layout: BatchLayout, *, seed: int, workers: int
+  examples: Sequence[dict],
+  tokenizer: Tokenizer,
+  layout: BatchLayout,
+  *,
+  seed: int,
+  workers: int,
+  mismatch: str = "other_pair",
 ) -> BatchIterator:
-  """Endless sharded training batches of `examples` (dicts with video, caption and label).
+  """Endless sharded training batches of `examples` (dicts with video, caption, label and
+  optionally factors), with mismatched captions chosen by `mismatch` (MISMATCH_POLICIES).
 
   `workers` worker processes read and decode (`mp_prefetch`; -1: one per core); with 0, this
   process reads, on background threads that prepare the next batches while a step runs.
@@ -122,4 +151,4 @@ def train_iterator(
   workers = worker_count(workers)
   if workers:
     dataset = dataset.mp_prefetch(grain.MultiprocessingOptions(num_workers=workers))
-  return BatchIterator(dataset, tokenizer, layout.local_devices)
+  return BatchIterator(dataset, tokenizer, layout.local_devices, mismatch)

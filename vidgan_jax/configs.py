@@ -28,8 +28,137 @@ RETIRED = {
 }
 
 
+# Options with a fixed set of values.
+CHOICES = {
+  "input": ("tfds", "rendered"),
+  "init_rng_impl": ("rbg", "unsafe_rbg", "threefry2x32"),
+  "mismatch": ("other_pair", "one_factor"),
+  "nonfinite_policy": ("skip", "stop"),
+  "model.dtype": ("float32", "bfloat16"),
+  "model.upsample": ("subpixel", "transpose"),
+  "model.downsample": ("space_to_depth", "strided"),
+  "model.conv3d": ("per_frame", "native"),
+  "model.gist_target": ("mean", "first"),
+  "model.motion_code": ("vector", "spatial"),
+  "model.disc_conditioning": ("projection", "concat"),
+  "loss.gan": ("hinge", "non_saturating"),
+}
+
+# Counts, rates and fractions: (test, what is allowed); a tuple's every element is tested.
+_POSITIVE = (lambda v: v > 0, "> 0")
+_NON_NEGATIVE = (lambda v: v >= 0, ">= 0")
+RANGES = {
+  **dict.fromkeys(
+    [
+      "batch_size",
+      "num_train_steps",
+      "log_every_steps",
+      "sample_every_steps",
+      "checkpoint_every_steps",
+      "keep_checkpoints",
+      "frames",
+      "size",
+      "text.vocab_size",
+      "text.max_length",
+      "model.text_embed_dim",
+      "model.text_layers",
+      "model.text_heads",
+      "model.text_dim",
+      "model.z_dim",
+      "model.gist_width",
+      "model.refine_width",
+      "model.filters",
+      "model.filter_size",
+      "model.noise_dim",
+      "model.motion_channels",
+      "model.encoder_widths",
+      "model.disc_widths",
+      "model.disc_text_dim",
+      "loss.diversity_clamp",
+      "optim.g_learning_rate",
+      "optim.d_learning_rate",
+      "eval.num_per_pair",
+      "eval.train_num_per_pair",
+      "eval.prompts_per_pair",
+      "eval.batch_size",
+      "eval.frame_samples",
+      "eval.classifier.frame_widths",
+      "eval.classifier.clip_widths",
+      "eval.classifier.feature_dim",
+      "eval.classifier.train_steps",
+      "eval.classifier.batch_size",
+      "eval.classifier.learning_rate",
+    ],
+    _POSITIVE,
+  ),
+  **dict.fromkeys(
+    [
+      "seed",
+      "eval_every_steps",
+      "profile_steps",
+      "profile_first_step",
+      "eval.seed",
+      "eval.classifier.seed",
+      "loss.gamma_cvae",
+      "loss.kl_weight",
+      "loss.gamma_gan",
+      "loss.gamma_l1",
+      "loss.clip_kl_weight",
+      "loss.clip_kl_free_nats",
+      "loss.kl_free_nats",
+      "loss.r1_weight",
+      "loss.latent_regression_weight",
+      "loss.diversity_weight",
+    ],
+    _NON_NEGATIVE,
+  ),
+  "input_workers": (lambda v: v >= -1, ">= -1 (-1: one per core, 0: none)"),
+  "loss.mismatch_weight": (lambda v: 0 <= v <= 1, "in [0, 1]"),
+  "loss.encoded_fraction": (lambda v: 0 < v <= 1, "in (0, 1]"),
+  "ema_decay": (lambda v: 0 <= v < 1, "in [0, 1)"),
+  "optim.b1": (lambda v: 0 <= v < 1, "in [0, 1)"),
+  "optim.b2": (lambda v: 0 <= v < 1, "in [0, 1)"),
+}
+
+
+def check_values(config: ml_collections.ConfigDict) -> None:
+  """Raises ValueError naming the first key whose value is not one of its choices, lies outside
+  its range, or needs an option that is off."""
+  flat = flat_config(config)
+  for key, allowed in CHOICES.items():
+    if key in flat and flat[key] not in allowed:
+      raise ValueError(f"config key {key!r} is {flat[key]!r}: use one of {', '.join(map(repr, allowed))}")
+  for key, (test, allowed) in RANGES.items():
+    value = flat.get(key)
+    values = value if isinstance(value, (tuple, list)) else (value,)
+    if value is not None and not all(test(v) for v in values):
+      raise ValueError(f"config key {key!r} is {value!r}: it must be {allowed}")
+  for key, needs, message in _DEPENDENCIES:
+    if key in flat and flat[key] and not needs(flat):
+      raise ValueError(f"config key {key!r} is {flat[key]!r}, which needs {message}")
+
+
+# (key, test of the whole config that must hold while the key is set, what it needs).
+_DEPENDENCIES = [
+  ("loss.latent_regression_weight", lambda f: f["model.clip_encoder"], "model.clip_encoder=True"),
+  (
+    "loss.latent_regression_weight",
+    lambda f: f["loss.encoded_fraction"] < 1,
+    "loss.encoded_fraction < 1 (some examples made from prior noise)",
+  ),
+  (
+    "loss.diversity_weight",
+    lambda f: not f["model.clip_encoder"] or f["loss.encoded_fraction"] < 1,
+    "loss.encoded_fraction < 1 with model.clip_encoder (some examples made from prior noise)",
+  ),
+  ("model.disc_factor_projection", lambda f: bool(f["factor_keys"]), "config.factor_keys, e.g. ('action', 'scene')"),
+  ("mismatch", lambda f: f["mismatch"] != "one_factor" or bool(f["factor_keys"]), "config.factor_keys (one_factor)"),
+]
+
+
 def check_config(config: ml_collections.ConfigDict) -> None:
-  """Raises ValueError naming any key the default config lacks, or a value of the wrong type."""
+  """Raises ValueError naming any key the default config lacks, a value of the wrong type, or a
+  value outside what the key allows (`check_values`)."""
   schema = flat_config(default_config.get_config())
   for key, value in flat_config(config).items():
     if key in RETIRED:
@@ -48,6 +177,7 @@ def check_config(config: ml_collections.ConfigDict) -> None:
       or (isinstance(expected, (tuple, list)) and isinstance(value, (tuple, list)))
     ):
       raise ValueError(f"config key {key!r} should be {type(expected).__name__}, got {value!r}")
+  check_values(config)
 
 
 def config_from_dict(data: dict) -> ml_collections.ConfigDict:

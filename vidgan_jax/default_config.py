@@ -23,6 +23,12 @@ def get_config() -> ml_collections.ConfigDict:
   # Feature whose classes tell captions apart; the discriminator's mismatched caption comes from
   # another class. "pair" (action-scene) for action_scenes, "category" for text2video_real.
   config.label_key = "pair"
+  # Class-label features the caption names one by one, e.g. ("action", "scene") for action_scenes:
+  # they feed `mismatch="one_factor"` and `model.disc_factor_projection`. (): none.
+  config.factor_keys = ()
+  # The mismatched caption: "other_pair" (another example's, of a different pair) or "one_factor"
+  # (preferably one that differs in exactly one of factor_keys: same scene, another action, ...).
+  config.mismatch = "other_pair"
 
   # Schedule.
   config.seed = 0
@@ -87,6 +93,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.disc_widths = (16, 32, 64, 128)
   config.model.disc_text_dim = 64
   config.model.disc_conditioning = "projection"  # or "concat" (the paper's).
+  # A factorised verdict: one projection term per factor of config.factor_keys (a class embedding
+  # dotted with the pooled clip features), so that each factor the caption names is judged alone.
+  config.model.disc_factor_projection = False
 
   # Loss: gamma_cvae * (kl_weight * KL + gist L1) + gamma_gan * GAN + gamma_l1 * clip L1.
   config.loss = ml_collections.ConfigDict()
@@ -106,6 +115,16 @@ def get_config() -> ml_collections.ConfigDict:
   # instead of collapsing (measured: without it the KL falls to 0.001 nats; README "Results").
   config.loss.clip_kl_free_nats = 16.0
   config.loss.r1_weight = 0.0
+  # Free bits for the sketch's code: its KL is not penalised while the batch mean is below this
+  # many nats (0: always penalised).
+  config.loss.kl_free_nats = 0.0
+  # BicycleGAN's latent regression (cLR): the clip encoder recovers the prior noise from the clip it
+  # made, |E(G(c, w)) - w|, for the examples made from prior noise (needs model.clip_encoder). 0: off.
+  config.loss.latent_regression_weight = 0.0
+  # DSGAN's diversity-sensitive term: a second clip of each prompt from other noise, rewarded for
+  # differing by min(|clip distance| / |noise distance|, diversity_clamp). 0: off.
+  config.loss.diversity_weight = 0.0
+  config.loss.diversity_clamp = 1.0
 
   # Optimisation.
   config.optim = ml_collections.ConfigDict()

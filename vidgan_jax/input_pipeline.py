@@ -117,20 +117,35 @@ def read_captions(builder: tfds.core.DatasetBuilder, split: str) -> list[str]:
 
 
 class LabelledClips:
-  """A split's examples reduced to what training reads: video, caption and `label_key` as label
+  """A split's examples reduced to what training reads: video, caption, `label_key` as label
   (the feature whose classes tell captions apart: "pair" for action_scenes, "category" for
-  text2video_real). Picklable, for Grain's worker processes."""
+  text2video_real) and the `factor_keys` features as factors [F]. Picklable, for Grain's workers."""
 
-  def __init__(self, source: Sequence[dict], label_key: str):
+  def __init__(self, source: Sequence[dict], label_key: str, factor_keys: Sequence[str] = ()):
     self._source = source
     self._label_key = label_key
+    self._factor_keys = tuple(factor_keys)
 
   def __len__(self) -> int:
     return len(self._source)
 
   def __getitem__(self, index: int) -> dict:
     example = self._source[index]
-    return {"video": example["video"], "caption": example["caption"], "label": example[self._label_key]}
+    clip = {"video": example["video"], "caption": example["caption"], "label": example[self._label_key]}
+    if self._factor_keys:
+      clip["factors"] = np.array([example[key] for key in self._factor_keys], np.int64)
+    return clip
+
+
+def factor_classes(builder: tfds.core.DatasetBuilder, factor_keys: Sequence[str]) -> tuple[int, ...]:
+  """The class count of each of `factor_keys`, ClassLabel features of the build; ValueError naming
+  any that is not one."""
+  features = builder.info.features
+  labels = [key for key in features if isinstance(features[key], tfds.features.ClassLabel)]
+  unknown = [key for key in factor_keys if key not in labels]
+  if unknown:
+    raise ValueError(f"config.factor_keys names {unknown}: {builder.info.full_name}'s class labels are {labels}")
+  return tuple(features[key].num_classes for key in factor_keys)
 
 
 def split_batches(
@@ -142,10 +157,12 @@ def split_batches(
   label_key: str,
   seed: int,
   workers: int = 0,
+  factor_keys: Sequence[str] = (),
+  mismatch: str = "other_pair",
 ) -> BatchIterator:
   """Endless sharded training batches of a built split (see `batches.train_iterator`)."""
-  examples = LabelledClips(open_split(builder, split), label_key)
-  return train_iterator(examples, tokenizer, layout, seed=seed, workers=workers)
+  examples = LabelledClips(open_split(builder, split), label_key, factor_keys)
+  return train_iterator(examples, tokenizer, layout, seed=seed, workers=workers, mismatch=mismatch)
 
 
 def clip_to_float(video: np.ndarray) -> np.ndarray:
@@ -172,6 +189,11 @@ class TfdsData:
     self.builder = load_builder(config.dataset, config.data_dir)
     ensure_built(self.builder, config.build_if_missing)
     check_video_shape(self.builder, config.frames, config.size)
+    self._factor_classes = factor_classes(self.builder, config.factor_keys)
+
+  def factor_classes(self) -> tuple[int, ...]:
+    """The class count of each of config.factor_keys."""
+    return self._factor_classes
 
   def captions(self) -> list[str]:
     return read_captions(self.builder, self.config.train_split)
@@ -179,7 +201,15 @@ class TfdsData:
   def batches(self, tokenizer: Tokenizer, layout: BatchLayout) -> BatchIterator:
     c = self.config
     return split_batches(
-      self.builder, tokenizer, layout, split=c.train_split, label_key=c.label_key, seed=c.seed, workers=c.input_workers
+      self.builder,
+      tokenizer,
+      layout,
+      split=c.train_split,
+      label_key=c.label_key,
+      seed=c.seed,
+      workers=c.input_workers,
+      factor_keys=c.factor_keys,
+      mismatch=c.mismatch,
     )
 
 

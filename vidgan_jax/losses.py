@@ -1,7 +1,22 @@
-"""GAN, CVAE and reconstruction losses; all are means over examples, so they pmean exactly."""
+"""The generator's and the discriminator's losses, as functions from model outputs to (loss, metrics).
+
+Every term is a mean over the examples of this device's batch, so `lax.pmean` of a loss over the
+devices is the loss of the global batch. The one exception, the free-bits gate, is decided on the
+global batch (`axis_name`) so that it does not depend on how the batch is split.
+
+    generator loss = gamma_cvae * (kl_weight * KL_gist + gist L1)          sketch CVAE
+                   + gamma_gan * adversarial                               GAN
+                   + gamma_l1 * clip L1 (reconstructed examples)           reconstruction
+                   + clip_kl_weight * KL_clip (over free bits)             cVAE-GAN clip code
+                   + latent_regression_weight * |E(G(c, w)) - w|            cLR (BicycleGAN)
+                   + diversity_weight * diversity term                     mode seeking (DSGAN)
+"""
 
 import jax
 import jax.numpy as jnp
+import ml_collections
+
+GAN_LOSSES = ("hinge", "non_saturating")
 
 
 def gaussian_kl(mean, log_var, prior_mean, prior_log_var) -> jax.Array:
@@ -16,18 +31,44 @@ def standard_normal_kl(mean, log_var) -> jax.Array:
   return 0.5 * jnp.sum(jnp.exp(log_var) + mean**2 - 1.0 - log_var, axis=-1)
 
 
+def masked_mean(values: jax.Array, mask: jax.Array, fraction: float) -> jax.Array:
+  """Mean of values [B] over the examples where mask [B] is 1, a `fraction` of the global batch.
+
+  Divides by the global expectation (fraction * B) rather than this device's count, so that the
+  device average taken by `lax.pmean` is the mean over the global batch whatever the split.
+  """
+  return jnp.sum(values * mask) / (fraction * values.shape[0])
+
+
+def global_mean(value: jax.Array, axis_name: str | None) -> jax.Array:
+  """`value` averaged over the devices of `axis_name` (None: this device alone)."""
+  return value if axis_name is None else jax.lax.pmean(value, axis_name)
+
+
+def free_bits(kl: jax.Array, free_nats: float, axis_name: str | None) -> jax.Array:
+  """The KL term under "free bits": `kl` (a batch mean) where the global batch's mean KL exceeds
+  `free_nats`, else 0 (no pull towards the prior while the code carries little)."""
+  if free_nats <= 0:
+    return kl
+  return jnp.where(global_mean(jax.lax.stop_gradient(kl), axis_name) > free_nats, kl, 0.0)
+
+
+def real_fake_terms(kind: str, real, fake, mismatch) -> tuple[jax.Array, jax.Array, jax.Array]:
+  """Per-example discriminator terms [B] for logits that should be real, fake and fake."""
+  if kind == "hinge":
+    return jax.nn.relu(1 - real), jax.nn.relu(1 + fake), jax.nn.relu(1 + mismatch)
+  if kind == "non_saturating":
+    return jax.nn.softplus(-real), jax.nn.softplus(fake), jax.nn.softplus(mismatch)
+  raise ValueError(f"unknown GAN loss {kind!r}: use one of {GAN_LOSSES}")
+
+
 def discriminator_loss(kind: str, real, fake, mismatch, mismatch_valid, mismatch_weight: float) -> jax.Array:
   """Matching-aware D loss over logits [B]: (real, text) is real; (fake, text) and (real, wrong text) fake.
 
   `mismatch_valid` [B] zeroes examples with no mismatched caption; the fake side is split between
   generated clips (1 - mismatch_weight) and mismatched captions (mismatch_weight).
   """
-  if kind == "hinge":
-    real_term, fake_term, mismatch_term = jax.nn.relu(1 - real), jax.nn.relu(1 + fake), jax.nn.relu(1 + mismatch)
-  elif kind == "non_saturating":
-    real_term, fake_term, mismatch_term = jax.nn.softplus(-real), jax.nn.softplus(fake), jax.nn.softplus(mismatch)
-  else:
-    raise ValueError(f"unknown GAN loss {kind!r}: use 'hinge' or 'non_saturating'")
+  real_term, fake_term, mismatch_term = real_fake_terms(kind, real, fake, mismatch)
   return jnp.mean(real_term + (1 - mismatch_weight) * fake_term + mismatch_weight * mismatch_valid * mismatch_term)
 
 
@@ -37,4 +78,84 @@ def generator_adversarial_loss(kind: str, fake) -> jax.Array:
     return -jnp.mean(fake)
   if kind == "non_saturating":
     return jnp.mean(jax.nn.softplus(-fake))
-  raise ValueError(f"unknown GAN loss {kind!r}: use 'hinge' or 'non_saturating'")
+  raise ValueError(f"unknown GAN loss {kind!r}: use one of {GAN_LOSSES}")
+
+
+def diversity_term(video_a, video_b, noise_a, noise_b, clamp: float) -> jax.Array:
+  """DSGAN's diversity-sensitive term [B] for two clips [B, T, H, W, 3] of one prompt made from two
+  noises [B, N]: -min(|a - b| / |noise_a - noise_b|, clamp), mean absolute distances. Minimising
+  it spreads clips whose noise differs, up to the clamp."""
+  clip_distance = jnp.abs(video_a - video_b).mean(axis=(1, 2, 3, 4))
+  noise_distance = jnp.abs(noise_a - noise_b).mean(axis=-1)
+  return -jnp.minimum(clip_distance / (noise_distance + 1e-5), clamp)
+
+
+def generator_loss(
+  outputs: dict[str, jax.Array],
+  video: jax.Array,
+  fake_logits: jax.Array,
+  reconstruct: jax.Array,
+  reconstruct_fraction: float,
+  cfg: ml_collections.ConfigDict,
+  axis_name: str | None = None,
+) -> tuple[jax.Array, dict[str, jax.Array]]:
+  """The generator's loss and its terms.
+
+  outputs: the generator's training outputs ("video" [B, T, H, W, 3], "gist" and "gist_target"
+    [B, H, W, 3], the sketch's "mean", "log_var", "prior_mean", "prior_log_var" [B, Z]); with the
+    clip encoder also "clip_mean", "clip_log_var" [B, N]; with latent regression
+    "recovered_code" and "code" [B, N] (the prior-noise examples' code and what the encoder
+    recovered from their clips); with the diversity term "video_pair" and "noise", "noise_pair".
+  video: the real clips [B, T, H, W, 3] in [-1, 1]. fake_logits: D's verdict [B] on outputs["video"].
+  reconstruct: [B] float, 1 for the examples whose clip L1 (and clip KL) counts, a
+    `reconstruct_fraction` of the global batch; the others were made from prior noise.
+  cfg: config.loss.
+  """
+  kl = gaussian_kl(outputs["mean"], outputs["log_var"], outputs["prior_mean"], outputs["prior_log_var"]).mean()
+  gist_l1 = jnp.abs(outputs["gist"] - outputs["gist_target"]).mean()
+  video_l1 = masked_mean(jnp.abs(outputs["video"] - video).mean(axis=(1, 2, 3, 4)), reconstruct, reconstruct_fraction)
+  adversarial = generator_adversarial_loss(cfg.gan, fake_logits)
+  gated_kl = free_bits(kl, cfg.kl_free_nats, axis_name)
+  loss = cfg.gamma_cvae * (cfg.kl_weight * gated_kl + gist_l1) + cfg.gamma_gan * adversarial + cfg.gamma_l1 * video_l1
+  metrics = {"g_adversarial": adversarial, "kl": kl, "gist_l1": gist_l1, "video_l1": video_l1}
+  if "clip_mean" in outputs:
+    clip_kl = masked_mean(
+      standard_normal_kl(outputs["clip_mean"], outputs["clip_log_var"]), reconstruct, reconstruct_fraction
+    )
+    loss += cfg.clip_kl_weight * free_bits(clip_kl, cfg.clip_kl_free_nats, axis_name)
+    metrics["clip_kl"] = clip_kl
+  # The examples whose clip code was prior noise, as at sampling time: all of them without a clip encoder.
+  prior_examples, prior_fraction = (
+    (1.0 - reconstruct, 1.0 - reconstruct_fraction) if "clip_mean" in outputs else (jnp.ones_like(reconstruct), 1.0)
+  )
+  if "recovered_code" in outputs:
+    error = jnp.abs(outputs["recovered_code"] - outputs["code"]).mean(axis=-1)
+    latent_l1 = masked_mean(error, prior_examples, prior_fraction)
+    loss += cfg.latent_regression_weight * latent_l1
+    metrics["latent_l1"] = latent_l1
+  if "video_pair" in outputs:
+    diversity = masked_mean(
+      diversity_term(
+        outputs["video"], outputs["video_pair"], outputs["noise"], outputs["noise_pair"], cfg.diversity_clamp
+      ),
+      prior_examples,
+      prior_fraction,
+    )
+    loss += cfg.diversity_weight * diversity
+    metrics["diversity"] = diversity
+  metrics["g_loss"] = loss
+  return loss, metrics
+
+
+def discriminator_objective(
+  real, fake, mismatch, mismatch_valid, cfg: ml_collections.ConfigDict, r1: jax.Array | None = None
+) -> tuple[jax.Array, dict[str, jax.Array]]:
+  """The discriminator's loss and metrics from its logits [B] on (real clip, caption), (generated
+  clip, caption) and (real clip, mismatched caption); `r1`: the R1 penalty, when it is on."""
+  loss = discriminator_loss(cfg.gan, real, fake, mismatch, mismatch_valid, cfg.mismatch_weight)
+  metrics = {"d_real": real.mean(), "d_fake": fake.mean(), "d_mismatch": mismatch.mean()}
+  if r1 is not None:
+    loss += 0.5 * cfg.r1_weight * r1
+    metrics["r1"] = r1
+  metrics["d_loss"] = loss
+  return loss, metrics

@@ -30,16 +30,30 @@ def variant(dataset: str) -> clips.Variant:
   return clips.VARIANTS[config_name]
 
 
-def render_split(dataset: str, split: str, workers: int) -> dict[str, np.ndarray]:
-  """Every example of `split`: video uint8 [N, T, H, W, 3], caption (bytes) [N], label (pair id) [N],
-  rendered by `workers` spawned processes."""
+# The class names of each labelled factor a caption names, as the built dataset's ClassLabels hold them.
+FACTOR_CLASSES = {"action": pairs.ACTIONS, "scene": pairs.SCENES}
+
+
+def check_factor_keys(factor_keys) -> None:
+  unknown = [key for key in factor_keys if key not in FACTOR_CLASSES]
+  if unknown:
+    raise ValueError(f"config.factor_keys names {unknown}: rendered action_scenes clips have {list(FACTOR_CLASSES)}")
+
+
+def render_split(dataset: str, split: str, workers: int, factor_keys=()) -> dict[str, np.ndarray]:
+  """Every example of `split`: video uint8 [N, T, H, W, 3], caption (bytes) [N], label (pair id) [N]
+  and, for `factor_keys`, factors (class ids) [N, F]; rendered by `workers` spawned processes."""
+  check_factor_keys(factor_keys)
   v = variant(dataset)
   examples = [e for _, e in clips.render_examples(v.spec, split, dict(v.split_sizes)[split], v.seed, workers)]
-  return {
+  data = {
     "video": np.stack([e["video"] for e in examples]),
     "caption": np.array([e["caption"].encode() for e in examples], dtype=object),
     "label": np.array([pairs.PAIR_NAMES.index(e["pair"]) for e in examples], np.int64),
   }
+  if factor_keys:
+    data["factors"] = np.array([[FACTOR_CLASSES[k].index(e[k]) for k in factor_keys] for e in examples], np.int64)
+  return data
 
 
 class InMemoryClips:
@@ -65,15 +79,21 @@ class RenderedData:
         f"dataset {config.dataset} has {spec.frames}x{spec.size}x{spec.size} clips, but the "
         f"config asks for frames={config.frames}, size={config.size}"
       )
-    self.seed = config.seed
+    self.seed, self.mismatch, self.factor_keys = config.seed, config.mismatch, tuple(config.factor_keys)
     workers = worker_count(config.input_workers)
     logger.info("rendering the %s split of %s with %d worker process(es)", config.train_split, config.dataset, workers)
-    self.data = render_split(config.dataset, config.train_split, workers)
+    self.data = render_split(config.dataset, config.train_split, workers, self.factor_keys)
     logger.info("rendered %d clips", len(self.data["label"]))
 
   def captions(self) -> list[str]:
     return [c.decode() for c in self.data["caption"]]
 
+  def factor_classes(self) -> tuple[int, ...]:
+    """The class count of each of config.factor_keys."""
+    return tuple(len(FACTOR_CLASSES[key]) for key in self.factor_keys)
+
   def batches(self, tokenizer: Tokenizer, layout: BatchLayout) -> BatchIterator:
     # Read in this process: worker processes would each get a copy of the clips.
-    return train_iterator(InMemoryClips(self.data), tokenizer, layout, seed=self.seed, workers=0)
+    return train_iterator(
+      InMemoryClips(self.data), tokenizer, layout, seed=self.seed, workers=0, mismatch=self.mismatch
+    )

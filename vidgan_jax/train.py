@@ -232,9 +232,9 @@ def _periodic_actions(
 
 
 def _log_line(step: int, metrics: dict, steps_per_sec: float) -> str:
-  keys = ("g_loss", "d_loss", "video_l1", "gist_l1", "kl", "clip_kl", "d_real", "d_fake", "d_mismatch")
+  """Every metric the step returns (the losses' terms, whatever they are), the counters as counts."""
   return f"step {step}: {steps_per_sec:.2f} steps/s, " + ", ".join(
-    f"{k}={metrics[k]:.4f}" for k in keys if k in metrics
+    f"{k}={int(v)}" if k in MetricWindow.COUNTERS else f"{k}={v:.4f}" for k, v in metrics.items()
   )
 
 
@@ -259,7 +259,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
 
   data = training_data(config)
   tokenizer = prepare_tokenizer(workdir, data.captions, config)
-  generator, discriminator = build_models(config, tokenizer.vocab_size)
+  generator, discriminator = build_models(config, tokenizer.vocab_size, data.factor_classes())
 
   state = create_train_state(config, generator, discriminator)
   manager = checkpoints.make_manager(workdir, config.keep_checkpoints)

@@ -20,7 +20,7 @@ import optax
 from vidgan_jax import compiler_options, losses
 from vidgan_jax.distributed import AXIS
 from vidgan_jax.models import Discriminator, Generator
-from vidgan_jax.noise import example_noise, noise_key
+from vidgan_jax.noise import example_noise, noise_key, pair_noise_key
 
 Params = Any
 
@@ -70,7 +70,8 @@ def create_train_state(
   g_key, d_key = init_keys(config)
   tokens, video, z, noise = example_generator_inputs(config)
   g_params = jax.jit(generator.init)(g_key, tokens, video, z, noise)["params"]
-  d_params = jax.jit(discriminator.init)(d_key, video, tokens)["params"]
+  factors = jnp.zeros((1, len(discriminator.video.factor_classes)), jnp.int32)
+  d_params = jax.jit(discriminator.init)(d_key, video, tokens, factors)["params"]
   g_tx, d_tx = make_optimizers(config)
   return TrainState(
     step=jnp.zeros((), jnp.int32),
@@ -104,42 +105,40 @@ def compute_gradients(
 ) -> tuple[Params, Params, dict]:
   """Generator and discriminator gradients and metrics, averaged over devices (call under pmap).
 
-  batch: video u8 [b, T, H, W, 3], tokens and mismatch_tokens i32 [b, L], mismatch_valid f32 [b].
-  Both gradients are taken at the current parameters.
+  batch: video u8 [b, T, H, W, 3], tokens and mismatch_tokens i32 [b, L], mismatch_valid f32 [b];
+  with `config.factor_keys`, factors and mismatch_factors i32 [b, F]. Both gradients are taken at
+  the current parameters; the losses are `losses.generator_loss` and `losses.discriminator_objective`.
   """
   loss_cfg = config.loss
   video, tokens = video_to_float(batch["video"]), batch["tokens"]
+  factors, mismatch_factors = batch.get("factors"), batch.get("mismatch_factors")
   device_batch = video.shape[0]
   example_index = jax.lax.axis_index(AXIS) * device_batch + jnp.arange(device_batch)
-  step_key = noise_key(config.seed, state.step)
-  z_noise, video_noise = example_noise(step_key, example_index, config.model.z_dim, config.model.noise_dim)
-
+  z_noise, video_noise = example_noise(
+    noise_key(config.seed, state.step), example_index, config.model.z_dim, config.model.noise_dim
+  )
   encoded = encoded_examples(example_index, loss_cfg.encoded_fraction) if config.model.clip_encoder else None
+  reconstruct, fraction = (
+    (jnp.ones(device_batch), 1.0) if encoded is None else (encoded.astype(jnp.float32), loss_cfg.encoded_fraction)
+  )
 
   def g_loss_fn(g_params):
     out = generator.apply({"params": g_params}, tokens, video, z_noise, video_noise, encoded)
-    fake_logits = discriminator.apply({"params": state.d_params}, out["video"], tokens)
-    kl = losses.gaussian_kl(out["mean"], out["log_var"], out["prior_mean"], out["prior_log_var"]).mean()
-    gist_l1 = jnp.abs(out["gist"] - out["gist_target"]).mean()
-    # Per example; with a clip encoder, only the examples given their own code are reconstructed.
-    reconstruct, fraction = (
-      (jnp.ones(device_batch), 1.0) if encoded is None else (encoded.astype(jnp.float32), loss_cfg.encoded_fraction)
-    )
-    video_l1 = masked_mean(jnp.abs(out["video"] - video).mean(axis=(1, 2, 3, 4)), reconstruct, fraction)
-    adversarial = losses.generator_adversarial_loss(loss_cfg.gan, fake_logits)
-    loss = (
-      loss_cfg.gamma_cvae * (loss_cfg.kl_weight * kl + gist_l1)
-      + loss_cfg.gamma_gan * adversarial
-      + loss_cfg.gamma_l1 * video_l1
-    )
-    metrics = {"g_loss": loss, "g_adversarial": adversarial, "kl": kl, "gist_l1": gist_l1, "video_l1": video_l1}
-    if encoded is not None:
-      clip_kl = masked_mean(losses.standard_normal_kl(out["clip_mean"], out["clip_log_var"]), reconstruct, fraction)
-      # Free bits on the global batch's mean KL; the gate is the same on every device, so the
-      # gradient does not depend on how the batch is split.
-      over_free = jax.lax.pmean(jax.lax.stop_gradient(clip_kl), AXIS) > loss_cfg.clip_kl_free_nats
-      loss = loss + loss_cfg.clip_kl_weight * jnp.where(over_free, clip_kl, 0.0)
-      metrics.update(g_loss=loss, clip_kl=clip_kl)
+    if loss_cfg.latent_regression_weight > 0:
+      # BicycleGAN's cLR: only the generator learns from it, the encoder and text are held still.
+      frozen = jax.lax.stop_gradient(g_params)
+      out["recovered_code"] = generator.apply(
+        {"params": frozen}, out["video"], jax.lax.stop_gradient(out["text"]), method=Generator.recover_code
+      )
+    if loss_cfg.diversity_weight > 0:
+      z_pair, noise_pair = example_noise(
+        pair_noise_key(config.seed, state.step), example_index, config.model.z_dim, config.model.noise_dim
+      )
+      out["video_pair"] = generator.apply({"params": g_params}, tokens, video, z_pair, noise_pair, encoded)["video"]
+      out["noise"] = jnp.concatenate([z_noise, video_noise], -1)
+      out["noise_pair"] = jnp.concatenate([z_pair, noise_pair], -1)
+    fake_logits = discriminator.apply({"params": state.d_params}, out["video"], tokens, factors)
+    loss, metrics = losses.generator_loss(out, video, fake_logits, reconstruct, fraction, loss_cfg, AXIS)
     return loss, (metrics, out["video"])
 
   (_, (g_metrics, fake)), g_grads = jax.value_and_grad(g_loss_fn, has_aux=True)(state.g_params)
@@ -151,18 +150,11 @@ def compute_gradients(
       {"params": d_params},
       jnp.concatenate([video, fake, video]),
       jnp.concatenate([tokens, tokens, batch["mismatch_tokens"]]),
+      None if factors is None else jnp.concatenate([factors, factors, mismatch_factors]),
     )
     real, fake_logits, mismatch = jnp.split(logits, 3)
-    loss = losses.discriminator_loss(
-      loss_cfg.gan, real, fake_logits, mismatch, batch["mismatch_valid"], loss_cfg.mismatch_weight
-    )
-    metrics = {"d_real": real.mean(), "d_fake": fake_logits.mean(), "d_mismatch": mismatch.mean()}
-    if loss_cfg.r1_weight > 0:
-      r1 = r1_penalty(discriminator, d_params, video, tokens)
-      loss = loss + 0.5 * loss_cfg.r1_weight * r1
-      metrics["r1"] = r1
-    metrics["d_loss"] = loss
-    return loss, metrics
+    r1 = r1_penalty(discriminator, d_params, video, tokens, factors) if loss_cfg.r1_weight > 0 else None
+    return losses.discriminator_objective(real, fake_logits, mismatch, batch["mismatch_valid"], loss_cfg, r1)
 
   (_, d_metrics), d_grads = jax.value_and_grad(d_loss_fn, has_aux=True)(state.d_params)
   g_grads, d_grads = jax.lax.pmean((g_grads, d_grads), AXIS)
@@ -176,15 +168,6 @@ def encoded_examples(example_index: jax.Array, fraction: float) -> jax.Array:
   if not 0.0 < fraction <= 1.0:
     raise ValueError(f"loss.encoded_fraction={fraction} must be in (0, 1]")
   return (example_index * fraction) % 1.0 < fraction
-
-
-def masked_mean(values: jax.Array, mask: jax.Array, fraction: float) -> jax.Array:
-  """Mean of values [B] over the examples where mask [B] is 1, a `fraction` of the global batch.
-
-  Divides by the global expectation (fraction * B) rather than this device's count, so that the
-  device average taken by `lax.pmean` is the mean over the global batch whatever the split.
-  """
-  return jnp.sum(values * mask) / (fraction * values.shape[0])
 
 
 def train_step(
@@ -229,11 +212,13 @@ def train_step(
   return new_state, {**metrics, "nonfinite_steps": new_state.nonfinite_steps}
 
 
-def r1_penalty(discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array) -> jax.Array:
+def r1_penalty(
+  discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array, factors: jax.Array | None = None
+) -> jax.Array:
   """Mean over examples of |d D(real, text) / d real|^2."""
 
   def real_logit_sum(v):
-    return discriminator.apply({"params": d_params}, v, tokens).sum()
+    return discriminator.apply({"params": d_params}, v, tokens, factors).sum()
 
   grads = jax.grad(real_logit_sum)(video)
   return jnp.mean(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=-1))

@@ -8,6 +8,7 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from vidgan_jax import checkpoints, distributed, train
+from vidgan_jax.configs import check_config
 
 FLAGS = flags.FLAGS
 logger = logging.getLogger(__name__)
@@ -38,6 +39,11 @@ flags.mark_flags_as_required(["config", "workdir"])
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+  try:  # Before anything is built or compiled: a wrong key or value costs nothing.
+    check_config(FLAGS.config)
+  except ValueError as e:
+    print(f"vidgan train: {e}", file=sys.stderr)
+    sys.exit(2)
   try:
     distributed.initialize(
       multihost=FLAGS.multihost,

@@ -58,7 +58,13 @@ class Generator(nn.Module):
       video_noise = code
       out["clip_mean"], out["clip_log_var"] = mean, log_var
     out["video"] = self.refine(out["gist"], text, video_noise)
+    out["text"], out["code"] = text, video_noise
     return out
+
+  def recover_code(self, video: jax.Array, text: jax.Array) -> jax.Array:
+    """The clip encoder's mean code [B, noise_dim] of clips [B, T, H, W, 3] with text embeddings
+    [B, D]: BicycleGAN's latent regression recovers the noise a clip was made from with it."""
+    return self.clip_encoder(video, text)[0]
 
   def sample(self, tokens: jax.Array, z_noise: jax.Array, video_noise: jax.Array) -> dict[str, jax.Array]:
     """Generation from text alone, z drawn from the prior p(z | text)."""
@@ -68,13 +74,13 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-  """(clip [B, T, H, W, 3], caption tokens [B, L]) -> real/fake logit [B]."""
+  """(clip [B, T, H, W, 3], caption tokens [B, L], factor labels [B, F] or None) -> logit [B]."""
 
   text_encoder: TextEncoder
   video: VideoDiscriminator
 
-  def __call__(self, video: jax.Array, tokens: jax.Array) -> jax.Array:
-    return self.video(video, self.text_encoder(tokens))
+  def __call__(self, video: jax.Array, tokens: jax.Array, factors: jax.Array | None = None) -> jax.Array:
+    return self.video(video, self.text_encoder(tokens), factors)
 
 
 def _text_encoder(m: ml_collections.ConfigDict, vocab_size: int, dtype: Dtype) -> TextEncoder:
@@ -88,8 +94,14 @@ def _text_encoder(m: ml_collections.ConfigDict, vocab_size: int, dtype: Dtype) -
   )
 
 
-def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Generator, Discriminator]:
-  """The two networks for `config.model` and the clip shape `config.frames` x `config.size`^2."""
+def build_models(
+  config: ml_collections.ConfigDict, vocab_size: int, factor_classes: tuple[int, ...] = ()
+) -> tuple[Generator, Discriminator]:
+  """The two networks for `config.model` and the clip shape `config.frames` x `config.size`^2.
+
+  factor_classes: the class count of each of `config.factor_keys` (from the dataset), for the
+  discriminator's per-factor terms (`model.disc_factor_projection`); unused otherwise.
+  """
   m = config.model
   if m.dtype not in DTYPES:
     raise ValueError(f"model.dtype={m.dtype!r} is not one of {sorted(DTYPES)}")
@@ -130,6 +142,7 @@ def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Ge
       text_dim=m.disc_text_dim,
       downsample=m.downsample,
       conditioning=m.disc_conditioning,
+      factor_classes=tuple(factor_classes) if m.disc_factor_projection else (),
       dtype=dtype,
     ),
   )

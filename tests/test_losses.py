@@ -1,0 +1,144 @@
+"""The losses of `vidgan_jax/losses.py` against values computed by hand."""
+
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import pytest
+
+from vidgan_jax import default_config, losses
+
+pytestmark = pytest.mark.fast
+
+
+def _loss_config(**overrides) -> ml_collections.ConfigDict:
+  cfg = default_config.get_config().loss
+  cfg.update(
+    dict(
+      gan="hinge",
+      gamma_cvae=1.0,
+      kl_weight=0.5,
+      gamma_gan=0.1,
+      gamma_l1=2.0,
+      clip_kl_weight=0.1,
+      clip_kl_free_nats=0.0,
+      kl_free_nats=0.0,
+      latent_regression_weight=0.3,
+      diversity_weight=2.0,
+      diversity_clamp=0.1,
+    )
+  )
+  cfg.update(overrides)
+  return cfg
+
+
+def _outputs(**extra) -> dict:
+  """Two examples of 1x1x1 clips: sketch KL [0.5, 0], gist L1 0.5, clip 0.2 from the real 0."""
+  return {
+    "video": jnp.full((2, 1, 1, 1, 3), 0.2),
+    "gist": jnp.full((2, 1, 1, 3), 0.5),
+    "gist_target": jnp.zeros((2, 1, 1, 3)),
+    "mean": jnp.array([[1.0], [0.0]]),
+    "log_var": jnp.zeros((2, 1)),
+    "prior_mean": jnp.zeros((2, 1)),
+    "prior_log_var": jnp.zeros((2, 1)),
+    **extra,
+  }
+
+
+def sp(x):
+  return np.log1p(np.exp(x))
+
+
+REAL = jnp.zeros((2, 1, 1, 1, 3))
+FAKE_LOGITS = jnp.array([1.0, 3.0])
+RECONSTRUCT = jnp.array([1.0, 0.0])  # The first example takes its own code, the second prior noise.
+
+
+def test_kl_terms():
+  np.testing.assert_allclose(losses.gaussian_kl(jnp.ones((1, 2)), jnp.zeros((1, 2)), 0.0, 0.0), [1.0])
+  np.testing.assert_allclose(
+    losses.gaussian_kl(jnp.zeros((1, 1)), jnp.zeros((1, 1)), 1.0, jnp.log(4.0)),
+    [0.5 * (jnp.log(4.0) + 2 / 4 - 1)],
+    rtol=1e-6,
+  )
+  # 0.5 * ((1 + 1 - 1 - 0) + (2 + 0 - 1 - log 2))
+  np.testing.assert_allclose(
+    losses.standard_normal_kl(jnp.array([[1.0, 0.0]]), jnp.array([[0.0, np.log(2.0)]])),
+    [0.5 * (2 - np.log(2.0))],
+    rtol=1e-6,
+  )
+
+
+def test_discriminator_loss_by_hand():
+  real, fake, mismatch, valid = (
+    jnp.array([2.0, 0.0]),
+    jnp.array([-2.0, 0.5]),
+    jnp.array([0.0, -1.0]),
+    jnp.array([1.0, 0.0]),
+  )
+  # hinge terms: real [0, 1], fake [0, 1.5], mismatch [1, 0]; per example 0 + 0.5 * 0 + 0.5 * 1 and 1 + 0.5 * 1.5.
+  np.testing.assert_allclose(losses.discriminator_loss("hinge", real, fake, mismatch, valid, 0.5), 1.125)
+  expected = np.mean([sp(-2.0) + 0.5 * sp(-2.0) + 0.5 * sp(0.0), sp(0.0) + 0.5 * sp(0.5)])
+  np.testing.assert_allclose(
+    losses.discriminator_loss("non_saturating", real, fake, mismatch, valid, 0.5), expected, rtol=1e-6
+  )
+  loss, metrics = losses.discriminator_objective(
+    real, fake, mismatch, valid, _loss_config(r1_weight=4.0), r1=jnp.array(0.25)
+  )
+  np.testing.assert_allclose(loss, 1.125 + 0.5 * 4.0 * 0.25)
+  assert set(metrics) == {"d_loss", "d_real", "d_fake", "d_mismatch", "r1"}
+  with pytest.raises(ValueError, match="unknown GAN loss 'hing'"):
+    losses.discriminator_loss("hing", real, fake, mismatch, valid, 0.5)
+
+
+def test_generator_loss_base_terms_by_hand():
+  loss, metrics = losses.generator_loss(_outputs(), REAL, FAKE_LOGITS, jnp.ones(2), 1.0, _loss_config())
+  # KL 0.25, gist L1 0.5, clip L1 0.2 on both examples, hinge adversarial -2:
+  # 1 * (0.5 * 0.25 + 0.5) + 0.1 * -2 + 2 * 0.2
+  np.testing.assert_allclose(loss, 0.825, rtol=1e-6)
+  np.testing.assert_allclose(
+    [metrics[k] for k in ("kl", "gist_l1", "video_l1", "g_adversarial")], [0.25, 0.5, 0.2, -2.0], rtol=1e-6
+  )
+  gated, metrics = losses.generator_loss(
+    _outputs(), REAL, FAKE_LOGITS, jnp.ones(2), 1.0, _loss_config(kl_free_nats=1.0)
+  )
+  np.testing.assert_allclose(gated, 0.825 - 0.5 * 0.25, rtol=1e-6)  # Under the free bits: no KL term,
+  np.testing.assert_allclose(metrics["kl"], 0.25)  # though its value is still reported.
+
+
+def test_generator_loss_clip_code_terms_by_hand():
+  outputs = _outputs(clip_mean=jnp.ones((2, 1)), clip_log_var=jnp.zeros((2, 1)))
+  loss, metrics = losses.generator_loss(outputs, REAL, FAKE_LOGITS, RECONSTRUCT, 0.5, _loss_config())
+  # Clip L1 and clip KL (0.5 a example) count on the reconstructed half: 0.2 and 0.5.
+  np.testing.assert_allclose(loss, 0.825 + 0.1 * 0.5, rtol=1e-6)
+  np.testing.assert_allclose(metrics["clip_kl"], 0.5)
+  gated, _ = losses.generator_loss(outputs, REAL, FAKE_LOGITS, RECONSTRUCT, 0.5, _loss_config(clip_kl_free_nats=1.0))
+  np.testing.assert_allclose(gated, 0.825, rtol=1e-6)
+
+
+def test_latent_regression_and_diversity_by_hand():
+  outputs = _outputs(
+    clip_mean=jnp.ones((2, 1)),
+    clip_log_var=jnp.zeros((2, 1)),
+    recovered_code=jnp.array([[0.0], [1.0]]),
+    code=jnp.zeros((2, 1)),
+    video_pair=jnp.full((2, 1, 1, 1, 3), 0.6),
+    noise=jnp.zeros((2, 1)),
+    noise_pair=jnp.full((2, 1), 2.0),
+  )
+  loss, metrics = losses.generator_loss(outputs, REAL, FAKE_LOGITS, RECONSTRUCT, 0.5, _loss_config())
+  # Both count on the prior-noise example only: |1 - 0| = 1; min(0.4 / 2, clamp 0.1) = 0.1.
+  np.testing.assert_allclose(metrics["latent_l1"], 1.0)
+  np.testing.assert_allclose(metrics["diversity"], -0.1, rtol=1e-4)
+  np.testing.assert_allclose(loss, 0.825 + 0.1 * 0.5 + 0.3 * 1.0 + 2.0 * -0.1, rtol=1e-4)
+  # Without a clip encoder every example is made from prior noise, so the term counts on both.
+  no_encoder = {k: v for k, v in outputs.items() if k not in ("clip_mean", "clip_log_var", "recovered_code")}
+  unclamped = _loss_config(diversity_clamp=1.0)
+  _, metrics = losses.generator_loss(no_encoder, REAL, FAKE_LOGITS, jnp.ones(2), 1.0, unclamped)
+  np.testing.assert_allclose(metrics["diversity"], -0.2, rtol=1e-4)
+
+
+def test_free_bits_is_decided_on_the_global_batch():
+  np.testing.assert_allclose(losses.free_bits(jnp.array(3.0), 2.0, None), 3.0)
+  np.testing.assert_allclose(losses.free_bits(jnp.array(1.0), 2.0, None), 0.0)
+  np.testing.assert_allclose(losses.free_bits(jnp.array(1.0), 0.0, None), 1.0)
