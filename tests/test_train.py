@@ -9,7 +9,6 @@ import pytest
 from vidgan_jax import distributed, input_pipeline, models, train_step
 from vidgan_jax.text import Tokenizer
 
-
 # The levers of issue #28 all on (each is off by default): the step must stay split-invariant.
 LEVERS = {
   "factor_keys": ("action", "scene"),
