@@ -19,7 +19,7 @@ from etils import epath
 from ml_collections import config_flags
 
 from benchmarks.hlo_ops import HloOps, op_seconds
-from vidgan_jax import benchmark, distributed, train_step
+from vidgan_jax import distributed, speed, train_step
 from vidgan_jax.batch_layout import batch_layout
 from vidgan_jax.models import build_models
 
@@ -38,7 +38,7 @@ def profile(config, steps: int) -> tuple[float, Counter, HloOps]:
   """(median step seconds, op seconds per step, the step's HLO) from `steps` traced steps."""
   generator, discriminator = build_models(config, FLAGS.vocab_size)
   state = distributed.replicate(train_step.create_train_state(config, generator, discriminator))
-  batch = benchmark.synthetic_batch(config, batch_layout(config.batch_size), FLAGS.vocab_size)
+  batch = speed.synthetic_batch(config, batch_layout(config.batch_size), FLAGS.vocab_size)
   p_step = train_step.make_p_train_step(generator, discriminator, config)
   compiled = p_step.compile(state, batch)
   for _ in range(2):
@@ -75,8 +75,8 @@ def table(step: float, ops: Counter, hlo: HloOps, top: int, balance: float | Non
 
 def device_balance(config) -> float | None:
   kind = jax.devices()[0].device_kind
-  peak = FLAGS.peak_tflops or benchmark.peak_tflops(kind, config.model.dtype)
-  bandwidth = FLAGS.bandwidth_gbps or benchmark.bandwidth_gbps(kind)
+  peak = FLAGS.peak_tflops or speed.peak_tflops(kind, config.model.dtype)
+  bandwidth = FLAGS.bandwidth_gbps or speed.bandwidth_gbps(kind)
   return peak * 1e12 / (bandwidth * 1e9) if peak and bandwidth else None
 
 

@@ -20,7 +20,7 @@ import jax
 from absl import app, flags
 from ml_collections import config_flags
 
-from vidgan_jax import benchmark
+from vidgan_jax import speed
 from vidgan_jax.configs import check_config
 from vidgan_jax.text import Tokenizer
 
@@ -74,7 +74,7 @@ def main(argv: list[str]) -> None:
     config.update_from_flattened_dict(parse_overrides(variant))
     check_config(config)
     print(f"variant {variant or '(as is)'}: measuring", file=sys.stderr, flush=True)
-    results = benchmark.model_figures(config, tokenizer, FLAGS.steps, FLAGS.sample_repeats, FLAGS.peak_tflops)
+    results = speed.model_figures(config, tokenizer, FLAGS.steps, FLAGS.sample_repeats, FLAGS.peak_tflops)
     results.update(variant=variant, jax_version=jax.__version__)
     with open(os.path.join(FLAGS.out, "sweep.jsonl"), "a") as f:
       f.write(json.dumps(results) + "\n")

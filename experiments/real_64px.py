@@ -1,6 +1,6 @@
 """Your own videos at the paper's size: text2video_real/64px, built from a manual_dir.
 
-Build first (see vidgan_jax/datasets/text2video_real/README.md):
+Build first (see tfds_builders/text2video_real/README.md):
   vidgan build text2video_real --config=64px --manual_dir=DIR --data_dir=data
 """
 

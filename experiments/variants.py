@@ -13,9 +13,15 @@ VARIANTS = {
   "previous": {"model.motion_code": "vector", "model.clip_encoder": False, "model.disc_conditioning": "concat"},
   # Levers (issue #28), one question each; all off in default_config.py.
   # The mismatched caption differs in one factor only (same scene, another action, or the reverse).
-  "hard_mismatch": {"factor_keys": ("action", "scene"), "mismatch": "one_factor"},
+  "hard_mismatch": {"factor_keys": ("action", "scene"), "factor_classes": (10, 6), "mismatch": "one_factor"},
   # A factorised verdict: separate action and scene projection terms in the discriminator.
-  "factor_verdict": {"factor_keys": ("action", "scene"), "model.disc_factor_projection": True},
+  "factor_verdict": {
+    "factor_keys": ("action", "scene"),
+    "factor_classes": (10, 6),
+    "model.disc_factor_projection": True,
+  },
+  # Per-factor conditioning: the generator sees the caption only as the action and the scene it names.
+  "factor_bottleneck": {"factor_keys": ("action", "scene"), "factor_classes": (10, 6), "model.factor_bottleneck": True},
   # BicycleGAN's latent regression, at its ratio to the clip L1 weight (0.5 / 10).
   "latent_regression": {"loss.latent_regression_weight": 0.05},
   # DSGAN's diversity-sensitive term between two clips of one prompt.

@@ -55,12 +55,12 @@ def test_bench_writes_every_figure(tiny_data_dir, tmp_path):
 
 
 def test_peak_table_knows_accelerators_but_not_cpus():
-  from vidgan_jax import benchmark
+  from vidgan_jax import speed
 
-  assert benchmark.peak_tflops("NVIDIA H100 80GB HBM3", "bfloat16") == 989.0
-  assert benchmark.peak_tflops("TPU v4", "float32") == 275.0
-  assert benchmark.peak_tflops("cpu", "float32") is None
-  assert benchmark.bandwidth_gbps("NVIDIA H200") == 4800.0 and benchmark.bandwidth_gbps("cpu") is None
+  assert speed.peak_tflops("NVIDIA H100 80GB HBM3", "bfloat16") == 989.0
+  assert speed.peak_tflops("TPU v4", "float32") == 275.0
+  assert speed.peak_tflops("cpu", "float32") is None
+  assert speed.bandwidth_gbps("NVIDIA H200") == 4800.0 and speed.bandwidth_gbps("cpu") is None
 
 
 def test_profile_step_as_typed_writes_the_table_and_the_trace(tmp_path):
@@ -128,7 +128,7 @@ def test_compiler_options_benchmark_as_typed_compares_the_variants():
   # compilation cache); XLA's defaults are compiled here.
   options = default_config.get_config().cpu_compiler_options
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-  command = [sys.executable, "-m", "benchmarks.compiler_options", "--config=experiments/tiny.py", "--rounds=1"]
+  command = [sys.executable, "-m", "benchmarks.compare_compiler_options", "--config=experiments/tiny.py", "--rounds=1"]
   command += ["--options=", f"--options={options}"]
   result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
   assert result.returncode == 0, result.stderr[-3000:]

@@ -12,17 +12,18 @@ from vidgan_jax.text import Tokenizer
 # The levers of issue #28 all on (each is off by default): the step must stay split-invariant.
 LEVERS = {
   "factor_keys": ("action", "scene"),
+  "factor_classes": (10, 6),
+  "model.factor_bottleneck": True,
   "mismatch": "one_factor",
   "model.disc_factor_projection": True,
   "loss.latent_regression_weight": 0.05,
   "loss.diversity_weight": 0.5,
   "loss.kl_free_nats": 0.5,
 }
-FACTOR_CLASSES = (10, 6)
 
 
 def _setup(config, vocab_size=512):
-  generator, discriminator = models.build_models(config, vocab_size, FACTOR_CLASSES[: len(config.factor_keys)])
+  generator, discriminator = models.build_models(config, vocab_size)
   state = train_step.create_train_state(config, generator, discriminator)
   return generator, discriminator, state
 
@@ -53,7 +54,7 @@ def _random_batch(rng, config, batch_size):
     "mismatch_valid": np.ones(batch_size, np.float32),
   }
   if config.factor_keys:
-    classes = np.array(FACTOR_CLASSES[: len(config.factor_keys)])
+    classes = np.array(config.factor_classes)
     batch["factors"] = (rng.integers(0, 1000, (batch_size, len(classes))) % classes).astype(np.int32)
     batch["mismatch_factors"] = np.roll(batch["factors"], 1, axis=0)
   return batch
@@ -138,7 +139,8 @@ def test_train_step_updates_every_network(tiny_config, options):
     "d_grad_norm",
   }
   if tiny_config.factor_keys:
-    expected |= {"latent_l1", "diversity"}
+    expected |= {"latent_l1", "diversity", "factor_text_ce"}
+    assert "factor_bottleneck" in state.g_params
     assert {"factor_embed_0", "factor_embed_1"} <= set(state.d_params["video"])
   assert expected <= set(metrics)
   assert all(np.isfinite(float(v)) for v in metrics.values())

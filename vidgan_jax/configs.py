@@ -152,6 +152,8 @@ _DEPENDENCIES = [
     "loss.encoded_fraction < 1 with model.clip_encoder (some examples made from prior noise)",
   ),
   ("model.disc_factor_projection", lambda f: bool(f["factor_keys"]), "config.factor_keys, e.g. ('action', 'scene')"),
+  ("model.factor_bottleneck", lambda f: bool(f["factor_keys"]), "config.factor_keys, e.g. ('action', 'scene')"),
+  ("factor_keys", lambda f: len(f["factor_keys"]) == len(f["factor_classes"]), "config.factor_classes, one per key"),
   ("mismatch", lambda f: f["mismatch"] != "one_factor" or bool(f["factor_keys"]), "config.factor_keys (one_factor)"),
 ]
 

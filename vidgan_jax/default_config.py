@@ -26,6 +26,8 @@ def get_config() -> ml_collections.ConfigDict:
   # Class-label features the caption names one by one, e.g. ("action", "scene") for action_scenes:
   # they feed `mismatch="one_factor"` and `model.disc_factor_projection`. (): none.
   config.factor_keys = ()
+  # The class count of each of factor_keys (checked against the dataset at start-up), e.g. (10, 6).
+  config.factor_classes = ()
   # The mismatched caption: "other_pair" (another example's, of a different pair) or "one_factor"
   # (preferably one that differs in exactly one of factor_keys: same scene, another action, ...).
   config.mismatch = "other_pair"
@@ -52,7 +54,7 @@ def get_config() -> ml_collections.ConfigDict:
   # XLA options for compiling the train step on the CPU in one-process runs ("name=value ...";
   # "": XLA's defaults). XLA's CPU backend hands convolutions, dots and reductions to YNNPACK by
   # default; XLA's own convolutions are faster here (weight gradients 1.7-3x): the quickstart step
-  # ~12% faster on 2 cores (`benchmarks/compiler_options.py`, README "Performance").
+  # ~12% faster on 2 cores (`benchmarks/compare_compiler_options.py`, README "Performance").
   config.cpu_compiler_options = (
     "xla_cpu_experimental_ynn_fusion_type=LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT,LIBRARY_FUSION_TYPE_REDUCE"
   )
@@ -96,6 +98,9 @@ def get_config() -> ml_collections.ConfigDict:
   # A factorised verdict: one projection term per factor of config.factor_keys (a class embedding
   # dotted with the pooled clip features), so that each factor the caption names is judged alone.
   config.model.disc_factor_projection = False
+  # Per-factor conditioning: the generator sees the caption only through the classes it names
+  # (models.FactorBottleneck), learned from the factor labels with loss.factor_text_weight.
+  config.model.factor_bottleneck = False
 
   # Loss: gamma_cvae * (kl_weight * KL + gist L1) + gamma_gan * GAN + gamma_l1 * clip L1.
   config.loss = ml_collections.ConfigDict()
@@ -125,6 +130,8 @@ def get_config() -> ml_collections.ConfigDict:
   # differing by min(|clip distance| / |noise distance|, diversity_clamp). 0: off.
   config.loss.diversity_weight = 0.0
   config.loss.diversity_clamp = 1.0
+  # With model.factor_bottleneck: the cross-entropy of the caption's factor logits and its labels.
+  config.loss.factor_text_weight = 1.0
 
   # Optimisation.
   config.optim = ml_collections.ConfigDict()

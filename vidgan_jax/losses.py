@@ -10,6 +10,7 @@ global batch (`axis_name`) so that it does not depend on how the batch is split.
                    + clip_kl_weight * KL_clip (over free bits)             cVAE-GAN clip code
                    + latent_regression_weight * |E(G(c, w)) - w|            cLR (BicycleGAN)
                    + diversity_weight * diversity term                     mode seeking (DSGAN)
+                   + factor_text_weight * CE(factor logits, labels)        factor bottleneck
 """
 
 import jax
@@ -105,7 +106,8 @@ def generator_loss(
     [B, H, W, 3], the sketch's "mean", "log_var", "prior_mean", "prior_log_var" [B, Z]); with the
     clip encoder also "clip_mean", "clip_log_var" [B, N]; with latent regression
     "recovered_code" and "code" [B, N] (the prior-noise examples' code and what the encoder
-    recovered from their clips); with the diversity term "video_pair" and "noise", "noise_pair".
+    recovered from their clips); with the diversity term "video_pair" and "noise", "noise_pair";
+    with the factor bottleneck "factor_logits_<i>" [B, classes_i] and "factor_labels" int [B, F].
   video: the real clips [B, T, H, W, 3] in [-1, 1]. fake_logits: D's verdict [B] on outputs["video"].
   reconstruct: [B] float, 1 for the examples whose clip L1 (and clip KL) counts, a
     `reconstruct_fraction` of the global batch; the others were made from prior noise.
@@ -143,6 +145,15 @@ def generator_loss(
     )
     loss += cfg.diversity_weight * diversity
     metrics["diversity"] = diversity
+  factor_logits = sorted(k for k in outputs if k.startswith("factor_logits_"))
+  if factor_logits:
+    labels = outputs["factor_labels"]
+    text_ce = sum(
+      -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(outputs[k]), labels[:, i, None], -1))
+      for i, k in enumerate(factor_logits)
+    )
+    loss += cfg.factor_text_weight * text_ce
+    metrics["factor_text_ce"] = text_ce
   metrics["g_loss"] = loss
   return loss, metrics
 

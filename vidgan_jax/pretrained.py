@@ -4,7 +4,7 @@ A shipped generator is a folder holding `params.msgpack` (the EMA generator's pa
 sampling uses, flax serialisation; the training-only clip encoder is left out) and `meta.json`
 (config, tokenizer, step, the SHA-256 of the parameters and how it was trained). `vidgan sample
 --pretrained=NAME` and `vidgan eval --pretrained=NAME` load it by name (`action_scenes/32px` is
-`vidgan_jax/pretrained/action_scenes/32px/`) or by folder path.
+`vidgan_jax/shipped_generators/action_scenes/32px/`) or by folder path.
 """
 
 import hashlib
@@ -22,7 +22,7 @@ from vidgan_jax.models import build_models
 from vidgan_jax.text import Tokenizer
 from vidgan_jax.train_step import abstract_generator_params
 
-PRETRAINED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained")
+PRETRAINED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shipped_generators")
 PARAMS_FILE, META_FILE = "params.msgpack", "meta.json"
 
 

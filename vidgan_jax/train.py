@@ -259,7 +259,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
 
   data = training_data(config)
   tokenizer = prepare_tokenizer(workdir, data.captions, config)
-  generator, discriminator = build_models(config, tokenizer.vocab_size, data.factor_classes())
+  if data.factor_classes() != tuple(config.factor_classes):
+    raise ValueError(
+      f"config.factor_classes={tuple(config.factor_classes)}, but the dataset's {tuple(config.factor_keys)} "
+      f"have {data.factor_classes()} classes: set --config.factor_classes='{data.factor_classes()}'"
+    )
+  generator, discriminator = build_models(config, tokenizer.vocab_size)
 
   state = create_train_state(config, generator, discriminator)
   manager = checkpoints.make_manager(workdir, config.keep_checkpoints)

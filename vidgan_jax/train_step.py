@@ -124,6 +124,8 @@ def compute_gradients(
 
   def g_loss_fn(g_params):
     out = generator.apply({"params": g_params}, tokens, video, z_noise, video_noise, encoded)
+    if factors is not None:
+      out["factor_labels"] = factors
     if loss_cfg.latent_regression_weight > 0:
       # BicycleGAN's cLR: only the generator learns from it, the encoder and text are held still.
       frozen = jax.lax.stop_gradient(g_params)

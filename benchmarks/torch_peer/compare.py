@@ -20,7 +20,7 @@ from ml_collections import config_flags
 
 from benchmarks.torch_peer import model as peer_model
 from benchmarks.torch_peer import step as peer_step
-from vidgan_jax import benchmark
+from vidgan_jax import speed
 from vidgan_jax.models import build_models
 from vidgan_jax.train_step import create_train_state
 
@@ -36,7 +36,7 @@ flags.mark_flags_as_required(["config"])
 def time_ours(config) -> dict:
   generator, discriminator = build_models(config, FLAGS.vocab_size)
   state = create_train_state(config, generator, discriminator)
-  figures = benchmark.bench_train_step(config, generator, discriminator, state, FLAGS.steps, FLAGS.vocab_size)
+  figures = speed.bench_train_step(config, generator, discriminator, state, FLAGS.steps, FLAGS.vocab_size)
   return {"median_seconds": figures["step_seconds"]["median"], "compile_seconds": figures["compile_seconds"]}
 
 

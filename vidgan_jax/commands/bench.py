@@ -14,7 +14,7 @@ import ml_collections
 from absl import app, flags
 from ml_collections import config_flags
 
-from vidgan_jax import benchmark, input_pipeline
+from vidgan_jax import input_pipeline, speed
 from vidgan_jax.batches import worker_count
 from vidgan_jax.configs import check_config
 from vidgan_jax.text import Tokenizer
@@ -35,10 +35,10 @@ flags.mark_flags_as_required(["config"])
 
 
 def figures(config: ml_collections.ConfigDict) -> dict:
-  """Every figure: the model's (benchmark.model_figures) and the input pipeline's, on the config's data."""
+  """Every figure: the model's (speed.model_figures) and the input pipeline's, on the config's data."""
   data = input_pipeline.TfdsData(config)
   tokenizer = Tokenizer.for_config(data.captions(), config.text)
-  results = benchmark.model_figures(config, tokenizer, FLAGS.steps, FLAGS.sample_repeats, FLAGS.peak_tflops)
+  results = speed.model_figures(config, tokenizer, FLAGS.steps, FLAGS.sample_repeats, FLAGS.peak_tflops)
   layout = input_pipeline.batch_layout(config.batch_size)
   results["input_workers"] = worker_count(config.input_workers)
   results["input_clips_per_second"] = input_pipeline.clips_per_second(

@@ -3,7 +3,7 @@
 
 Writes a checkpoint's EMA generator (parameters, config, tokenizer; no discriminator, no optimiser
 state) as a folder that `vidgan sample --pretrained=FOLDER` and `vidgan eval --pretrained=FOLDER`
-load; copied under vidgan_jax/pretrained/<dataset>/<config>/ it ships with the package.
+load; copied under vidgan_jax/shipped_generators/<dataset>/<config>/ it ships with the package.
 """
 
 from absl import app, flags

@@ -10,7 +10,7 @@ from vidgan_jax.models.discriminator import VideoDiscriminator
 from vidgan_jax.models.layers import CONV3D_IMPLS, Dtype
 from vidgan_jax.models.refine import RefineGenerator, Text2Filter
 from vidgan_jax.models.sketch import SketchGenerator
-from vidgan_jax.models.text_encoder import TextEncoder
+from vidgan_jax.models.text_encoder import FactorBottleneck, TextEncoder
 
 DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
 
@@ -23,6 +23,16 @@ class Generator(nn.Module):
   refine: RefineGenerator
   gist_target: str  # "mean" (temporal mean of the clip) or "first" (its first frame)
   clip_encoder: ClipEncoder | None = None  # The cVAE-GAN path (model.clip_encoder); None: off.
+  factor_bottleneck: FactorBottleneck | None = None  # model.factor_bottleneck; None: off.
+
+  def condition(self, tokens: jax.Array) -> tuple[jax.Array, dict[str, jax.Array]]:
+    """Caption tokens [B, L] -> the embedding [B, D] every stage is conditioned on, and with the
+    factor bottleneck its per-factor logits (as "factor_logits_<i>")."""
+    text = self.text_encoder(tokens)
+    if self.factor_bottleneck is None:
+      return text, {}
+    text, logits = self.factor_bottleneck(text)
+    return text, {f"factor_logits_{i}": value for i, value in enumerate(logits)}
 
   def target_gist(self, video: jax.Array) -> jax.Array:
     """The image the sketch stage reconstructs: [B, T, H, W, 3] -> [B, H, W, 3]."""
@@ -46,10 +56,11 @@ class Generator(nn.Module):
     w = mean + std * video_noise from q(w | clip, text) instead of the noise itself; the output
     then holds "clip_mean" and "clip_log_var" [B, noise_dim].
     """
-    text = self.text_encoder(tokens)
+    text, factor_logits = self.condition(tokens)
     target = self.target_gist(video)
     out = self.sketch(text, target, z_noise)
     out["gist_target"] = target
+    out.update(factor_logits)
     if self.clip_encoder is not None:
       mean, log_var = self.clip_encoder(video, text)
       code = mean + jnp.exp(0.5 * log_var) * video_noise
@@ -68,7 +79,7 @@ class Generator(nn.Module):
 
   def sample(self, tokens: jax.Array, z_noise: jax.Array, video_noise: jax.Array) -> dict[str, jax.Array]:
     """Generation from text alone, z drawn from the prior p(z | text)."""
-    text = self.text_encoder(tokens)
+    text, _ = self.condition(tokens)
     gist = self.sketch.sample(text, z_noise)
     return {"gist": gist, "video": self.refine(gist, text, video_noise)}
 
@@ -94,14 +105,10 @@ def _text_encoder(m: ml_collections.ConfigDict, vocab_size: int, dtype: Dtype) -
   )
 
 
-def build_models(
-  config: ml_collections.ConfigDict, vocab_size: int, factor_classes: tuple[int, ...] = ()
-) -> tuple[Generator, Discriminator]:
-  """The two networks for `config.model` and the clip shape `config.frames` x `config.size`^2.
-
-  factor_classes: the class count of each of `config.factor_keys` (from the dataset), for the
-  discriminator's per-factor terms (`model.disc_factor_projection`); unused otherwise.
-  """
+def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Generator, Discriminator]:
+  """The two networks for `config.model` and the clip shape `config.frames` x `config.size`^2;
+  `config.factor_classes` sizes the per-factor parts (model.factor_bottleneck,
+  model.disc_factor_projection)."""
   m = config.model
   if m.dtype not in DTYPES:
     raise ValueError(f"model.dtype={m.dtype!r} is not one of {sorted(DTYPES)}")
@@ -134,6 +141,7 @@ def build_models(
     clip_encoder=ClipEncoder(widths=tuple(m.encoder_widths), code_dim=m.noise_dim, downsample=m.downsample, dtype=dtype)
     if m.clip_encoder
     else None,
+    factor_bottleneck=FactorBottleneck(tuple(config.factor_classes), dtype) if m.factor_bottleneck else None,
   )
   discriminator = Discriminator(
     text_encoder=_text_encoder(m, vocab_size, dtype),
@@ -142,7 +150,7 @@ def build_models(
       text_dim=m.disc_text_dim,
       downsample=m.downsample,
       conditioning=m.disc_conditioning,
-      factor_classes=tuple(factor_classes) if m.disc_factor_projection else (),
+      factor_classes=tuple(config.factor_classes) if m.disc_factor_projection else (),
       dtype=dtype,
     ),
   )
@@ -152,6 +160,7 @@ def build_models(
 __all__ = [
   "ClipEncoder",
   "Discriminator",
+  "FactorBottleneck",
   "Generator",
   "RefineGenerator",
   "SketchGenerator",

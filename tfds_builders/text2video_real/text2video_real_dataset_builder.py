@@ -46,6 +46,10 @@ class RealVideoConfig(tfds.core.BuilderConfig):
 class Builder(tfds.core.GeneratorBasedBuilder):
   """Captioned real videos from a manual_dir, decoded with PyAV; bad files are skipped and reported."""
 
+  # The folder of README.md and CITATIONS.bib: installed as vidgan_jax.datasets from the top-level
+  # tfds_builders/, the module's dotted name does not spell its folder, from which TFDS guesses it.
+  pkg_dir_path = epath.Path(__file__).parent
+
   VERSION = tfds.core.Version("2.0.0")
   RELEASE_NOTES = {
     "1.0.0": "Initial release.",

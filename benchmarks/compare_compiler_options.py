@@ -2,7 +2,7 @@
 with their steps interleaved (A, B, A, B, ...), so that whatever else the machine does weighs on
 every variant alike; on a shared 2-core machine, runs in separate processes differ by ±15%.
 
-    python -m benchmarks.compiler_options --config=experiments/quickstart.py --options= \
+    python -m benchmarks.compare_compiler_options --config=experiments/quickstart.py --options= \
         --options=xla_cpu_experimental_ynn_fusion_type=LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT,LIBRARY_FUSION_TYPE_REDUCE
 
 Synthetic batches of the config's shapes (as `vidgan bench`); no dataset needed.
@@ -16,7 +16,7 @@ import numpy as np
 from absl import app, flags
 from ml_collections import config_flags
 
-from vidgan_jax import benchmark, distributed, train_step
+from vidgan_jax import distributed, speed, train_step
 from vidgan_jax.batch_layout import batch_layout
 from vidgan_jax.models import build_models
 
@@ -35,7 +35,7 @@ def main(argv: list[str]) -> None:
     raise app.UsageError(f"cpu_compiler_options apply on the CPU only; the backend is {jax.default_backend()}")
   config = FLAGS.config
   generator, discriminator = build_models(config, FLAGS.vocab_size)
-  batch = benchmark.synthetic_batch(config, batch_layout(config.batch_size), FLAGS.vocab_size)
+  batch = speed.synthetic_batch(config, batch_layout(config.batch_size), FLAGS.vocab_size)
   steps, states = {}, {}
   for options in FLAGS.options:
     variant = config.copy_and_resolve_references()

@@ -5,6 +5,7 @@ import multiprocessing
 
 import numpy as np
 import tensorflow_datasets as tfds
+from etils import epath
 
 from vidgan_jax.datasets.action_scenes import clips, eval_prompts, pairs
 from vidgan_jax.datasets.action_scenes.render import AGENT_COLOURS, DIRECTIONS
@@ -38,6 +39,10 @@ def _config(name: str) -> ActionScenesConfig:
 
 class Builder(tfds.core.GeneratorBasedBuilder):
   """Procedural text-to-video dataset: 10 actions x 6 scenes, with held-out pairs."""
+
+  # The folder of README.md and CITATIONS.bib: installed as vidgan_jax.datasets from the top-level
+  # tfds_builders/, the module's dotted name does not spell its folder, from which TFDS guesses it.
+  pkg_dir_path = epath.Path(__file__).parent
 
   VERSION = tfds.core.Version("2.0.0")
   RELEASE_NOTES = {

@@ -50,7 +50,7 @@ def read_manifest(manual_dir: str, categories: tuple[str, ...]) -> tuple[list[Ro
     raise ManifestError(
       f"{path} not found. Put your video files in {manual_dir} and list them in "
       f"{MANIFEST} with the header `path,caption,category[,split]`; see "
-      "vidgan_jax/datasets/text2video_real/README.md"
+      "tfds_builders/text2video_real/README.md"
     )
   with open(path, newline="", encoding="utf-8") as f:
     reader = csv.DictReader(f)

@@ -166,7 +166,7 @@ def decode_row(job: tuple) -> np.ndarray | ClipError:
 
   Any other exception (a decoder bug on a strange file) also comes back as a ClipError
   (`decoder_error`): it costs that file, not the build. It lives here, not in the builder's module:
-  `tfds build vidgan_jax/datasets/text2video_real` (TFDS given a builder's folder) imports the
+  `tfds build tfds_builders/text2video_real` (TFDS given a builder's folder) imports the
   builder module under a top-level name that spawned worker processes cannot import, while this module is
   always `vidgan_jax.datasets.text2video_real.decode`.
   """
