@@ -2,6 +2,7 @@
 #   make demo   set up .venv, build the procedural dataset, train the CPU quickstart, write samples
 #               and the evaluation table, and sample the generator shipped in the package
 #   make test   set up .venv and run the tests
+#   make test-fast  the unit tests alone (marker `fast`, a few minutes): the inner loop
 #   make beam-test  the Apache Beam build of text2video_real, in its own .venv-beam (CI runs it too)
 #   make peer-test  the PyTorch peer (benchmarks/torch_peer) against our networks, in its own .venv-peer
 #   make chaos  20 random kills of a training run, the damaged-video set, the odd prompts (~16 min)
@@ -23,7 +24,7 @@ DEMO_PROMPTS := --prompt="a man plays golf on the grass" \
 BEAM_VENV := .venv-beam
 PEER_VENV := .venv-peer
 
-.PHONY: demo test lint beam-test peer-test chaos preview lock lock-beam clean
+.PHONY: demo test test-fast lint beam-test peer-test chaos preview lock lock-beam clean
 
 $(BIN)/vidgan: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +44,9 @@ demo: $(BIN)/vidgan
 
 test: $(BIN)/vidgan
 	$(BIN)/python -m pytest -q --durations=12
+
+test-fast: $(BIN)/vidgan
+	$(BIN)/python -m pytest -q -m fast --durations=5
 
 # Beam caps versions the core pins newer (protobuf, pyarrow, pillow): its own venv and constraints.
 $(BEAM_VENV)/bin/vidgan: pyproject.toml constraints-beam.txt

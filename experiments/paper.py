@@ -4,7 +4,7 @@ The generator upsamples with sub-pixel 3D convolutions and the discriminator dow
 space-to-depth + 2-wide convolutions, rather than the paper's stride-2 transposed and strided
 convolutions: the same functions (a 3x3x3 sub-pixel conv contains every 4-wide stride-2 transposed
 conv; space-to-depth + 2-wide conv is a 4-wide stride-2 conv), and the step is 1.65x faster on an
-H100 (146 vs 241 ms, see README "Performance"). `--config.model.upsample=transpose
+H100 (146 vs 241 ms, see docs/performance.md). `--config.model.upsample=transpose
 --config.model.downsample=strided` gives the paper's literal layers.
 """
 

@@ -1,7 +1,7 @@
 """The quickstart model at batch 64 for 5,500 steps on one GPU: the shipped action_scenes/32px generator.
 
 Clips are rendered at start-up (`input="rendered"`), so a GPU host needs neither TensorFlow nor a
-built dataset. On one H200 shared with three other runs: 6.4 minutes (README "Results").
+built dataset. On one H200 shared with three other runs: 6.4 minutes (docs/gpu_results.md).
 """
 
 import pathlib

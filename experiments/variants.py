@@ -9,7 +9,7 @@ rows beat "defaults" beyond the seeds' spread (docs/results.md).
 VARIANTS = {
   # The experiment file as it is (today's defaults: spatial code, clip encoder, free bits, projection).
   "defaults": {},
-  # The defaults before the cVAE-GAN path and the projection discriminator (README "Results").
+  # The defaults before the cVAE-GAN path and the projection discriminator (docs/gpu_results.md).
   "previous": {"model.motion_code": "vector", "model.clip_encoder": False, "model.disc_conditioning": "concat"},
   # Levers (issue #28), one question each; all off in default_config.py.
   # The mismatched caption differs in one factor only (same scene, another action, or the reverse).

@@ -1,6 +1,7 @@
 """The procedural dataset: determinism, splits, captions, visual distinctness."""
 
 import numpy as np
+import pytest
 
 from vidgan_jax import input_pipeline
 from vidgan_jax.datasets.action_scenes import captions, clips, pairs
@@ -8,6 +9,7 @@ from vidgan_jax.datasets.action_scenes import captions, clips, pairs
 SPEC = clips.ClipSpec(frames=8, size=16)
 
 
+@pytest.mark.fast
 def test_example_is_a_pure_function_of_split_index_seed():
   a, b = clips.make_example(SPEC, "train", 7, 0), clips.make_example(SPEC, "train", 7, 0)
   np.testing.assert_array_equal(a["video"], b["video"])
@@ -16,11 +18,13 @@ def test_example_is_a_pure_function_of_split_index_seed():
   assert not np.array_equal(a["video"], other_seed["video"])
 
 
+@pytest.mark.fast
 def test_video_shape_and_dtype():
   video = clips.make_example(clips.ClipSpec(frames=16, size=32), "classifier", 3, 0)["video"]
   assert video.shape == (16, 32, 32, 3) and video.dtype == np.uint8
 
 
+@pytest.mark.fast
 def test_split_design():
   train = set(pairs.TRAIN_PAIRS)
   held_out = set(pairs.HELD_OUT_PAIRS)
@@ -74,6 +78,7 @@ def _render(action, scene):
   return clips.render_clip(clips.ClipSpec(frames=16, size=32), action, scene, nuisance, rng).astype(np.float32)
 
 
+@pytest.mark.fast
 def test_scenes_differ_in_colour():
   colour = {s: _render("jogging", s).mean(axis=(0, 1, 2)) for s in pairs.SCENES}
   for i, a in enumerate(pairs.SCENES):
@@ -81,6 +86,7 @@ def test_scenes_differ_in_colour():
       assert np.abs(colour[a] - colour[b]).max() > 8.0, (a, b)  # Of 255.
 
 
+@pytest.mark.fast
 def test_actions_differ_in_motion():
   """Where and when pixels change (a motion-energy volume) differs between every two actions."""
   motion = {a: np.abs(np.diff(_render(a, "grass"), axis=0)).mean(-1) for a in pairs.ACTIONS}

@@ -7,6 +7,8 @@ import pytest
 
 from vidgan_jax import compiler_options, default_config
 
+pytestmark = pytest.mark.fast  # Unit tests: the `make test-fast` tier.
+
 
 def conv_sum(x, w):
   return jnp.sum(jax.lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")))

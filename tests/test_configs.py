@@ -39,6 +39,7 @@ def test_every_experiment_loads_outside_the_repository(tmp_path):
   assert result.stdout.count("loaded") == len(EXPERIMENTS) >= 6
 
 
+@pytest.mark.fast
 def test_a_derived_experiment_keeps_its_base_and_its_changes():
   paper = load_config_file(os.path.join(ROOT, "experiments", "paper.py"))
   pod = load_config_file(os.path.join(ROOT, "experiments", "tpu_pod.py"))
@@ -47,11 +48,13 @@ def test_a_derived_experiment_keeps_its_base_and_its_changes():
   assert pod.batch_size == 512 != paper.batch_size
 
 
+@pytest.mark.fast
 def test_a_missing_experiment_file_is_named(tmp_path):
   with pytest.raises(FileNotFoundError, match="no experiment config file at .*nope.py"):
     load_config_file(tmp_path / "nope.py")
 
 
+@pytest.mark.fast
 def test_every_named_variant_overrides_known_keys_with_valid_values():
   from experiments.variants import VARIANTS
 
@@ -74,7 +77,7 @@ def test_every_named_variant_overrides_known_keys_with_valid_values():
     ({"model.disc_widths": (16, 0)}, r"config key 'model.disc_widths' is \(16, 0\): it must be > 0"),
     ({"input_workers": -2}, "config key 'input_workers' is -2: it must be >= -1"),
     ({"mismatch": "one_factor"}, "config key 'mismatch' is 'one_factor', which needs config.factor_keys"),
-    ({"model.disc_factor_projection": True}, "needs config.factor_keys"),
+    ({"model.disc_factor_projection": True}, "needs config.factor_keys and config.factor_classes"),
     (
       {"loss.latent_regression_weight": 0.1, "loss.encoded_fraction": 1.0},
       r"'loss.latent_regression_weight' is 0.1, which needs loss.encoded_fraction < 1",
@@ -88,6 +91,7 @@ def test_a_value_outside_what_a_key_allows_is_named(overrides, message):
     check_config(config)
 
 
+@pytest.mark.fast
 def test_train_refuses_a_wrong_value_in_one_line_before_any_work(tmp_path):
   """As typed: the value is named on one line, nothing is built or written, no traceback."""
   result = subprocess.run(

@@ -16,6 +16,7 @@ from vidgan_jax.evaluation import classifier, evaluate, metrics, protocol
 from vidgan_jax.text import caption_words
 
 
+@pytest.mark.fast
 def test_frechet_of_identical_sets_is_zero_and_of_shifted_ones_the_squared_shift():
   x = np.random.default_rng(0).normal(size=(500, 4))
   shift = np.array([1.0, -2.0, 0.5, 0.0])
@@ -23,6 +24,7 @@ def test_frechet_of_identical_sets_is_zero_and_of_shifted_ones_the_squared_shift
   assert metrics.frechet_distance(x, x + shift) == pytest.approx(np.sum(shift**2), rel=1e-6)
 
 
+@pytest.mark.fast
 def test_frechet_of_a_scaled_set():
   # For b = 2a: |mu|^2 + Tr(S + 4S - 2 * 2S) = |mu|^2 + Tr(S).
   a = np.random.default_rng(1).normal(loc=1.0, size=(400, 3))
@@ -30,6 +32,7 @@ def test_frechet_of_a_scaled_set():
   assert metrics.frechet_distance(a, 2 * a) == pytest.approx(expected, rel=1e-6)
 
 
+@pytest.mark.fast
 def test_kid_is_near_zero_for_one_distribution_and_large_for_shifted_ones():
   rng = np.random.default_rng(2)
   a, b = rng.normal(size=(300, 8)), rng.normal(size=(300, 8))
@@ -40,6 +43,7 @@ def test_kid_is_near_zero_for_one_distribution_and_large_for_shifted_ones():
     metrics.kernel_inception_distance(a[:1], b)
 
 
+@pytest.mark.fast
 def test_diversity_and_temporal_change_on_known_inputs():
   points = np.array([[0.0, 0.0], [3.0, 4.0], [10.0, 10.0], [10.0, 12.0], [7.0, 7.0]])
   assert metrics.mean_pairwise_distance(points[:2]) == pytest.approx(5.0)
@@ -59,6 +63,7 @@ def _scores(features, labels, group):
   )
 
 
+@pytest.mark.fast
 def test_matched_diversity_compares_a_prompt_with_real_clips_sharing_what_it_names():
   unknown = protocol.UNKNOWN
   # Real clips of one pair (action 0): two red (colour 0) at distance 1, two blue at distance 1,

@@ -14,10 +14,12 @@ from vidgan_jax.batch_layout import BatchLayout
 from vidgan_jax.text import Tokenizer
 
 
+@pytest.mark.fast
 def test_eight_fake_devices_are_visible():
   assert jax.device_count() == 8
 
 
+@pytest.mark.fast
 def test_batch_layout_rejects_an_indivisible_batch():
   with pytest.raises(ValueError, match=r"batch_size=12 is not divisible by the 8 devices.*batch_size=16"):
     input_pipeline.batch_layout(12)
@@ -27,6 +29,7 @@ def test_batch_layout_rejects_an_indivisible_batch():
   assert (layout.process_batch, layout.device_batch, layout.local_devices) == (16, 2, 8)
 
 
+@pytest.mark.fast
 def test_mismatch_partners_pick_another_pair():
   pair = np.array([3, 3, 5, 3, 7, 7])
   partners, valid = batches.mismatch_partners(pair)

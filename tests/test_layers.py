@@ -9,6 +9,8 @@ from experiments import tiny
 from vidgan_jax import models
 from vidgan_jax.models.layers import per_frame_conv
 
+pytestmark = pytest.mark.fast  # Unit tests: the `make test-fast` tier.
+
 
 def _native(x, w):
   return jax.lax.conv_general_dilated(x, w, (1, 1, 1), "SAME", dimension_numbers=("NDHWC", "DHWIO", "NDHWC"))

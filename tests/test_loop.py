@@ -17,6 +17,7 @@ def _step_metrics(loss: float, nonfinite: int) -> dict:
   )
 
 
+@pytest.mark.fast
 def test_the_window_averages_losses_and_keeps_the_latest_count():
   window = train.MetricWindow()
   for loss, nonfinite in [(1.0, 0), (2.0, 1), (6.0, 1)]:
@@ -26,6 +27,7 @@ def test_the_window_averages_losses_and_keeps_the_latest_count():
   assert window.read() == {"g_loss": 5.0, "nonfinite_steps": 2.0}
 
 
+@pytest.mark.fast
 def test_the_tensorboard_writer_writes_what_tensorboard_reads(tmp_path):
   writer = summaries.TensorBoardWriter(str(tmp_path))
   writer.write_scalars(3, {"train/g_loss": 0.5, "train/d_loss": np.float32(1.25)})
@@ -57,6 +59,7 @@ def test_a_profile_that_cannot_finish_in_the_run_is_not_started(tiny_config, cap
 
 
 @pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.fast
 def test_only_process_0_writes(tmp_path, enabled):
   writer = summaries.create_default_writer(str(tmp_path), enabled=enabled)
   writer.write_scalars(1, {"x": 1.0})

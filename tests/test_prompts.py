@@ -34,6 +34,7 @@ def model():
   return pretrained.load(SHIPPED)
 
 
+@pytest.mark.fast
 def test_the_set_has_at_least_thirty_prompts_of_both_outcomes():
   assert len(ODD_PROMPTS) >= 30 and len({p.name for p in ODD_PROMPTS}) == len(ODD_PROMPTS)
   assert {p.outcome for p in ODD_PROMPTS} == {CLIPS, ERROR}
@@ -56,6 +57,7 @@ def test_each_odd_prompt_gives_its_outcome(odd, model):
   assert model.tokenizer.encode([prompt]).shape == (1, model.tokenizer.max_length)
 
 
+@pytest.mark.fast
 def test_prompt_file_lines_blank_lines_and_a_bad_line(tmp_path):
   path = tmp_path / "prompts.txt"
   path.write_text("\ufeffgolf on the grass\n\n   \nsailing on the snow\n", encoding="utf-8")

@@ -192,3 +192,44 @@ def test_a_full_disk_is_named_and_the_previous_checkpoint_resumes(tiny_config, t
     state = _train_in_process(tiny_config, workdir, 4)
   assert "at step 2" in caplog.text and int(state.step) == 4
   assert "4" in os.listdir(os.path.join(workdir, "checkpoints"))
+
+
+def test_a_second_run_on_a_workdir_in_use_is_refused_and_a_killed_run_leaves_no_lock(tiny_data_dir, tmp_path):
+  """Two real processes: the second `vidgan train` on a workdir a run is using stops at start-up
+  with one line naming the first (host, process id, since when) and touches nothing of it; once
+  the first is killed (SIGKILL: no clean-up), the next start takes the workdir."""
+  workdir = str(tmp_path / "run")
+  first = subprocess.Popen(
+    _train_command(workdir, tiny_data_dir, steps=10_000), cwd=REPO, env=_env(), stderr=subprocess.PIPE, text=True
+  )
+  try:
+    _wait_for(os.path.join(workdir, "checkpoints", "2", "commit_success.txt"), first)
+    before = sorted(os.listdir(os.path.join(workdir, "checkpoints")))
+    second = subprocess.run(
+      _train_command(workdir, tiny_data_dir), cwd=REPO, env=_env(), capture_output=True, text=True, timeout=300
+    )
+    assert second.returncode == 1
+    errors = [line for line in second.stderr.splitlines() if "ERROR" in line]
+    assert len(errors) == 1 and "Traceback" not in second.stderr, second.stderr
+    assert f"is in use by another training run (host {os.uname().nodename}, process {first.pid}, since " in errors[0]
+    assert first.poll() is None  # The first run goes on.
+    assert set(before) <= set(os.listdir(os.path.join(workdir, "checkpoints")))
+  finally:
+    first.kill()
+    first.communicate(timeout=60)
+  resumed = subprocess.run(
+    _train_command(workdir, tiny_data_dir, steps=4), cwd=REPO, env=_env(), capture_output=True, text=True, timeout=300
+  )
+  assert resumed.returncode == 0, resumed.stderr[-3000:]
+  assert "in use" not in resumed.stderr
+
+
+@pytest.mark.fast
+def test_the_workdir_lock_is_held_until_released(tmp_path):
+  from vidgan_jax import workdir_lock
+
+  lock = workdir_lock.acquire(tmp_path)
+  with pytest.raises(workdir_lock.WorkdirInUse, match=rf"process {os.getpid()}, since .*choose another --workdir"):
+    workdir_lock.acquire(tmp_path)
+  lock.release()
+  workdir_lock.acquire(tmp_path).release()

@@ -5,6 +5,8 @@ import pytest
 
 from vidgan_jax.text import PAD_ID, PromptError, Tokenizer, check_prompt
 
+pytestmark = pytest.mark.fast  # Unit tests: the `make test-fast` tier.
+
 CAPTIONS = [
   f"{s} {a} {p}"
   for s in ("a man", "someone", "a woman in red")

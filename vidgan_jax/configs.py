@@ -123,8 +123,10 @@ RANGES = {
 
 def check_values(config: ml_collections.ConfigDict) -> None:
   """Raises ValueError naming the first key whose value is not one of its choices, lies outside
-  its range, or needs an option that is off."""
-  flat = flat_config(config)
+  its range, or needs an option that is off. Keys `config` lacks take their defaults."""
+  full = default_config.get_config()
+  full.update(config)
+  flat = flat_config(full)
   for key, allowed in CHOICES.items():
     if key in flat and flat[key] not in allowed:
       raise ValueError(f"config key {key!r} is {flat[key]!r}: use one of {', '.join(map(repr, allowed))}")
@@ -138,6 +140,7 @@ def check_values(config: ml_collections.ConfigDict) -> None:
       raise ValueError(f"config key {key!r} is {flat[key]!r}, which needs {message}")
 
 
+_FACTORS = "config.factor_keys and config.factor_classes, e.g. ('action', 'scene') and (10, 6)"
 # (key, test of the whole config that must hold while the key is set, what it needs).
 _DEPENDENCIES = [
   ("loss.latent_regression_weight", lambda f: f["model.clip_encoder"], "model.clip_encoder=True"),
@@ -151,9 +154,10 @@ _DEPENDENCIES = [
     lambda f: not f["model.clip_encoder"] or f["loss.encoded_fraction"] < 1,
     "loss.encoded_fraction < 1 with model.clip_encoder (some examples made from prior noise)",
   ),
-  ("model.disc_factor_projection", lambda f: bool(f["factor_keys"]), "config.factor_keys, e.g. ('action', 'scene')"),
-  ("model.factor_bottleneck", lambda f: bool(f["factor_keys"]), "config.factor_keys, e.g. ('action', 'scene')"),
-  ("factor_keys", lambda f: len(f["factor_keys"]) == len(f["factor_classes"]), "config.factor_classes, one per key"),
+  *(
+    (key, lambda f: bool(f["factor_keys"]) and len(f["factor_keys"]) == len(f["factor_classes"]), _FACTORS)
+    for key in ("model.disc_factor_projection", "model.factor_bottleneck")
+  ),
   ("mismatch", lambda f: f["mismatch"] != "one_factor" or bool(f["factor_keys"]), "config.factor_keys (one_factor)"),
 ]
 

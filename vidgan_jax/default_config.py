@@ -54,7 +54,7 @@ def get_config() -> ml_collections.ConfigDict:
   # XLA options for compiling the train step on the CPU in one-process runs ("name=value ...";
   # "": XLA's defaults). XLA's CPU backend hands convolutions, dots and reductions to YNNPACK by
   # default; XLA's own convolutions are faster here (weight gradients 1.7-3x): the quickstart step
-  # ~12% faster on 2 cores (`benchmarks/compare_compiler_options.py`, README "Performance").
+  # ~12% faster on 2 cores (`benchmarks/compare_compiler_options.py`, docs/performance.md).
   config.cpu_compiler_options = (
     "xla_cpu_experimental_ynn_fusion_type=LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT,LIBRARY_FUSION_TYPE_REDUCE"
   )
@@ -117,7 +117,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.loss.clip_kl_weight = 0.001  # BicycleGAN's ratio of KL to image L1 weights (0.01 / 10).
   # "Free bits": the clip code's KL is not penalised while its batch mean is below this many
   # nats, so that the code keeps what the clip L1 term needs (agent position, colour, path)
-  # instead of collapsing (measured: without it the KL falls to 0.001 nats; README "Results").
+  # instead of collapsing (measured: without it the KL falls to 0.001 nats; docs/gpu_results.md).
   config.loss.clip_kl_free_nats = 16.0
   config.loss.r1_weight = 0.0
   # Free bits for the sketch's code: its KL is not penalised while the batch mean is below this

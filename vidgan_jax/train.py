@@ -14,7 +14,7 @@ from jax_loop_utils import metric_writers, periodic_actions
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from vidgan_jax import checkpoints, paths, rendered_input, sampling, summaries, video_io
+from vidgan_jax import checkpoints, paths, rendered_input, sampling, summaries, video_io, workdir_lock
 from vidgan_jax.batch_layout import batch_layout
 from vidgan_jax.configs import check_config, flat_config
 from vidgan_jax.distributed import replicate, replicated_sharding, to_host, unreplicate
@@ -244,9 +244,37 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
   if config.nonfinite_policy not in ("skip", "stop"):
     raise ValueError(f"config.nonfinite_policy={config.nonfinite_policy!r}: use 'skip' or 'stop'")
   layout = batch_layout(config.batch_size)
-  is_main = jax.process_index() == 0
   workdir = paths.resolve(workdir)
   _check_writable(workdir)
+  lock = _lock_workdir(workdir)
+  try:
+    return _train(config, workdir, layout)
+  finally:
+    if lock is not None:
+      lock.release()
+
+
+def _lock_workdir(workdir: epath.Path) -> workdir_lock.WorkdirLock | None:
+  """Process 0 locks the workdir for the whole run (one lock per run, however many processes);
+  every process learns whether it could, so that all stop together if another run has it."""
+  lock, error = None, None
+  if jax.process_index() == 0:
+    try:
+      lock = workdir_lock.acquire(workdir)
+    except workdir_lock.WorkdirInUse as e:
+      error = e
+  if jax.process_count() > 1:
+    refused = multihost_utils.process_allgather(np.asarray(error is not None)).any()
+    if refused and error is None:
+      error = workdir_lock.WorkdirInUse(f"process 0 found the workdir {workdir} in use by another training run")
+  if error is not None:
+    raise error
+  return lock
+
+
+def _train(config: ml_collections.ConfigDict, workdir: epath.Path, layout) -> TrainState:
+  """The run itself, in a locked workdir."""
+  is_main = jax.process_index() == 0
   logger.info(
     "devices: %d (%d per process, %d process(es)); batch: global %d, per process %d, per device %d",
     jax.device_count(),
