@@ -24,7 +24,7 @@ DEMO_PROMPTS := --prompt="a man plays golf on the grass" \
 BEAM_VENV := .venv-beam
 PEER_VENV := .venv-peer
 
-.PHONY: demo test test-fast lint beam-test peer-test chaos preview lock lock-beam clean
+.PHONY: demo test test-fast lint device-wheels beam-test peer-test chaos preview lock lock-beam clean
 
 $(BIN)/vidgan: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,23 @@ peer-test: $(PEER_VENV)/bin/vidgan
 
 chaos: $(BIN)/vidgan
 	$(BIN)/python -m benchmarks.chaos --trials=20 --videos --prompts --workdir=workdirs/chaos
+
+# Wheels for a lent GPU (Python 3.12, x86-64): what the package needs beyond the device image's JAX,
+# Flax, Optax, orbax and PyTorch, at the versions of constraints.txt, into .whl/ for the device
+# script (benchmarks/device_run.sh, carried with carry=[".whl"]). A package with no wheel on PyPI
+# (promise: pure Python) is built into one here.
+DEVICE_WHEELS := tensorflow-datasets grain array_record jax_loop_utils ml_collections av simple-parsing dill \
+  importlib_resources immutabledict promise dm-tree tensorflow-metadata termcolor toml docstring_parser
+device-wheels:
+	rm -rf .whl && mkdir .whl
+	for name in $(DEVICE_WHEELS); do \
+	  pin=$$(grep -i "^$$name==" constraints.txt) || { echo "$$name is not in constraints.txt"; exit 1; }; \
+	  $(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+	    --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
+	    --platform manylinux2014_x86_64 --platform manylinux1_x86_64 --platform any -d .whl "$$pin" \
+	  || $(PYTHON) -m pip wheel --quiet --no-deps -w .whl "$$pin" || exit 1; \
+	done
+	du -sh .whl
 
 # The formatter and linter (settings in pyproject.toml); `ruff format .` applies the format.
 lint: $(BIN)/vidgan

@@ -204,7 +204,8 @@ def test_a_second_run_on_a_workdir_in_use_is_refused_and_a_killed_run_leaves_no_
   )
   try:
     _wait_for(os.path.join(workdir, "checkpoints", "2", "commit_success.txt"), first)
-    before = sorted(os.listdir(os.path.join(workdir, "checkpoints")))
+    config_file = os.path.join(workdir, "config.json")
+    written = os.stat(config_file).st_mtime_ns
     second = subprocess.run(
       _train_command(workdir, tiny_data_dir), cwd=REPO, env=_env(), capture_output=True, text=True, timeout=300
     )
@@ -213,7 +214,7 @@ def test_a_second_run_on_a_workdir_in_use_is_refused_and_a_killed_run_leaves_no_
     assert len(errors) == 1 and "Traceback" not in second.stderr, second.stderr
     assert f"is in use by another training run (host {os.uname().nodename}, process {first.pid}, since " in errors[0]
     assert first.poll() is None  # The first run goes on.
-    assert set(before) <= set(os.listdir(os.path.join(workdir, "checkpoints")))
+    assert os.stat(config_file).st_mtime_ns == written  # The second run wrote nothing of its own.
   finally:
     first.kill()
     first.communicate(timeout=60)

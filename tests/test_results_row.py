@@ -6,6 +6,8 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
@@ -57,3 +59,36 @@ def test_an_unknown_variant_is_refused_by_name(tmp_path):
   )
   assert result.returncode != 0
   assert "nonesuch" in result.stderr and "defaults" in result.stderr
+
+
+@pytest.mark.fast
+def test_curves_table_the_in_training_evaluations_of_each_run(tmp_path):
+  """`benchmarks/results_curves.py` as typed, on two runs' TensorBoard events written as training
+  writes them, and a run with none (left out)."""
+  from vidgan_jax import summaries
+
+  for run, values in {"proxy-defaults-s0": (0.25, 0.5), "proxy-hard_mismatch-s0": (0.5, 0.75)}.items():
+    writer = summaries.create_default_writer(str(tmp_path / "rows" / run / "tensorboard"), enabled=True)
+    for step, value in zip((500, 1000), values):
+      writer.write_scalars(step, {"eval/seen/action_ratio": value, "eval/unseen/action_ratio": value / 5})
+    writer.close()
+  (tmp_path / "rows" / "proxy-previous-s0" / "tensorboard").mkdir(parents=True)
+  result = subprocess.run(
+    [
+      sys.executable,
+      "benchmarks/results_curves.py",
+      f"--rows={tmp_path / 'rows'}",
+      "--figures=seen/action_ratio,unseen/action_ratio",
+    ],
+    cwd=REPO,
+    capture_output=True,
+    text=True,
+    timeout=300,
+  )
+  assert result.returncode == 0, result.stderr
+  assert result.stdout.splitlines()[2:] == [
+    "| proxy-defaults-s0 | 500 | 0.25 | 0.05 |",
+    "| proxy-defaults-s0 | 1000 | 0.50 | 0.10 |",
+    "| proxy-hard_mismatch-s0 | 500 | 0.50 | 0.10 |",
+    "| proxy-hard_mismatch-s0 | 1000 | 0.75 | 0.15 |",
+  ]

@@ -247,6 +247,7 @@ class Evaluator:
     for name, group in report["groups"].items():
       diversity, real, matched = group["diversity"], group["diversity_real"], group.get("diversity_real_matched")
       figures.update({f"{name}/{head}_ratio": group["ratio"][head] for head in report["joint_heads"]})
+      figures[f"{name}/joint_ratio"] = group["ratio"].get("joint")  # All joint heads right at once.
       figures.update(
         {
           f"{name}/diversity_vs_real": _share(diversity, real),
