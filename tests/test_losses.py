@@ -142,3 +142,16 @@ def test_free_bits_is_decided_on_the_global_batch():
   np.testing.assert_allclose(losses.free_bits(jnp.array(3.0), 2.0, None), 3.0)
   np.testing.assert_allclose(losses.free_bits(jnp.array(1.0), 2.0, None), 0.0)
   np.testing.assert_allclose(losses.free_bits(jnp.array(1.0), 0.0, None), 1.0)
+
+
+def test_pooled_diversity_ignores_pixel_noise_and_sees_layout():
+  checker = jnp.indices((4, 4)).sum(0) % 2 * 2.0 - 1.0  # +-1 checkerboard: pooled 2x2, it averages to 0.
+  video = jnp.zeros((1, 1, 4, 4, 3))
+  noisy = video + checker[None, None, :, :, None]
+  noise_a, noise_b = jnp.zeros((1, 1)), jnp.ones((1, 1))
+  np.testing.assert_allclose(losses.diversity_term(video, noisy, noise_a, noise_b, 10.0), [-1.0], rtol=1e-4)
+  np.testing.assert_allclose(losses.diversity_term(video, noisy, noise_a, noise_b, 10.0, pool=2), [0.0], atol=1e-5)
+  shifted = video.at[:, :, :2].set(1.0)  # The top half brighter: a change of layout survives pooling.
+  np.testing.assert_allclose(losses.diversity_term(video, shifted, noise_a, noise_b, 10.0, pool=2), [-0.5], rtol=1e-4)
+  with pytest.raises(ValueError, match="diversity_pool=3 must divide the clip's 4x4 pixels"):
+    losses.average_pool(video, 3)

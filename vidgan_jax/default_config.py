@@ -130,6 +130,9 @@ def get_config() -> ml_collections.ConfigDict:
   # differing by min(|clip distance| / |noise distance|, diversity_clamp). 0: off.
   config.loss.diversity_weight = 0.0
   config.loss.diversity_clamp = 1.0
+  # Compare the two clips after average pooling over this many pixels a side (1: pixel by pixel).
+  # Pixel by pixel, the proxy's generator bought the distance with checkerboard noise (docs/results.md).
+  config.loss.diversity_pool = 1
   # With model.factor_bottleneck: the cross-entropy of the caption's factor logits and its labels.
   config.loss.factor_text_weight = 1.0
 

@@ -82,11 +82,21 @@ def generator_adversarial_loss(kind: str, fake) -> jax.Array:
   raise ValueError(f"unknown GAN loss {kind!r}: use one of {GAN_LOSSES}")
 
 
-def diversity_term(video_a, video_b, noise_a, noise_b, clamp: float) -> jax.Array:
+def average_pool(video: jax.Array, pool: int) -> jax.Array:
+  """Mean over pool x pool pixel blocks: [B, T, H, W, C] -> [B, T, H / pool, W / pool, C]."""
+  b, t, h, w, c = video.shape
+  if h % pool or w % pool:
+    raise ValueError(f"loss.diversity_pool={pool} must divide the clip's {h}x{w} pixels")
+  return video.reshape(b, t, h // pool, pool, w // pool, pool, c).mean(axis=(3, 5))
+
+
+def diversity_term(video_a, video_b, noise_a, noise_b, clamp: float, pool: int = 1) -> jax.Array:
   """DSGAN's diversity-sensitive term [B] for two clips [B, T, H, W, 3] of one prompt made from two
   noises [B, N]: -min(|a - b| / |noise_a - noise_b|, clamp), mean absolute distances. Minimising
-  it spreads clips whose noise differs, up to the clamp."""
-  clip_distance = jnp.abs(video_a - video_b).mean(axis=(1, 2, 3, 4))
+  it spreads clips whose noise differs, up to the clamp. With `pool` > 1 the clips are compared
+  after average pooling, so that pixel-level noise (a checkerboard) cannot buy the distance:
+  only differences in layout, colour and motion count."""
+  clip_distance = jnp.abs(average_pool(video_a, pool) - average_pool(video_b, pool)).mean(axis=(1, 2, 3, 4))
   noise_distance = jnp.abs(noise_a - noise_b).mean(axis=-1)
   return -jnp.minimum(clip_distance / (noise_distance + 1e-5), clamp)
 
