@@ -66,7 +66,7 @@ $(PEER_VENV)/bin/vidgan: pyproject.toml constraints.txt benchmarks/torch_peer/re
 	touch $@
 
 peer-test: $(PEER_VENV)/bin/vidgan
-	$(PEER_VENV)/bin/python -m pytest -q benchmarks/torch_peer/peer_test.py
+	$(PEER_VENV)/bin/python -m pytest -q benchmarks/torch_peer/peer_test.py tests/test_device_run.py -k "peer_test or perf_job"
 
 chaos: $(BIN)/vidgan
 	$(BIN)/python -m benchmarks.chaos --trials=20 --videos --prompts --workdir=workdirs/chaos

@@ -63,7 +63,7 @@ def perf_report(out: pathlib.Path) -> str:
   if bench:
     lines += ["| figure | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in bench.items() if not isinstance(v, (dict, list))]
-    lines += [f"| {k} | {json.dumps(v)} |" for k, v in bench.items() if isinstance(v, dict)]
+    lines += [f"| {k} | {json.dumps(v)} |" for k, v in bench.items() if isinstance(v, dict) and k != "config"]
   else:
     lines.append("(no bench figures)")
   peer = json.loads(_read(out / "peer.json") or "null")
@@ -77,14 +77,9 @@ def perf_report(out: pathlib.Path) -> str:
     ]
   else:
     lines.append("(no peer figures: is PyTorch installed?)")
-  lines += [
-    "",
-    "## Input clips/s on the host (`benchmarks/input_speed.py`)",
-    "",
-    "```",
-    _tail(out / "input.log"),
-    "```",
-  ]
+  input_log = (_read(out / "input.log") or "").splitlines()
+  input_lines = [line for line in input_log if re.match(r"(bare reads|training batches|\d+x\d+px clips)", line)]
+  lines += ["", "## Input clips/s on the host (`benchmarks/input_speed.py`)", "", "```", *input_lines, "```"]
   lines += ["", "## The loop against the bare step", ""]
   loop = re.findall(r"step (\d+): ([0-9.]+) steps/s", _read(out / "loop.log") or "")
   bare = bench and bench.get("step_seconds", {}).get("median")

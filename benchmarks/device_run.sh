@@ -45,7 +45,7 @@ stage() {
 }
 
 perf() {
-  stage profile $PY benchmarks/profile_step.py --config=$PAPER --out="$OUT/profile" --steps=3
+  stage profile $PY -m benchmarks.profile_step --config=$PAPER --out="$OUT/profile" --steps=3
   stage bench vidgan bench --config=$PAPER --steps=$STEPS --json="$OUT/bench.json"
   stage peer $PY -m benchmarks.torch_peer.compare --config=$PAPER --steps=$STEPS --compile --json="$OUT/peer.json"
   stage input $PY benchmarks/input_speed.py --config=$PAPER --data_dir="$OUT/input_data" --clips=256 --batches=10
