@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 from etils import epath
 
-from vidgan_jax import datasets, paths
+from vidgan_jax import build_checks, datasets, paths
 from vidgan_jax.batch_layout import BatchLayout, batch_layout  # noqa: F401 (re-exported)
 from vidgan_jax.batches import READ_OPTIONS, Batch, BatchIterator, allow_grain_flags, train_iterator
 from vidgan_jax.text import Tokenizer
@@ -104,11 +104,33 @@ def check_video_shape(builder: tfds.core.DatasetBuilder, frames: int, size: int)
     )
 
 
+class CheckedSource:
+  """A split's data source whose damaged records raise `DamagedBuildError` naming them (instead
+  of the reader's own error). Picklable, for Grain's worker processes."""
+
+  def __init__(self, source: Sequence[dict], where: str, rebuild: str):
+    self._source, self._where, self._rebuild = source, where, rebuild
+
+  def __len__(self) -> int:
+    return len(self._source)
+
+  def __getitem__(self, index: int) -> dict:
+    try:
+      return self._source[index]
+    except RuntimeError as e:
+      raise build_checks.damaged_record(e, index, self._where, self._rebuild) from None
+
+
 def open_split(builder: tfds.core.DatasetBuilder, split: str, *, video: bool = True) -> Sequence[dict]:
   """Random access to the examples of `split` (dicts of numpy values); `video=False` leaves the
-  clips undecoded (bytes), for reading the other features fast."""
+  clips undecoded (bytes), for reading the other features fast. Its shards are checked against
+  the build's recorded counts first (`build_checks.check_shards`)."""
+  rebuild = build_command(builder)
+  shards = [(i.filename, i.examples_in_shard) for i in builder.info.splits[split].file_instructions]
+  build_checks.check_shards(shards, rebuild)
   decoders = None if video else {"video": tfds.decode.SkipDecoding()}
-  return builder.as_data_source(split, decoders=decoders)
+  where = f"the {split} split of {builder.info.full_name} in {builder.data_dir_root}"
+  return CheckedSource(builder.as_data_source(split, decoders=decoders), where, rebuild)
 
 
 def read_captions(builder: tfds.core.DatasetBuilder, split: str) -> list[str]:

@@ -11,11 +11,12 @@ markdown table.
 
 import json
 import logging
+import sys
 
 from absl import app, flags
 from ml_collections import config_flags
 
-from vidgan_jax import input_pipeline, paths, pretrained
+from vidgan_jax import build_checks, input_pipeline, paths, pretrained
 from vidgan_jax.commands.common import load_model
 from vidgan_jax.evaluation import classifier, evaluate, protocol, report
 
@@ -53,6 +54,14 @@ flags.DEFINE_integer("fps", 8, "Frames per second of grid.gif.", lower_bound=1)
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+  try:
+    evaluate_model()
+  except build_checks.DamagedBuildError as e:
+    print(f"vidgan eval: {e}", file=sys.stderr)
+    sys.exit(1)
+
+
+def evaluate_model() -> None:
   try:
     model, source = load_model(FLAGS.workdir, FLAGS.checkpoint, FLAGS.pretrained)
   except (pretrained.PretrainedError, ValueError) as e:

@@ -7,7 +7,7 @@ import jax
 from absl import app, flags
 from ml_collections import config_flags
 
-from vidgan_jax import checkpoints, distributed, train, workdir_lock
+from vidgan_jax import build_checks, checkpoints, distributed, train, workdir_lock
 from vidgan_jax.configs import check_config
 
 FLAGS = flags.FLAGS
@@ -61,7 +61,7 @@ def main(argv: list[str]) -> None:
   )
   try:
     train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
-  except (checkpoints.CheckpointWriteError, workdir_lock.WorkdirInUse) as e:
+  except (checkpoints.CheckpointWriteError, workdir_lock.WorkdirInUse, build_checks.DamagedBuildError) as e:
     logger.error("%s", e)
     sys.exit(1)
 
