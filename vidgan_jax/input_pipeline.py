@@ -114,6 +114,9 @@ class CheckedSource:
   def __len__(self) -> int:
     return len(self._source)
 
+  def __iter__(self) -> Iterator[dict]:
+    return (self[i] for i in range(len(self)))
+
   def __getitem__(self, index: int) -> dict:
     try:
       return self._source[index]

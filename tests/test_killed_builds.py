@@ -1,0 +1,56 @@
+"""`vidgan build` killed (SIGKILL) at moments spread over its run, then the same command again:
+no killed build is ever opened as complete, and the finished one equals an uninterrupted build
+example for example."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from vidgan_jax import input_pipeline
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SPLITS = ("train", "validation", "test", "test_unseen", "classifier")
+
+
+def _build_command(data_dir):
+  return [sys.executable, "-m", "vidgan_jax", "build", "action_scenes", "--config=tiny", f"--data_dir={data_dir}"]
+
+
+def _records(data_dir) -> dict:
+  builder = input_pipeline.load_builder("action_scenes/tiny", str(data_dir))
+  assert builder.is_prepared()
+  return {split: list(input_pipeline.open_split(builder, split)) for split in SPLITS}
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+  data_dir = tmp_path_factory.mktemp("clean")
+  subprocess.run(_build_command(data_dir), cwd=REPO, check=True, capture_output=True, timeout=600)
+  return _records(data_dir)
+
+
+@pytest.mark.parametrize("kill_after", [1.0, 2.5, 4.0])
+def test_a_killed_build_is_never_complete_and_its_rerun_equals_a_clean_build(uninterrupted, tmp_path, kill_after):
+  data_dir = tmp_path / "data"
+  process = subprocess.Popen(_build_command(data_dir), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+  time.sleep(kill_after)
+  finished_first = process.poll() is not None
+  process.send_signal(signal.SIGKILL)
+  process.wait(timeout=60)
+  builder = input_pipeline.load_builder("action_scenes/tiny", str(data_dir))
+  if not finished_first:  # A build stopped part-way never looks complete to training or TFDS.
+    assert not builder.is_prepared()
+    with pytest.raises(FileNotFoundError, match="is not built"):
+      input_pipeline.ensure_built(builder, build_if_missing=False)
+  subprocess.run(_build_command(data_dir), cwd=REPO, check=True, capture_output=True, timeout=600)
+  rebuilt = _records(data_dir)
+  for split in SPLITS:
+    assert len(rebuilt[split]) == len(uninterrupted[split]), split
+    for a, b in zip(rebuilt[split], uninterrupted[split]):
+      assert a["caption"] == b["caption"] and a["pair"] == b["pair"]
+      np.testing.assert_array_equal(a["video"], b["video"])
