@@ -234,3 +234,27 @@ def test_the_workdir_lock_is_held_until_released(tmp_path):
     workdir_lock.acquire(tmp_path)
   lock.release()
   workdir_lock.acquire(tmp_path).release()
+
+
+def test_readers_beside_a_writer_use_the_newest_complete_checkpoint(tiny_data_dir, tmp_path):
+  """While `vidgan train` saves a checkpoint every step, a reader in this process loads the
+  newest checkpoint again and again, as sample, eval and inspect do: every load succeeds, from a
+  complete checkpoint, and the steps it sees move on."""
+  from vidgan_jax import checkpoints, inference
+
+  workdir = str(tmp_path / "run")
+  command = _train_command(workdir, tiny_data_dir, steps=10_000)
+  command[command.index("--config.checkpoint_every_steps=2")] = "--config.checkpoint_every_steps=1"
+  writer = subprocess.Popen(command, cwd=REPO, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+  try:
+    _wait_for(os.path.join(workdir, "checkpoints", "2"), writer)
+    seen, deadline = [], time.time() + 60
+    while time.time() < deadline:
+      step_dir, model = checkpoints.read_newest(workdir, inference.load_generator)
+      assert checkpoints.read_meta(step_dir)["step"] == model.step == int(step_dir.name)
+      seen.append(model.step)
+    assert writer.poll() is None, writer.stderr.read()[-3000:]
+  finally:
+    writer.terminate()
+    writer.communicate(timeout=300)
+  assert len(seen) >= 5 and seen[-1] > seen[0] and seen == sorted(seen), seen

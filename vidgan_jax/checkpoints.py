@@ -9,6 +9,8 @@ and asynchronous; keep-N deletes the oldest.
 import contextlib
 import errno
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 import grain
 import jax
@@ -20,6 +22,7 @@ from vidgan_jax import paths
 
 STATE, META, INPUT = "state", "meta", "input"
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 CHECKPOINT_DIR = "checkpoints"
 
 
@@ -195,6 +198,26 @@ def resolve_step_dir(path: str) -> epath.Path:
   if not steps:
     raise FileNotFoundError(f"no checkpoint found at {str(path)!r} (looked for {root}/<step>/{STATE})")
   return root / str(steps[-1])
+
+
+def read_newest(path: str, read: Callable[[epath.Path], T], attempts: int = 3) -> tuple[epath.Path, T]:
+  """(step dir, read(step dir)) of the newest checkpoint under `path` (see `resolve_step_dir`).
+
+  Step directories appear whole (orbax renames a finished one into place), but a run that is
+  saving also deletes its oldest: a checkpoint chosen as the newest can vanish while it is read,
+  if the run saves `keep_checkpoints` more meanwhile. Then the then-newest is read instead. A
+  step directory named by the caller itself is read once.
+  """
+  for _ in range(attempts - 1):
+    step_dir = resolve_step_dir(path)
+    try:
+      return step_dir, read(step_dir)
+    except (FileNotFoundError, ValueError):
+      if paths.resolve(path) == step_dir or step_dir.exists():
+        raise
+      logger.info("checkpoint %s was removed while it was read (its run is saving); reading the newest", step_dir)
+  step_dir = resolve_step_dir(path)
+  return step_dir, read(step_dir)
 
 
 def read_meta(step_dir: str | epath.Path) -> dict:

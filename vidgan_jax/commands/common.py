@@ -21,5 +21,5 @@ def load_model(
     raise ValueError(f"give exactly one of --workdir, --checkpoint or --pretrained (got {', '.join(given) or 'none'})")
   if pretrained_name is not None:
     return pretrained.load(pretrained_name), str(pretrained.resolve(pretrained_name))
-  step_dir = checkpoints.resolve_step_dir(workdir or checkpoint)
-  return load_generator(step_dir), str(step_dir)
+  step_dir, generator = checkpoints.read_newest(workdir or checkpoint, load_generator)
+  return generator, str(step_dir)

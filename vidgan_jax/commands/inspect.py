@@ -100,7 +100,7 @@ def main(argv: list[str]) -> None:
   except FileNotFoundError as e:
     raise app.UsageError(str(e)) from None
   try:
-    info = describe(step_dir)
+    step_dir, info = checkpoints.read_newest(argv[1], describe)
   except Exception as e:  # noqa: BLE001  (a damaged checkpoint fails in many ways; say which, not how)
     detail = str(e).splitlines()[0] if str(e) else ""
     raise app.UsageError(f"checkpoint {step_dir} is unreadable: {type(e).__name__}: {detail}") from None
