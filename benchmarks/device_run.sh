@@ -20,7 +20,7 @@ PY=${PYTHON:-python3}
 export PYTHONUNBUFFERED=1
 log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$OUT/progress.log"; }
 
-if [ -d .whl ]; then
+if [ -d .whl ] && [ "${DRY_RUN:-0}" != 1 ]; then  # The wheels are for the device's Python, not this one.
   log "installing the carried wheels and the package into /tmp/site"
   $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
   $PY -m pip install -q --no-index --no-deps --no-build-isolation --no-cache-dir --target /tmp/site . || exit 1

@@ -4,13 +4,16 @@ A shard that is missing, cut short or replaced, or counts that do not match the 
 otherwise surface as a traceback from deep inside a reader (often in a Grain worker process:
 "Corrupted Riegeli/records file: chunk header hash mismatch"), naming neither the file nor what to
 do. Here each becomes one `DamagedBuildError` naming the file and the command that rebuilds it.
-Opening a shard reads its footer only, so the check costs milliseconds per shard.
+Opening a shard reads its footer only, so the check costs milliseconds per shard; shards in a
+bucket are checked for presence only.
 """
 
-import os
 from collections.abc import Sequence
 
 from array_record.python.array_record_module import ArrayRecordReader
+from etils import epath
+
+from vidgan_jax import paths
 
 
 class DamagedBuildError(RuntimeError):
@@ -21,8 +24,10 @@ def check_shards(shards: Sequence[tuple[str, int]], rebuild: str) -> None:
   """Raises DamagedBuildError unless every (path, records) shard exists and holds that many
   records. `rebuild`: the command that builds the dataset again, named in the error."""
   for path, expected in shards:
-    if not os.path.exists(path):
+    if not epath.Path(path).exists():
       raise DamagedBuildError(f"{path} is missing from the build; rebuild it with `{rebuild} --overwrite`")
+    if paths.is_uri(path):  # In a bucket the records are read through TFDS's file layer: not opened here.
+      continue
     try:
       reader = ArrayRecordReader(path)
       found = reader.num_records()
