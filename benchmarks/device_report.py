@@ -67,7 +67,11 @@ def perf_report(out: pathlib.Path) -> str:
   else:
     lines.append("(no bench figures)")
   peer = json.loads(_read(out / "peer.json") or "null")
-  lines += ["", "## Ours and the PyTorch peer, one process (`benchmarks/torch_peer/compare.py --compile`)", ""]
+  lines += [
+    "",
+    "## Ours and the PyTorch peer, one process (`benchmarks/torch_peer/compare.py`, with `--compile` on the device)",
+    "",
+  ]
   if peer:
     batch = peer["config"]["batch_size"]
     lines += [f"{peer['hardware']}", "", "| implementation | ms/step | clips/s |", "|---|---|---|"]

@@ -30,10 +30,11 @@ fi
 VARIANTS=${VARIANTS:-"defaults hard_mismatch"}  # The current defaults and the best proxy variant.
 if [ "${DRY_RUN:-0}" = 1 ]; then
   PAPER=experiments/tiny.py GPU_CONFIG=experiments/tiny.py BUILD=tiny STEPS=2 TRAIN_STEPS=4 SEEDS="0"
-  DATA_DIR="$OUT/data" ROWS="$OUT/work/rows"
+  DATA_DIR="$OUT/data" ROWS="$OUT/work/rows" PEER_COMPILE=""  # torch.compile is timed on the device only.
 else
   PAPER=experiments/paper.py GPU_CONFIG=experiments/quickstart_gpu.py BUILD=32px STEPS=20 TRAIN_STEPS=5500
   SEEDS="0 1" DATA_DIR=/tmp/data ROWS=/tmp/rows  # Checkpoints stay there; reports and exports come back.
+  PEER_COMPILE="--compile"
 fi
 vidgan() { $PY -m vidgan_jax "$@"; }
 
@@ -47,7 +48,7 @@ stage() {
 perf() {
   stage profile $PY -m benchmarks.profile_step --config=$PAPER --out="$OUT/profile" --steps=3
   stage bench vidgan bench --config=$PAPER --steps=$STEPS --json="$OUT/bench.json"
-  stage peer $PY -m benchmarks.torch_peer.compare --config=$PAPER --steps=$STEPS --compile --json="$OUT/peer.json"
+  stage peer $PY -m benchmarks.torch_peer.compare --config=$PAPER --steps=$STEPS $PEER_COMPILE --json="$OUT/peer.json"
   stage input $PY benchmarks/input_speed.py --config=$PAPER --data_dir="$OUT/input_data" --clips=256 --batches=10
   stage loop vidgan train --config=$PAPER --workdir="$OUT/loop_run" --config.input=rendered \
     --config.num_train_steps=$((STEPS * 3)) --config.log_every_steps=$STEPS --config.eval_every_steps=0 \
