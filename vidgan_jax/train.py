@@ -256,9 +256,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
 
 def _lock_workdir(workdir: epath.Path) -> workdir_lock.WorkdirLock | None:
   """Process 0 locks the workdir for the whole run: one lock per run, however many processes.
-  If another run has it, process 0 stops with the error, and JAX's distributed runtime stops the
-  others (no extra collective here: a Gloo context created before the train step's was measured
-  to break the step's on resumed two-process runs)."""
+  If another run has it, process 0 stops with the error and JAX's distributed runtime stops the
+  others when it misses process 0's heartbeat, as for any process that dies."""
   return workdir_lock.acquire(workdir) if jax.process_index() == 0 else None
 
 
