@@ -47,9 +47,7 @@ def mismatch_partners(pair_ids: np.ndarray, factors: np.ndarray | None = None) -
 
 def to_device_batch(examples: dict, tokenizer: Tokenizer, local_devices: int, mismatch: str = "other_pair") -> Batch:
   """Tokenizes captions, adds mismatched captions (and factor labels, if the examples carry
-  "factors" [N, F]) and shards: every array [devices, b, ...]."""
-  if mismatch not in MISMATCH_POLICIES:
-    raise ValueError(f"config.mismatch={mismatch!r} is not one of {MISMATCH_POLICIES}")
+  "factors" [N, F]) and shards: every array [devices, b, ...]. `mismatch`: one of MISMATCH_POLICIES."""
   captions = [c.decode() for c in examples["caption"]]
   tokens = tokenizer.encode(captions)
   factors = examples.get("factors")
@@ -104,6 +102,8 @@ class BatchIterator:
   iterator's position as JSON bytes (`get_state`/`set_state`, as `grain.checkpoint` saves it)."""
 
   def __init__(self, dataset: grain.IterDataset, tokenizer: Tokenizer, local_devices: int, mismatch: str):
+    if mismatch not in MISMATCH_POLICIES:  # Once per iterator, not per batch.
+      raise ValueError(f"config.mismatch={mismatch!r} is not one of {MISMATCH_POLICIES}")
     self._iterator = iter(dataset)
     self._tokenizer = tokenizer
     self._local_devices = local_devices

@@ -7,7 +7,9 @@ import os
 
 import ml_collections
 
-from vidgan_jax import default_config
+from vidgan_jax import default_config, losses
+from vidgan_jax.batches import MISMATCH_POLICIES
+from vidgan_jax.models import DTYPES
 
 
 def flat_config(config: ml_collections.ConfigDict, prefix: str = "") -> dict:
@@ -28,20 +30,20 @@ RETIRED = {
 }
 
 
-# Options with a fixed set of values.
+# Options with a fixed set of values (those a module defines, from that module).
 CHOICES = {
   "input": ("tfds", "rendered"),
   "init_rng_impl": ("rbg", "unsafe_rbg", "threefry2x32"),
-  "mismatch": ("other_pair", "one_factor"),
+  "mismatch": MISMATCH_POLICIES,
   "nonfinite_policy": ("skip", "stop"),
-  "model.dtype": ("float32", "bfloat16"),
+  "model.dtype": tuple(DTYPES),
   "model.upsample": ("subpixel", "transpose"),
   "model.downsample": ("space_to_depth", "strided"),
-  "model.conv3d": ("per_frame", "native"),
+  "model.conv3d": ("per_frame", "native"),  # The default first; models.layers.CONV3D_IMPLS holds the same.
   "model.gist_target": ("mean", "first"),
   "model.motion_code": ("vector", "spatial"),
   "model.disc_conditioning": ("projection", "concat"),
-  "loss.gan": ("hinge", "non_saturating"),
+  "loss.gan": losses.GAN_LOSSES,
 }
 
 # Counts, rates and fractions: (test, what is allowed); a tuple's every element is tested.

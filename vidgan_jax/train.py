@@ -240,9 +240,7 @@ def _log_line(step: int, metrics: dict, steps_per_sec: float) -> str:
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
   """Trains `config` in `workdir`, resuming from its newest checkpoint; returns the final state."""
-  check_config(config)
-  if config.nonfinite_policy not in ("skip", "stop"):
-    raise ValueError(f"config.nonfinite_policy={config.nonfinite_policy!r}: use 'skip' or 'stop'")
+  check_config(config)  # Keys, types and values, nonfinite_policy's among them.
   layout = batch_layout(config.batch_size)
   workdir = paths.resolve(workdir)
   _check_writable(workdir)
