@@ -38,6 +38,13 @@ VARIANTS = {
     "loss.diversity_clamp": 0.3,
     "loss.diversity_pool": 4,
   },
+  # Hard mismatches with per-factor conditioning: the two levers that moved held-out action.
+  "hard_mismatch_bottleneck": {
+    "factor_keys": ("action", "scene"),
+    "factor_classes": (10, 6),
+    "mismatch": "one_factor",
+    "model.factor_bottleneck": True,
+  },
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.
   "sketch_free_bits": {"loss.kl_free_nats": 8.0},
 }
