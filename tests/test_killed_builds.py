@@ -54,3 +54,44 @@ def test_a_killed_build_is_never_complete_and_its_rerun_equals_a_clean_build(uni
     for a, b in zip(rebuilt[split], uninterrupted[split]):
       assert a["caption"] == b["caption"] and a["pair"] == b["pair"]
       np.testing.assert_array_equal(a["video"], b["video"])
+
+
+def _in_a_small_mount_namespace(script: str) -> subprocess.CompletedProcess:
+  """Runs `script` with sh in a new mount namespace (its mounts vanish with it); skips the test
+  where this machine allows no mount namespace."""
+  if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode:
+    pytest.skip("a full disk is staged on a small tmpfs, which needs a mount namespace (unshare -m)")
+  return subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=900)
+
+
+@pytest.mark.parametrize("disk_kib", [300, 1000])
+def test_a_full_disk_stops_the_build_in_one_line_and_the_same_command_then_builds_it(uninterrupted, tmp_path, disk_kib):
+  """The build's disk is a tmpfs too small for it (full while writing the first split, or a
+  later one): one line, nothing left that looks complete; with space made, the same command
+  builds a dataset equal to an uninterrupted build."""
+  data_dir, out = tmp_path / "data", tmp_path / "out"
+  data_dir.mkdir()
+  out.mkdir()
+  build = " ".join(_build_command(data_dir))
+  result = _in_a_small_mount_namespace(
+    f"""set -u
+    mount -t tmpfs -o size={disk_kib}k tmpfs {data_dir} || exit 90
+    {build} 2> {out}/stderr; echo $? > {out}/rc
+    find {data_dir} > {out}/left
+    mount -o remount,size=64m {data_dir} && {build} > /dev/null 2>&1 || exit 91
+    cp -r {data_dir}/. {out}/rebuilt"""
+  )
+  assert result.returncode == 0, result.stdout + result.stderr
+  assert (out / "rc").read_text().strip() == "1"
+  last = (out / "stderr").read_text().strip().splitlines()[-1]  # After the progress bar's last redraw.
+  message = last[last.find("vidgan build: ") :]
+  assert message.startswith("vidgan build: the disk is full (") and "free some space and run the same command" in message
+  assert "Traceback" not in (out / "stderr").read_text()
+  left = (out / "left").read_text()
+  assert "incomplete" not in left and "dataset_info.json" not in left, left
+  rebuilt = _records(out / "rebuilt")
+  for split in SPLITS:
+    assert len(rebuilt[split]) == len(uninterrupted[split]), split
+    for a, b in zip(rebuilt[split], uninterrupted[split]):
+      assert a["caption"] == b["caption"]
+      np.testing.assert_array_equal(a["video"], b["video"])

@@ -10,7 +10,10 @@ from any directory:
   vidgan build action_scenes --config=32px --data_dir=~/tensorflow_datasets
 """
 
+import errno
 import logging
+import os
+import re
 
 from absl import logging as absl_logging
 from tensorflow_datasets.scripts.cli import build as tfds_build
@@ -31,6 +34,22 @@ def _flag_value(argv: list[str], flag: str) -> str:
   return ""
 
 
+def _is_disk_full(error: BaseException) -> bool:
+  """ENOSPC/EDQUOT from Python, or the same from the C++ ArrayRecord writer (a RuntimeError)."""
+  if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+    return True
+  return any(text in str(error) for text in (os.strerror(errno.ENOSPC), os.strerror(errno.EDQUOT)))
+
+
+def _disk_full_message(error: BaseException, data_dir: str) -> str:
+  written = re.search(r"writing (\S+?);", str(error)) or (isinstance(error, OSError) and error.filename)
+  where = written.group(1) if isinstance(written, re.Match) else written or data_dir or "the data_dir"
+  return (
+    f"vidgan build: the disk is full ({where}): free some space and run the same command again; "
+    "the unfinished build was removed, nothing was marked complete"
+  )
+
+
 def run(argv: list[str]) -> None:
   if not any(arg.startswith("--file_format") for arg in argv):
     argv = [*argv, f"--file_format={FILE_FORMAT}"]
@@ -46,4 +65,11 @@ def run(argv: list[str]) -> None:
   absl_logging.set_verbosity(absl_logging.INFO)
   handler = absl_logging.get_absl_handler().python_handler
   handler.setFormatter(logging.Formatter("{levelname}[{filename}]: {message}", style="{"))
-  args.execute()
+  try:
+    args.execute()
+  except (OSError, RuntimeError) as error:
+    # TFDS writes into an "incomplete.*" folder, deleted on any error, and renames it into place
+    # only once every split and the metadata are written: a full disk leaves no complete build.
+    if not _is_disk_full(error):
+      raise
+    raise SystemExit(_disk_full_message(error, data_dir)) from error
