@@ -5,7 +5,8 @@
 #   make test-fast  the unit tests alone (marker `fast`, a few minutes): the inner loop
 #   make beam-test  the Apache Beam build of text2video_real, in its own .venv-beam (CI runs it too)
 #   make peer-test  the PyTorch peer (benchmarks/torch_peer) against our networks, in its own .venv-peer
-#   make chaos  20 random kills of a training run, the damaged-video set, the odd prompts (~16 min)
+#   make chaos  20 random kills of a training run, the damaged-video set, the odd prompts, then
+#               builds killed, damaged and out of disk, 10 trials each on two datasets (~35 min)
 # Both install the versions in constraints.txt; `make lock` updates it (see that file).
 PYTHON ?= python3
 VENV := .venv
@@ -70,6 +71,7 @@ peer-test: $(PEER_VENV)/bin/vidgan
 
 chaos: $(BIN)/vidgan
 	$(BIN)/python -m benchmarks.chaos --trials=20 --videos --prompts --workdir=workdirs/chaos
+	$(BIN)/python -m benchmarks.chaos_builds --trials=10 --workdir=workdirs/chaos_builds
 
 # Wheels for a lent GPU (Python 3.12, x86-64): what the package needs beyond the device image's JAX,
 # Flax, Optax, orbax and PyTorch, at the versions of constraints.txt, into .whl/ for the device

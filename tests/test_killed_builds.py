@@ -85,7 +85,8 @@ def test_a_full_disk_stops_the_build_in_one_line_and_the_same_command_then_build
   assert (out / "rc").read_text().strip() == "1"
   last = (out / "stderr").read_text().strip().splitlines()[-1]  # After the progress bar's last redraw.
   message = last[last.find("vidgan build: ") :]
-  assert message.startswith("vidgan build: the disk is full (") and "free some space and run the same command" in message
+  assert message.startswith("vidgan build: the disk is full (")
+  assert "free some space and run the same command again" in message
   assert "Traceback" not in (out / "stderr").read_text()
   left = (out / "left").read_text()
   assert "incomplete" not in left and "dataset_info.json" not in left, left
@@ -95,3 +96,18 @@ def test_a_full_disk_stops_the_build_in_one_line_and_the_same_command_then_build
     for a, b in zip(rebuilt[split], uninterrupted[split]):
       assert a["caption"] == b["caption"]
       np.testing.assert_array_equal(a["video"], b["video"])
+
+
+def test_the_build_chaos_command_reports_every_class():
+  """`python -m benchmarks.chaos_builds` (make chaos), one trial per class on action_scenes/tiny."""
+  import tempfile
+
+  with tempfile.TemporaryDirectory() as root:
+    command = [sys.executable, "-m", "benchmarks.chaos_builds", "--trials=1", "--datasets=action_scenes/tiny"]
+    result = subprocess.run([*command, f"--workdir={root}"], cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    report = open(os.path.join(root, "chaos_builds.md")).read()
+  from benchmarks.chaos_builds import mount_namespaces_allowed
+
+  for name in ("killed", "damaged") + (("full disk",) if mount_namespaces_allowed() else ()):
+    assert f": {name}: 1/1 as expected" in report, report
