@@ -45,6 +45,31 @@ VARIANTS = {
     "mismatch": "one_factor",
     "model.factor_bottleneck": True,
   },
+  # Per-stage conditioning: the sketch and the background see the scene's code only, the agent's
+  # stream the action's only (layered generator, factor bottleneck).
+  "stage_factors": {
+    "factor_keys": ("action", "scene"),
+    "factor_classes": (10, 6),
+    "model.factor_bottleneck": True,
+    "model.layered": True,
+    "model.background_factors": ("scene",),
+  },
+  # Per-stage conditioning with hard mismatches.
+  "hard_mismatch_stage_factors": {
+    "factor_keys": ("action", "scene"),
+    "factor_classes": (10, 6),
+    "mismatch": "one_factor",
+    "model.factor_bottleneck": True,
+    "model.layered": True,
+    "model.background_factors": ("scene",),
+  },
+  # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
+  "layered_bottleneck": {
+    "factor_keys": ("action", "scene"),
+    "factor_classes": (10, 6),
+    "model.factor_bottleneck": True,
+    "model.layered": True,
+  },
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.
   "sketch_free_bits": {"loss.kl_free_nats": 8.0},
 }

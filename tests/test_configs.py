@@ -78,6 +78,17 @@ def test_every_named_variant_overrides_known_keys_with_valid_values():
     ({"input_workers": -2}, "config key 'input_workers' is -2: it must be >= -1"),
     ({"mismatch": "one_factor"}, "config key 'mismatch' is 'one_factor', which needs config.factor_keys"),
     ({"model.disc_factor_projection": True}, "needs config.factor_keys and config.factor_classes"),
+    ({"model.background_factors": ("scene",)}, "needs model.factor_bottleneck=True and model.layered=True"),
+    (
+      {
+        "factor_keys": ("action", "scene"),
+        "factor_classes": (10, 6),
+        "model.factor_bottleneck": True,
+        "model.layered": True,
+        "model.background_factors": ("action", "scene"),
+      },
+      "leaving at least one for the foreground stream",
+    ),
     (
       {"loss.latent_regression_weight": 0.1, "loss.encoded_fraction": 1.0},
       r"'loss.latent_regression_weight' is 0.1, which needs loss.encoded_fraction < 1",

@@ -161,6 +161,16 @@ _DEPENDENCIES = [
     for key in ("model.disc_factor_projection", "model.factor_bottleneck")
   ),
   ("mismatch", lambda f: f["mismatch"] != "one_factor" or bool(f["factor_keys"]), "config.factor_keys (one_factor)"),
+  (
+    "model.background_factors",
+    lambda f: f["model.factor_bottleneck"] and f["model.layered"],
+    "model.factor_bottleneck=True and model.layered=True",
+  ),
+  (
+    "model.background_factors",
+    lambda f: set(f["model.background_factors"]) < set(f["factor_keys"]),
+    "names from config.factor_keys, leaving at least one for the foreground stream",
+  ),
 ]
 
 

@@ -101,6 +101,11 @@ def get_config() -> ml_collections.ConfigDict:
   # Per-factor conditioning: the generator sees the caption only through the classes it names
   # (models.FactorBottleneck), learned from the factor labels with loss.factor_text_weight.
   config.model.factor_bottleneck = False
+  # Per-stage conditioning, with the bottleneck and model.layered: the factors named here (e.g.
+  # ("scene",)) alone condition the sketch and the background stream, the others alone the
+  # foreground (agent) stream, so that an action and a scene never seen together still each reach
+  # the stage that draws them. (): every stage sees every factor.
+  config.model.background_factors = ()
 
   # Loss: gamma_cvae * (kl_weight * KL + gist L1) + gamma_gan * GAN + gamma_l1 * clip L1.
   config.loss = ml_collections.ConfigDict()

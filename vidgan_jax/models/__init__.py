@@ -1,5 +1,7 @@
 """The text-to-video GAN: a generator (text encoder, sketch, refine) and a discriminator."""
 
+from typing import NamedTuple
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -15,6 +17,15 @@ from vidgan_jax.models.text_encoder import FactorBottleneck, TextEncoder
 DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
 
 
+class Conditioning(NamedTuple):
+  """What each stage of the generator is conditioned on, each [B, D]."""
+
+  text: jax.Array  # The whole caption (clip encoder, latent regression).
+  background: jax.Array  # The sketch and the refine stage's background stream.
+  foreground: jax.Array  # The refine stage's foreground (agent) stream, when layered.
+  factor_logits: dict[str, jax.Array]  # With the factor bottleneck: "factor_logits_<i>" [B, classes_i].
+
+
 class Generator(nn.Module):
   """Caption tokens [B, L] -> clip [B, T, H, W, 3] and gist [B, H, W, 3], both in [-1, 1]."""
 
@@ -24,15 +35,23 @@ class Generator(nn.Module):
   gist_target: str  # "mean" (temporal mean of the clip) or "first" (its first frame)
   clip_encoder: ClipEncoder | None = None  # The cVAE-GAN path (model.clip_encoder); None: off.
   factor_bottleneck: FactorBottleneck | None = None  # model.factor_bottleneck; None: off.
+  # model.background_factors, as indices into the bottleneck's factors: only their codes reach the
+  # sketch and the background stream, only the others' the foreground stream. (): all reach all.
+  background_factors: tuple[int, ...] = ()
 
-  def condition(self, tokens: jax.Array) -> tuple[jax.Array, dict[str, jax.Array]]:
-    """Caption tokens [B, L] -> the embedding [B, D] every stage is conditioned on, and with the
-    factor bottleneck its per-factor logits (as "factor_logits_<i>")."""
+  def condition(self, tokens: jax.Array) -> Conditioning:
+    """Caption tokens [B, L] -> the embeddings each stage is conditioned on."""
     text = self.text_encoder(tokens)
     if self.factor_bottleneck is None:
-      return text, {}
-    text, logits = self.factor_bottleneck(text)
-    return text, {f"factor_logits_{i}": value for i, value in enumerate(logits)}
+      return Conditioning(text, text, text, {})
+    codes, logits = self.factor_bottleneck(text)
+    logits = {f"factor_logits_{i}": value for i, value in enumerate(logits)}
+    whole = sum(codes)
+    if not self.background_factors:
+      return Conditioning(whole, whole, whole, logits)
+    background = sum(code for i, code in enumerate(codes) if i in self.background_factors)
+    foreground = sum(code for i, code in enumerate(codes) if i not in self.background_factors)
+    return Conditioning(whole, background, foreground, logits)
 
   def target_gist(self, video: jax.Array) -> jax.Array:
     """The image the sketch stage reconstructs: [B, T, H, W, 3] -> [B, H, W, 3]."""
@@ -56,20 +75,20 @@ class Generator(nn.Module):
     w = mean + std * video_noise from q(w | clip, text) instead of the noise itself; the output
     then holds "clip_mean" and "clip_log_var" [B, noise_dim].
     """
-    text, factor_logits = self.condition(tokens)
+    condition = self.condition(tokens)
     target = self.target_gist(video)
-    out = self.sketch(text, target, z_noise)
+    out = self.sketch(condition.background, target, z_noise)
     out["gist_target"] = target
-    out.update(factor_logits)
+    out.update(condition.factor_logits)
     if self.clip_encoder is not None:
-      mean, log_var = self.clip_encoder(video, text)
+      mean, log_var = self.clip_encoder(video, condition.text)
       code = mean + jnp.exp(0.5 * log_var) * video_noise
       if encode is not None:
         code = jnp.where(encode[:, None], code, video_noise)
       video_noise = code
       out["clip_mean"], out["clip_log_var"] = mean, log_var
-    out["video"] = self.refine(out["gist"], text, video_noise)
-    out["text"], out["code"] = text, video_noise
+    out["video"] = self.refine(out["gist"], condition.background, video_noise, condition.foreground)
+    out["text"], out["code"] = condition.text, video_noise
     return out
 
   def recover_code(self, video: jax.Array, text: jax.Array) -> jax.Array:
@@ -79,9 +98,9 @@ class Generator(nn.Module):
 
   def sample(self, tokens: jax.Array, z_noise: jax.Array, video_noise: jax.Array) -> dict[str, jax.Array]:
     """Generation from text alone, z drawn from the prior p(z | text)."""
-    text, _ = self.condition(tokens)
-    gist = self.sketch.sample(text, z_noise)
-    return {"gist": gist, "video": self.refine(gist, text, video_noise)}
+    condition = self.condition(tokens)
+    gist = self.sketch.sample(condition.background, z_noise)
+    return {"gist": gist, "video": self.refine(gist, condition.background, video_noise, condition.foreground)}
 
 
 class Discriminator(nn.Module):
@@ -103,6 +122,11 @@ def _text_encoder(m: ml_collections.ConfigDict, vocab_size: int, dtype: Dtype) -
     out_dim=m.text_dim,
     dtype=dtype,
   )
+
+
+def _background_factors(config: ml_collections.ConfigDict) -> tuple[int, ...]:
+  """model.background_factors, names of config.factor_keys (configs.check_values), as indices."""
+  return tuple(list(config.factor_keys).index(name) for name in config.model.background_factors)
 
 
 def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Generator, Discriminator]:
@@ -142,6 +166,7 @@ def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Ge
     if m.clip_encoder
     else None,
     factor_bottleneck=FactorBottleneck(tuple(config.factor_classes), dtype) if m.factor_bottleneck else None,
+    background_factors=_background_factors(config),
   )
   discriminator = Discriminator(
     text_encoder=_text_encoder(m, vocab_size, dtype),

@@ -36,7 +36,8 @@ class Text2Filter(nn.Module):
 class RefineGenerator(nn.Module):
   """(gist [B, H, W, 3], text [B, D], noise [B, N]) -> clip [B, T, H, W, 3] in [-1, 1], float32.
 
-  Works at a quarter of the clip's resolution in time and space, then doubles it twice.
+  Works at a quarter of the clip's resolution in time and space, then doubles it twice. When
+  layered, the foreground stream sees `foreground_text` [B, D] (default: `text`) instead.
   """
 
   frames: int
@@ -70,7 +71,9 @@ class RefineGenerator(nn.Module):
     raise ValueError(f"unknown model.motion_code {self.motion_code!r}: use 'vector' or 'spatial'")
 
   @nn.compact
-  def __call__(self, gist: jax.Array, text: jax.Array, noise: jax.Array) -> jax.Array:
+  def __call__(
+    self, gist: jax.Array, text: jax.Array, noise: jax.Array, foreground_text: jax.Array | None = None
+  ) -> jax.Array:
     batch, height, width, _ = gist.shape
     text = text.astype(self.dtype)
     features = gist.astype(self.dtype)
@@ -94,8 +97,9 @@ class RefineGenerator(nn.Module):
     if not self.layered:
       return background
     # A second call of `motion`: the foreground gets its own projection of the same noise.
+    foreground_text = text if foreground_text is None else foreground_text.astype(self.dtype)
     foreground, alpha = ForegroundStream(self.width, self.upsample, self.dtype, self.conv3d)(
-      self.motion(noise, text, grid), text
+      self.motion(noise, foreground_text, grid), foreground_text
     )
     return alpha * foreground + (1.0 - alpha) * background
 

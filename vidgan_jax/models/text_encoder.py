@@ -38,24 +38,24 @@ class TextEncoder(nn.Module):
 
 
 class FactorBottleneck(nn.Module):
-  """Text embedding [B, D] -> (factor code [B, D], per-factor logits [B, classes_f] for each factor).
+  """Text embedding [B, D] -> (a code [B, D] per factor, per-factor logits [B, classes_f]).
 
-  The caption reaches the generator only as the classes it names, one factor at a time: the code is
-  the sum over factors of softmax(logits_f) @ E_f, a class embedding per factor weighted by how
-  surely the caption names it. A caption of a pair never seen together ("golf in the pool") then
-  gives a sum of two codes that were each seen in training, and the logits learn the factors from
-  the training labels (`loss.factor_text_weight`); sampling needs no labels.
+  The caption reaches the generator only as the classes it names, one factor at a time: factor
+  f's code is softmax(logits_f) @ E_f, a class embedding weighted by how surely the caption names
+  it. A caption of a pair never seen together ("golf in the pool") then gives codes that were each
+  seen in training, and the logits learn the factors from the training labels
+  (`loss.factor_text_weight`); sampling needs no labels.
   """
 
   factor_classes: tuple[int, ...]
   dtype: Dtype = jnp.float32
 
   @nn.compact
-  def __call__(self, text: jax.Array) -> tuple[jax.Array, tuple[jax.Array, ...]]:
-    logits, code = [], 0.0
+  def __call__(self, text: jax.Array) -> tuple[tuple[jax.Array, ...], tuple[jax.Array, ...]]:
+    logits, codes = [], []
     for i, classes in enumerate(self.factor_classes):
       factor_logits = nn.Dense(classes, dtype=jnp.float32, name=f"logits_{i}")(text.astype(jnp.float32))
       table = self.param(f"classes_{i}", nn.initializers.normal(1.0), (classes, text.shape[-1]))
-      code = code + jax.nn.softmax(factor_logits) @ table
+      codes.append((jax.nn.softmax(factor_logits) @ table).astype(text.dtype))
       logits.append(factor_logits)
-    return code.astype(text.dtype), tuple(logits)
+    return tuple(codes), tuple(logits)
