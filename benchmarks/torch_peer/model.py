@@ -5,8 +5,9 @@ The same layers, widths and options as `vidgan_jax.models.build_models` reads fr
 options the experiment configs use are ported (sub-pixel upsampling, space-to-depth downsampling,
 the spatial motion code, the clip encoder, the projection discriminator, one stream); any other
 value is an error that names it. The parameter count of every network equals ours
-(`peer_test.py`); the order of channels inside a sub-pixel or space-to-depth block differs
-(PyTorch's pixel-shuffle order), which changes no count and no cost.
+and, with our weights loaded (`weights.load_ours`), so are its outputs and losses (`peer_test.py`):
+channels are laid out as ours wherever it matters (sub-pixel and space-to-depth blocks, flattened
+features, Text2Filter's kernels).
 """
 
 import math
@@ -38,21 +39,21 @@ def group_norm(channels: int) -> nn.GroupNorm:
 
 
 def depth_to_space(x: torch.Tensor, ndim: int) -> torch.Tensor:
-  """[B, C * 2^ndim, *S] -> [B, C, *(2S)]."""
-  if ndim == 2:
-    return F.pixel_shuffle(x, 2)
-  b, c, t, h, w = x.shape
-  x = x.reshape(b, c // 8, 2, 2, 2, t, h, w).permute(0, 1, 5, 2, 6, 3, 7, 4)
-  return x.reshape(b, c // 8, 2 * t, 2 * h, 2 * w)
+  """[B, 2^ndim * C, *S] -> [B, C, *(2S)], the channel order of ours (block position, then channel)."""
+  b, channels, *spatial = x.shape
+  x = x.reshape(b, *(2,) * ndim, channels // 2**ndim, *spatial)
+  # (B, f0.., C, S0..) -> (B, C, S0, f0, S1, f1, ...).
+  order = [0, 1 + ndim] + [axis for i in range(ndim) for axis in (2 + ndim + i, 1 + i)]
+  return x.permute(order).reshape(b, channels // 2**ndim, *(2 * s for s in spatial))
 
 
 def space_to_depth(x: torch.Tensor, ndim: int) -> torch.Tensor:
-  """[B, C, *(2S)] -> [B, C * 2^ndim, *S]."""
-  if ndim == 2:
-    return F.pixel_unshuffle(x, 2)
-  b, c, t, h, w = x.shape
-  x = x.reshape(b, c, t // 2, 2, h // 2, 2, w // 2, 2).permute(0, 1, 3, 5, 7, 2, 4, 6)
-  return x.reshape(b, c * 8, t // 2, h // 2, w // 2)
+  """[B, C, *(2S)] -> [B, 2^ndim * C, *S], the inverse of `depth_to_space`."""
+  b, channels, *spatial = x.shape
+  x = x.reshape(b, channels, *(a for s in spatial for a in (s // 2, 2)))
+  # (B, C, S0, f0, S1, f1, ...) -> (B, f0.., C, S0..).
+  order = [0] + [3 + 2 * i for i in range(ndim)] + [1] + [2 + 2 * i for i in range(ndim)]
+  return x.permute(order).reshape(b, channels * 2**ndim, *(s // 2 for s in spatial))
 
 
 def conv(ndim: int, in_channels: int, out_channels: int, kernel: int) -> nn.Module:
@@ -161,11 +162,13 @@ class SketchGenerator(nn.Module):
     self.decoder_out = conv(2, channels[-1], 3, 3)
 
   def decode(self, z: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
-    x = F.relu(self.decoder_in(torch.cat([z, text], -1))).reshape(-1, self.decoder_channels, 4, 4)
+    x = F.relu(self.decoder_in(torch.cat([z, text], -1))).reshape(-1, 4, 4, self.decoder_channels)
+    x = x.permute(0, 3, 1, 2)
     return torch.tanh(self.decoder_out(self.decoder_ups(x)).float())
 
   def forward(self, text: torch.Tensor, image: torch.Tensor, z_noise: torch.Tensor) -> dict:
-    mean, log_var = self.posterior(torch.cat([self.encoder(image).flatten(1), text], -1))
+    features = self.encoder(image).permute(0, 2, 3, 1).flatten(1)  # Flattened channels-last, as ours.
+    mean, log_var = self.posterior(torch.cat([features, text], -1))
     prior_mean, prior_log_var = self.prior(text)
     z = mean + torch.exp(0.5 * log_var) * z_noise
     return {
@@ -188,7 +191,8 @@ class Text2Filter(nn.Module):
   def forward(self, features: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
     b, c, h, w = features.shape
     k = self.kernel_size
-    kernels = self.kernels(text).reshape(b * self.filters, c, k, k) / math.sqrt(k * k * c)
+    kernels = self.kernels(text).reshape(b, k, k, c, self.filters).permute(0, 4, 3, 1, 2)  # Ours: [k, k, C, F].
+    kernels = kernels.reshape(b * self.filters, c, k, k) / math.sqrt(k * k * c)
     out = F.conv2d(features.reshape(1, b * c, h, w), kernels.to(features.dtype), padding=k // 2, groups=b)
     return out.reshape(b, self.filters, h, w)
 
@@ -232,7 +236,8 @@ class ClipEncoder(nn.Module):
     self.gaussian = Gaussian(t * s * s * widths[-1] + text_dim, code_dim, 4 * widths[-1])
 
   def forward(self, video: torch.Tensor, text: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    return self.gaussian(torch.cat([self.downs(video).flatten(1), text], -1))
+    features = self.downs(video).permute(0, 2, 3, 4, 1).flatten(1)  # Flattened channels-last, as ours.
+    return self.gaussian(torch.cat([features, text], -1))
 
 
 def text_encoder(config, vocab_size: int) -> TextEncoder:

@@ -1,0 +1,63 @@
+"""Runs every test of the suite alone, each in its own `pytest path::name` process.
+
+    python -m benchmarks.tests_alone [--jobs=2] [--out=workdirs/tests_alone.md] [-k EXPR] [paths...]
+
+A test that passes only after another one made something it needs (a step, a file, a cache)
+fails here. Collects the test ids with `pytest --collect-only`, runs them `--jobs` at a time, and
+writes a table of each id's outcome and seconds to `--out` (failures first). Exits 1 if any failed.
+"""
+
+import argparse
+import concurrent.futures
+import os
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def collect(paths: list[str], keyword: str | None) -> list[str]:
+  command = [sys.executable, "-m", "pytest", "--collect-only", "-q", *paths, *(["-k", keyword] if keyword else [])]
+  result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True)
+  return [line for line in result.stdout.splitlines() if "::" in line]
+
+
+def run_alone(test_id: str) -> tuple[str, int, float, str]:
+  """(id, pytest's exit code, seconds, the end of its output)."""
+  start = time.time()
+  result = subprocess.run(
+    [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test_id], cwd=REPO, capture_output=True, text=True
+  )
+  return test_id, result.returncode, time.time() - start, (result.stdout + result.stderr)[-1500:]
+
+
+def main() -> None:
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument("paths", nargs="*", default=["tests"])
+  parser.add_argument("--jobs", type=int, default=2)
+  parser.add_argument("-k", dest="keyword", default=None, help="pytest's -k expression, to run a subset")
+  parser.add_argument("--out", default=os.path.join(REPO, "workdirs", "tests_alone.md"))
+  args = parser.parse_args()
+  ids = collect(args.paths, args.keyword)
+  print(f"{len(ids)} tests, each alone, {args.jobs} at a time", flush=True)
+  results = []
+  with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+    for test_id, code, seconds, tail in pool.map(run_alone, ids):
+      results.append((test_id, code, seconds, tail))
+      print(f"{'passed' if code == 0 else f'FAILED ({code})'} {seconds:6.1f} s  {test_id}", flush=True)
+  failed = [r for r in results if r[1] != 0]
+  rows = ["| test | outcome | seconds |", "|---|---|---|"]
+  passed = [r for r in results if r[1] == 0]
+  rows += [f"| `{t}` | {'passed' if c == 0 else f'failed ({c})'} | {s:.1f} |" for t, c, s, _ in failed + passed]
+  os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+  with open(args.out, "w") as f:
+    f.write(f"{len(passed)}/{len(results)} tests passed alone\n\n" + "\n".join(rows) + "\n")
+    for test_id, _, _, tail in failed:
+      f.write(f"\n## {test_id}\n\n```\n{tail}\n```\n")
+  print(f"{len(passed)}/{len(results)} passed alone; table in {args.out}")
+  sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+  main()
