@@ -3,6 +3,7 @@
 #               and the evaluation table, and sample the generator shipped in the package
 #   make test   set up .venv and run the tests
 #   make test-fast  the unit tests alone (marker `fast`, a few minutes): the inner loop
+#   make test-alone every test in its own pytest process (finds tests that need another's leftovers)
 #   make beam-test  the Apache Beam build of text2video_real, in its own .venv-beam (CI runs it too)
 #   make peer-test  the PyTorch peer (benchmarks/torch_peer) against our networks, in its own .venv-peer
 #   make chaos  20 random kills of a training run, the damaged-video set, the odd prompts, then
@@ -25,7 +26,7 @@ DEMO_PROMPTS := --prompt="a man plays golf on the grass" \
 BEAM_VENV := .venv-beam
 PEER_VENV := .venv-peer
 
-.PHONY: demo test test-fast lint device-wheels beam-test peer-test chaos preview lock lock-beam clean
+.PHONY: demo test test-fast test-alone lint device-wheels beam-test peer-test chaos preview lock lock-beam clean
 
 $(BIN)/vidgan: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +92,9 @@ device-wheels:
 	du -sh .whl
 
 # The formatter and linter (settings in pyproject.toml); `ruff format .` applies the format.
+test-alone: $(BIN)/vidgan
+	$(BIN)/python -m benchmarks.tests_alone --jobs=2 --out=workdirs/tests_alone.md
+
 lint: $(BIN)/vidgan
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
