@@ -6,8 +6,9 @@
 Each dataset is built once with `vidgan build` as typed (text2video_real from a folder of small
 generated videos). Then, per dataset and `--trials` times each:
 - killed: the same build command, SIGKILLed at a random moment of a build's duration; the build
-  must not look complete (TFDS's `is_prepared`, and training's `ensure_built` refuses it), and
-  the same command again must give the clean build's records, example for example;
+  must not look complete (TFDS's `is_prepared`, and training's `ensure_built` refuses it) unless
+  the kill came after TFDS renamed the finished build into place, when its records must equal the
+  clean build's; the same command again must give the clean build's records, example for example;
 - damaged: a copy of the clean build with one damage (a shard cut to a random length, a missing
   shard, a count in dataset_info.json that lies, a flipped bit at a random offset), read through
   `input_pipeline.open_split` as training reads it: the outcome must be a `DamagedBuildError`
@@ -107,11 +108,13 @@ def killed_trial(dataset: str, root: str, manual_dir: str, clean: dict, seconds:
     builder = _builder(dataset, data_dir)
     try:
       input_pipeline.ensure_built(builder, build_if_missing=False)
-      return False, "a killed build was opened as complete"
     except FileNotFoundError:
-      pass
-    if builder.is_prepared():
-      return False, "TFDS sees a killed build as prepared"
+      if builder.is_prepared():
+        return False, "TFDS sees a killed build as prepared"
+    else:  # Killed after TFDS renamed the finished build into place: it must be whole.
+      if not equal_records(read_records(dataset, data_dir), clean):
+        return False, "a killed build was opened as complete and differs from the clean build"
+      return True, "killed after it was complete; equal"
   subprocess.run(command, cwd=REPO, env=_env(), check=True, capture_output=True, timeout=1800)
   if not equal_records(read_records(dataset, data_dir), clean):
     return False, "the rebuilt dataset differs from the clean build"
