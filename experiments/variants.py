@@ -63,6 +63,16 @@ VARIANTS = {
     "model.layered": True,
     "model.background_factors": ("scene",),
   },
+  # Per-stage conditioning with a penalty on the foreground's area, so that the agent stream
+  # (which sees the action only) paints the agent and not its training scene.
+  "stage_factors_sparse": {
+    "factor_keys": ("action", "scene"),
+    "factor_classes": (10, 6),
+    "model.factor_bottleneck": True,
+    "model.layered": True,
+    "model.background_factors": ("scene",),
+    "loss.foreground_area_weight": 1.0,
+  },
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
   "layered_bottleneck": {
     "factor_keys": ("action", "scene"),

@@ -79,6 +79,7 @@ def test_every_named_variant_overrides_known_keys_with_valid_values():
     ({"mismatch": "one_factor"}, "config key 'mismatch' is 'one_factor', which needs config.factor_keys"),
     ({"model.disc_factor_projection": True}, "needs config.factor_keys and config.factor_classes"),
     ({"model.background_factors": ("scene",)}, "needs model.factor_bottleneck=True and model.layered=True"),
+    ({"loss.foreground_area_weight": 0.5}, r"needs model.layered=True \(a foreground stream\)"),
     (
       {
         "factor_keys": ("action", "scene"),

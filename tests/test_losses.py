@@ -106,6 +106,16 @@ def test_generator_loss_base_terms_by_hand():
   np.testing.assert_allclose(metrics["kl"], 0.25)  # though its value is still reported.
 
 
+def test_foreground_area_by_hand():
+  """Alpha 1 on one of four pixels of each clip: mean area 0.25, added at its weight."""
+  alpha = jnp.zeros((2, 1, 2, 2, 1)).at[:, :, 0, 0].set(1.0)
+  loss, metrics = losses.generator_loss(
+    _outputs(foreground_alpha=alpha), REAL, FAKE_LOGITS, jnp.ones(2), 1.0, _loss_config(foreground_area_weight=0.4)
+  )
+  np.testing.assert_allclose(metrics["foreground_area"], 0.25)
+  np.testing.assert_allclose(loss, 0.825 + 0.4 * 0.25, rtol=1e-6)
+
+
 def test_generator_loss_clip_code_terms_by_hand():
   outputs = _outputs(clip_mean=jnp.ones((2, 1)), clip_log_var=jnp.zeros((2, 1)))
   loss, metrics = losses.generator_loss(outputs, REAL, FAKE_LOGITS, RECONSTRUCT, 0.5, _loss_config())

@@ -111,6 +111,7 @@ RANGES = {
       "loss.r1_weight",
       "loss.latent_regression_weight",
       "loss.diversity_weight",
+      "loss.foreground_area_weight",
     ],
     _NON_NEGATIVE,
   ),
@@ -161,6 +162,7 @@ _DEPENDENCIES = [
     for key in ("model.disc_factor_projection", "model.factor_bottleneck")
   ),
   ("mismatch", lambda f: f["mismatch"] != "one_factor" or bool(f["factor_keys"]), "config.factor_keys (one_factor)"),
+  ("loss.foreground_area_weight", lambda f: f["model.layered"], "model.layered=True (a foreground stream)"),
   (
     "model.background_factors",
     lambda f: f["model.factor_bottleneck"] and f["model.layered"],

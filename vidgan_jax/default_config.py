@@ -140,6 +140,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.loss.diversity_pool = 1
   # With model.factor_bottleneck: the cross-entropy of the caption's factor logits and its labels.
   config.loss.factor_text_weight = 1.0
+  # With model.layered: a penalty on the mean foreground alpha, so that the agent stream paints the
+  # agent and not the scene (VGAN's mask sparsity). 0: off.
+  config.loss.foreground_area_weight = 0.0
 
   # Optimisation.
   config.optim = ml_collections.ConfigDict()

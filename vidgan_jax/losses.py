@@ -117,7 +117,8 @@ def generator_loss(
     clip encoder also "clip_mean", "clip_log_var" [B, N]; with latent regression
     "recovered_code" and "code" [B, N] (the prior-noise examples' code and what the encoder
     recovered from their clips); with the diversity term "video_pair" and "noise", "noise_pair";
-    with the factor bottleneck "factor_logits_<i>" [B, classes_i] and "factor_labels" int [B, F].
+    with the factor bottleneck "factor_logits_<i>" [B, classes_i] and "factor_labels" int [B, F];
+    with the layered generator "foreground_alpha" [B, T, H, W, 1].
   video: the real clips [B, T, H, W, 3] in [-1, 1]. fake_logits: D's verdict [B] on outputs["video"].
   reconstruct: [B] float, 1 for the examples whose clip L1 (and clip KL) counts, a
     `reconstruct_fraction` of the global batch; the others were made from prior noise.
@@ -155,6 +156,11 @@ def generator_loss(
     )
     loss += cfg.diversity_weight * diversity
     metrics["diversity"] = diversity
+  if "foreground_alpha" in outputs:
+    # The share of the clip the foreground (agent) stream paints over the background stream's.
+    foreground_area = outputs["foreground_alpha"].mean()
+    loss += cfg.foreground_area_weight * foreground_area
+    metrics["foreground_area"] = foreground_area
   factor_logits = sorted(k for k in outputs if k.startswith("factor_logits_"))
   if factor_logits:
     labels = outputs["factor_labels"]

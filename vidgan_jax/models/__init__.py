@@ -87,7 +87,9 @@ class Generator(nn.Module):
         code = jnp.where(encode[:, None], code, video_noise)
       video_noise = code
       out["clip_mean"], out["clip_log_var"] = mean, log_var
-    out["video"] = self.refine(out["gist"], condition.background, video_noise, condition.foreground)
+    out["video"], alpha = self.refine(out["gist"], condition.background, video_noise, condition.foreground)
+    if alpha is not None:
+      out["foreground_alpha"] = alpha
     out["text"], out["code"] = condition.text, video_noise
     return out
 
@@ -100,7 +102,8 @@ class Generator(nn.Module):
     """Generation from text alone, z drawn from the prior p(z | text)."""
     condition = self.condition(tokens)
     gist = self.sketch.sample(condition.background, z_noise)
-    return {"gist": gist, "video": self.refine(gist, condition.background, video_noise, condition.foreground)}
+    video, alpha = self.refine(gist, condition.background, video_noise, condition.foreground)
+    return {"gist": gist, "video": video} | ({} if alpha is None else {"foreground_alpha": alpha})
 
 
 class Discriminator(nn.Module):

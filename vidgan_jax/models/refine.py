@@ -34,7 +34,8 @@ class Text2Filter(nn.Module):
 
 
 class RefineGenerator(nn.Module):
-  """(gist [B, H, W, 3], text [B, D], noise [B, N]) -> clip [B, T, H, W, 3] in [-1, 1], float32.
+  """(gist [B, H, W, 3], text [B, D], noise [B, N]) -> (clip [B, T, H, W, 3] in [-1, 1], the
+  foreground's alpha [B, T, H, W, 1] in [0, 1] or None when not layered), both float32.
 
   Works at a quarter of the clip's resolution in time and space, then doubles it twice. When
   layered, the foreground stream sees `foreground_text` [B, D] (default: `text`) instead.
@@ -73,7 +74,7 @@ class RefineGenerator(nn.Module):
   @nn.compact
   def __call__(
     self, gist: jax.Array, text: jax.Array, noise: jax.Array, foreground_text: jax.Array | None = None
-  ) -> jax.Array:
+  ) -> tuple[jax.Array, jax.Array | None]:
     batch, height, width, _ = gist.shape
     text = text.astype(self.dtype)
     features = gist.astype(self.dtype)
@@ -95,13 +96,13 @@ class RefineGenerator(nn.Module):
     x = conv3x3x3(3, self.conv3d, self.dtype)(jnp.concatenate([x, gist_frames], -1))
     background = jnp.tanh(x.astype(jnp.float32))
     if not self.layered:
-      return background
+      return background, None
     # A second call of `motion`: the foreground gets its own projection of the same noise.
     foreground_text = text if foreground_text is None else foreground_text.astype(self.dtype)
     foreground, alpha = ForegroundStream(self.width, self.upsample, self.dtype, self.conv3d)(
       self.motion(noise, foreground_text, grid), foreground_text
     )
-    return alpha * foreground + (1.0 - alpha) * background
+    return alpha * foreground + (1.0 - alpha) * background, alpha
 
 
 class ForegroundStream(nn.Module):
