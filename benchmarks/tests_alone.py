@@ -1,6 +1,6 @@
 """Runs every test of the suite alone, each in its own `pytest path::name` process.
 
-    python -m benchmarks.tests_alone [--jobs=2] [--out=workdirs/tests_alone.md] [-k EXPR] [paths...]
+    python -m benchmarks.tests_alone [--jobs=2] [--out=workdirs/tests_alone.md] [-k EXPR] [-m MARKER] [paths...]
 
 A test that passes only after another one made something it needs (a step, a file, a cache)
 fails here. Collects the test ids with `pytest --collect-only`, runs them `--jobs` at a time, and
@@ -17,8 +17,9 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def collect(paths: list[str], keyword: str | None) -> list[str]:
-  command = [sys.executable, "-m", "pytest", "--collect-only", "-q", *paths, *(["-k", keyword] if keyword else [])]
+def collect(paths: list[str], keyword: str | None, marker: str | None) -> list[str]:
+  command = [sys.executable, "-m", "pytest", "--collect-only", "-q", *paths]
+  command += (["-k", keyword] if keyword else []) + (["-m", marker] if marker else [])
   result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True)
   return [line for line in result.stdout.splitlines() if "::" in line]
 
@@ -37,9 +38,10 @@ def main() -> None:
   parser.add_argument("paths", nargs="*", default=["tests"])
   parser.add_argument("--jobs", type=int, default=2)
   parser.add_argument("-k", dest="keyword", default=None, help="pytest's -k expression, to run a subset")
+  parser.add_argument("-m", dest="marker", default=None, help="pytest's -m expression, e.g. fast")
   parser.add_argument("--out", default=os.path.join(REPO, "workdirs", "tests_alone.md"))
   args = parser.parse_args()
-  ids = collect(args.paths, args.keyword)
+  ids = collect(args.paths, args.keyword, args.marker)
   print(f"{len(ids)} tests, each alone, {args.jobs} at a time", flush=True)
   results = []
   with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
