@@ -9,19 +9,37 @@ writes a table of each id's outcome and seconds to `--out` (failures first). Exi
 
 import argparse
 import concurrent.futures
+import contextlib
 import os
 import subprocess
 import sys
 import time
 
+import pytest
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+class _Collector:
+  """A pytest plugin keeping each collected test's id, its file relative to the repository."""
+
+  def __init__(self):
+    self.ids: list[str] = []
+
+  def pytest_collection_modifyitems(self, items) -> None:
+    self.ids = [f"{os.path.relpath(item.path, REPO)}::{item.nodeid.split('::', 1)[1]}" for item in items]
+
+
 def collect(paths: list[str], keyword: str | None, marker: str | None) -> list[str]:
-  command = [sys.executable, "-m", "pytest", "--collect-only", "-q", *paths]
-  command += (["-k", keyword] if keyword else []) + (["-m", marker] if marker else [])
-  result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True)
-  return [line for line in result.stdout.splitlines() if "::" in line]
+  """The ids of the tests under `paths`, runnable from the repository whatever pytest's rootdir."""
+  args = ["--collect-only", "-q", "-p", "no:cacheprovider", *paths]
+  args += (["-k", keyword] if keyword else []) + (["-m", marker] if marker else [])
+  collector = _Collector()
+  with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+    code = pytest.main(args, plugins=[collector])
+  if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+    raise SystemExit(f"collecting the tests failed (pytest exit code {int(code)}): run pytest --collect-only {paths}")
+  return collector.ids
 
 
 def run_alone(test_id: str) -> tuple[str, int, float, str]:
