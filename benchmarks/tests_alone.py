@@ -26,8 +26,8 @@ class _Collector:
   def __init__(self):
     self.ids: list[str] = []
 
-  def pytest_collection_modifyitems(self, items) -> None:
-    self.ids = [f"{os.path.relpath(item.path, REPO)}::{item.nodeid.split('::', 1)[1]}" for item in items]
+  def pytest_collection_finish(self, session) -> None:  # After -k and -m deselected theirs.
+    self.ids = [f"{os.path.relpath(item.path, REPO)}::{item.nodeid.split('::', 1)[1]}" for item in session.items]
 
 
 def collect(paths: list[str], keyword: str | None, marker: str | None) -> list[str]:

@@ -23,3 +23,5 @@ def test_a_test_that_needs_another_ones_leftovers_fails_alone(tmp_path):
   report = out.read_text()
   assert report.startswith("1/2 tests passed alone")
   assert "test_order.py::test_needs` | failed (1)" in report and "test_order.py::test_makes` | passed" in report
+  selected = subprocess.run([*command, "-k", "needs"], cwd=REPO, capture_output=True, text=True, timeout=300)
+  assert out.read_text().startswith("0/1 tests passed alone"), selected.stdout + selected.stderr
