@@ -73,6 +73,16 @@ VARIANTS = {
     "model.background_factors": ("scene",),
     "loss.foreground_area_weight": 1.0,
   },
+  # The best combination with a weak foreground-area penalty (at 1.0 the agent stream vanished).
+  "hard_mismatch_stage_factors_sparse": {
+    "factor_keys": ("action", "scene"),
+    "factor_classes": (10, 6),
+    "mismatch": "one_factor",
+    "model.factor_bottleneck": True,
+    "model.layered": True,
+    "model.background_factors": ("scene",),
+    "loss.foreground_area_weight": 0.1,
+  },
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
   "layered_bottleneck": {
     "factor_keys": ("action", "scene"),
