@@ -7,7 +7,7 @@
 #   make beam-test  the Apache Beam build of text2video_real, in its own .venv-beam (CI runs it too)
 #   make peer-test  the PyTorch peer (benchmarks/torch_peer) against our networks, in its own .venv-peer
 #   make chaos  20 random kills of a training run, the damaged-video set, the odd prompts, then
-#               builds killed, damaged and out of disk, 10 trials each on two datasets (~35 min)
+#               builds killed, damaged and out of disk, 10 trials each on two datasets (~22 min)
 # Both install the versions in constraints.txt; `make lock` updates it (see that file).
 PYTHON ?= python3
 VENV := .venv
