@@ -171,7 +171,9 @@ def damaged_trial(dataset: str, root: str, clean_dir: str, clean: dict, damage: 
 
 
 def mount_namespaces_allowed() -> bool:
-  return shutil.which("unshare") is not None and subprocess.run(["unshare", "-m", "true"]).returncode == 0
+  if shutil.which("unshare") is None:
+    return False
+  return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
 
 
 def full_disk_trial(dataset: str, root: str, manual_dir: str, clean_bytes: int, rng) -> tuple[bool, str]:

@@ -6,6 +6,14 @@ gets a name here when it becomes a config option, and stays off in default_confi
 rows beat "defaults" beyond the seeds' spread (docs/results.md).
 """
 
+# The building blocks the levers share, combined below with `|`.
+FACTORS = {"factor_keys": ("action", "scene"), "factor_classes": (10, 6)}
+HARD_MISMATCH = {**FACTORS, "mismatch": "one_factor"}
+BOTTLENECK = {**FACTORS, "model.factor_bottleneck": True}
+LAYERED_BOTTLENECK = {**BOTTLENECK, "model.layered": True}
+STAGE_FACTORS = {**LAYERED_BOTTLENECK, "model.background_factors": ("scene",)}
+POOLED_DIVERSITY = {"loss.diversity_weight": 0.2, "loss.diversity_clamp": 0.3, "loss.diversity_pool": 4}
+
 VARIANTS = {
   # The experiment file as it is (today's defaults: spatial code, clip encoder, free bits, projection).
   "defaults": {},
@@ -13,83 +21,34 @@ VARIANTS = {
   "previous": {"model.motion_code": "vector", "model.clip_encoder": False, "model.disc_conditioning": "concat"},
   # Levers (issue #28), one question each; all off in default_config.py.
   # The mismatched caption differs in one factor only (same scene, another action, or the reverse).
-  "hard_mismatch": {"factor_keys": ("action", "scene"), "factor_classes": (10, 6), "mismatch": "one_factor"},
+  "hard_mismatch": HARD_MISMATCH,
   # A factorised verdict: separate action and scene projection terms in the discriminator.
-  "factor_verdict": {
-    "factor_keys": ("action", "scene"),
-    "factor_classes": (10, 6),
-    "model.disc_factor_projection": True,
-  },
+  "factor_verdict": FACTORS | {"model.disc_factor_projection": True},
   # Per-factor conditioning: the generator sees the caption only as the action and the scene it names.
-  "factor_bottleneck": {"factor_keys": ("action", "scene"), "factor_classes": (10, 6), "model.factor_bottleneck": True},
+  "factor_bottleneck": BOTTLENECK,
   # BicycleGAN's latent regression, at its ratio to the clip L1 weight (0.5 / 10).
   "latent_regression": {"loss.latent_regression_weight": 0.05},
   # DSGAN's diversity-sensitive term between two clips of one prompt.
   "diversity": {"loss.diversity_weight": 0.5, "loss.diversity_clamp": 0.3},
   # The diversity term on 4x4-pooled clips, at a lower weight: pixel by pixel, it bought its
   # distance with checkerboard noise (docs/results.md).
-  "diversity_pooled": {"loss.diversity_weight": 0.2, "loss.diversity_clamp": 0.3, "loss.diversity_pool": 4},
+  "diversity_pooled": POOLED_DIVERSITY,
   # Hard mismatches (seen action 0.76 on seed 0) with the pooled diversity term.
-  "hard_mismatch_diversity": {
-    "factor_keys": ("action", "scene"),
-    "factor_classes": (10, 6),
-    "mismatch": "one_factor",
-    "loss.diversity_weight": 0.2,
-    "loss.diversity_clamp": 0.3,
-    "loss.diversity_pool": 4,
-  },
+  "hard_mismatch_diversity": HARD_MISMATCH | POOLED_DIVERSITY,
   # Hard mismatches with per-factor conditioning: the two levers that moved held-out action.
-  "hard_mismatch_bottleneck": {
-    "factor_keys": ("action", "scene"),
-    "factor_classes": (10, 6),
-    "mismatch": "one_factor",
-    "model.factor_bottleneck": True,
-  },
+  "hard_mismatch_bottleneck": HARD_MISMATCH | BOTTLENECK,
   # Per-stage conditioning: the sketch and the background see the scene's code only, the agent's
   # stream the action's only (layered generator, factor bottleneck).
-  "stage_factors": {
-    "factor_keys": ("action", "scene"),
-    "factor_classes": (10, 6),
-    "model.factor_bottleneck": True,
-    "model.layered": True,
-    "model.background_factors": ("scene",),
-  },
+  "stage_factors": STAGE_FACTORS,
   # Per-stage conditioning with hard mismatches.
-  "hard_mismatch_stage_factors": {
-    "factor_keys": ("action", "scene"),
-    "factor_classes": (10, 6),
-    "mismatch": "one_factor",
-    "model.factor_bottleneck": True,
-    "model.layered": True,
-    "model.background_factors": ("scene",),
-  },
+  "hard_mismatch_stage_factors": HARD_MISMATCH | STAGE_FACTORS,
   # Per-stage conditioning with a penalty on the foreground's area, so that the agent stream
   # (which sees the action only) paints the agent and not its training scene.
-  "stage_factors_sparse": {
-    "factor_keys": ("action", "scene"),
-    "factor_classes": (10, 6),
-    "model.factor_bottleneck": True,
-    "model.layered": True,
-    "model.background_factors": ("scene",),
-    "loss.foreground_area_weight": 1.0,
-  },
+  "stage_factors_sparse": STAGE_FACTORS | {"loss.foreground_area_weight": 1.0},
   # The best combination with a weak foreground-area penalty (at 1.0 the agent stream vanished).
-  "hard_mismatch_stage_factors_sparse": {
-    "factor_keys": ("action", "scene"),
-    "factor_classes": (10, 6),
-    "mismatch": "one_factor",
-    "model.factor_bottleneck": True,
-    "model.layered": True,
-    "model.background_factors": ("scene",),
-    "loss.foreground_area_weight": 0.1,
-  },
+  "hard_mismatch_stage_factors_sparse": HARD_MISMATCH | STAGE_FACTORS | {"loss.foreground_area_weight": 0.1},
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
-  "layered_bottleneck": {
-    "factor_keys": ("action", "scene"),
-    "factor_classes": (10, 6),
-    "model.factor_bottleneck": True,
-    "model.layered": True,
-  },
+  "layered_bottleneck": LAYERED_BOTTLENECK,
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.
   "sketch_free_bits": {"loss.kl_free_nats": 8.0},
 }

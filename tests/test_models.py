@@ -5,17 +5,10 @@ import numpy as np
 import pytest
 
 from experiments import tiny
+from experiments.variants import STAGE_FACTORS
 from vidgan_jax import models
 
 pytestmark = pytest.mark.fast
-
-SPLIT = {
-  "factor_keys": ("action", "scene"),
-  "factor_classes": (10, 6),
-  "model.factor_bottleneck": True,
-  "model.layered": True,
-  "model.background_factors": ("scene",),
-}
 
 
 def _redrawn(params, factor: int):
@@ -31,7 +24,7 @@ def test_the_scene_alone_reaches_the_sketch_and_background_the_action_alone_the_
   (and so the sketch) as they were and changes the clip; redrawing the scene's leaves the agent
   stream's conditioning as it was and changes the sketch."""
   config = tiny.get_config()
-  config.update_from_flattened_dict(SPLIT)
+  config.update_from_flattened_dict(STAGE_FACTORS)
   generator, _ = models.build_models(config, vocab_size=64)
   tokens = np.random.default_rng(0).integers(2, 64, (2, config.text.max_length)).astype(np.int32)
   keys = jax.random.split(jax.random.key(0), 3)

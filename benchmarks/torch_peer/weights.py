@@ -47,6 +47,12 @@ def _up_block(block: model.UpBlock, p) -> None:
   _norm(block.norm2, p["GroupNorm_1"])
 
 
+def _down_blocks(blocks, p, prefix: str) -> None:
+  """DownBlocks named `<prefix>0`, `<prefix>1`, ... in our tree, each one conv."""
+  for i, block in enumerate(blocks):
+    _conv(block.conv, p[f"{prefix}{i}"]["Conv_0"])
+
+
 def _gaussian(gaussian: model.Gaussian, p) -> None:
   _dense(gaussian.hidden, p["Dense_0"])
   _dense(gaussian.out, p["Dense_1"])
@@ -76,8 +82,7 @@ def _text_encoder(encoder: model.TextEncoder, p) -> None:
 
 
 def _sketch(sketch: model.SketchGenerator, p) -> None:
-  for i, block in enumerate(sketch.encoder):
-    _conv(block.conv, p[f"encoder_convs_{i}"]["Conv_0"])
+  _down_blocks(sketch.encoder, p, "encoder_convs_")
   _gaussian(sketch.posterior, p["posterior"])
   _gaussian(sketch.prior, p["prior"])
   _dense(sketch.decoder_in, p["decoder_in"])
@@ -87,8 +92,7 @@ def _sketch(sketch: model.SketchGenerator, p) -> None:
 
 
 def _refine(refine: model.RefineGenerator, p) -> None:
-  for i, block in enumerate(refine.down):
-    _conv(block.conv, p[f"DownBlock_{i}"]["Conv_0"])
+  _down_blocks(refine.down, p, "DownBlock_")
   _dense(refine.text2filter.kernels, p["Text2Filter_0"]["Dense_0"])
   _dense(refine.motion, p["Dense_0"])
   _conv(refine.conv_in, p["Conv_0"])
@@ -104,11 +108,9 @@ def load_ours(generator: model.Generator, discriminator: model.Discriminator, g_
   _text_encoder(generator.text_encoder, g_params["text_encoder"])
   _sketch(generator.sketch, g_params["sketch"])
   _refine(generator.refine, g_params["refine"])
-  for i, block in enumerate(generator.clip_encoder.downs):
-    _conv(block.conv, g_params["clip_encoder"][f"DownBlock_{i}"]["Conv_0"])
+  _down_blocks(generator.clip_encoder.downs, g_params["clip_encoder"], "DownBlock_")
   _gaussian(generator.clip_encoder.gaussian, g_params["clip_encoder"]["Gaussian_0"])
   _text_encoder(discriminator.text_encoder, d_params["text_encoder"])
-  for i, block in enumerate(discriminator.downs):
-    _conv(block.conv, d_params["video"][f"DownBlock_{i}"]["Conv_0"])
+  _down_blocks(discriminator.downs, d_params["video"], "DownBlock_")
   _dense(discriminator.projection, d_params["video"]["Dense_0"])
   _dense(discriminator.score, d_params["video"]["Dense_1"])

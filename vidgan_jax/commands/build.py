@@ -42,8 +42,9 @@ def _is_disk_full(error: BaseException) -> bool:
 
 
 def _disk_full_message(error: BaseException, data_dir: str) -> str:
-  written = re.search(r"writing (\S+?);", str(error)) or (isinstance(error, OSError) and error.filename)
-  where = written.group(1) if isinstance(written, re.Match) else written or data_dir or "the data_dir"
+  # The ArrayRecord writer names its file in the message; an OSError carries it as `filename`.
+  written = re.search(r"writing (\S+?);", str(error))
+  where = written.group(1) if written else getattr(error, "filename", None) or data_dir or "the data_dir"
   return (
     f"vidgan build: the disk is full ({where}): free some space and run the same command again; "
     "the unfinished build was removed, nothing was marked complete"
