@@ -236,6 +236,36 @@ def test_the_workdir_lock_is_held_until_released(tmp_path):
   workdir_lock.acquire(tmp_path).release()
 
 
+@pytest.mark.fast
+def test_a_read_is_retried_only_when_a_newer_checkpoint_has_appeared(tmp_path):
+  """A checkpoint being removed (it may still exist, half gone) fails its reader: read_newest
+  moves on to the newer one the run saved meanwhile; a failure on the newest itself is raised."""
+  from vidgan_jax import checkpoints
+
+  root = tmp_path / "checkpoints"
+  (root / "4").mkdir(parents=True)
+  reads = []
+
+  def read_while_the_run_saves(step_dir):
+    reads.append(step_dir.name)
+    if step_dir.name == "4":
+      (root / "5").mkdir()  # The run saved step 5 and is removing step 4, file by file.
+      raise ValueError("Truncated Zstd-compressed stream")
+    return step_dir.name
+
+  step_dir, value = checkpoints.read_newest(str(tmp_path), read_while_the_run_saves)
+  assert (step_dir.name, value, reads) == ("5", "5", ["4", "5"])
+
+  def broken(step_dir):
+    reads.append(step_dir.name)
+    raise ValueError(f"damaged {step_dir.name}")
+
+  reads.clear()
+  with pytest.raises(ValueError, match="damaged 5"):
+    checkpoints.read_newest(str(tmp_path), broken)
+  assert reads == ["5"]
+
+
 def test_readers_beside_a_writer_use_the_newest_complete_checkpoint(tiny_data_dir, tmp_path):
   """While `vidgan train` saves a checkpoint every step, a reader in this process loads the
   newest checkpoint again and again, as sample, eval and inspect do: every load succeeds, from a

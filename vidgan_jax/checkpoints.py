@@ -200,22 +200,24 @@ def resolve_step_dir(path: str) -> epath.Path:
   return root / str(steps[-1])
 
 
-def read_newest(path: str, read: Callable[[epath.Path], T], attempts: int = 3) -> tuple[epath.Path, T]:
+def read_newest(path: str, read: Callable[[epath.Path], T], attempts: int = 5) -> tuple[epath.Path, T]:
   """(step dir, read(step dir)) of the newest checkpoint under `path` (see `resolve_step_dir`).
 
   Step directories appear whole (orbax renames a finished one into place), but a run that is
-  saving also deletes its oldest: a checkpoint chosen as the newest can vanish while it is read,
-  if the run saves `keep_checkpoints` more meanwhile. Then the then-newest is read instead. A
-  step directory named by the caller itself is read once.
+  saving also deletes its oldest: a checkpoint chosen as the newest can be removed while it is
+  read (file by file, so it may still exist, half gone, when the read fails), if the run saves
+  `keep_checkpoints` more meanwhile. A failed read is retried on the then-newest only when newer
+  checkpoints have appeared since; a failure on the newest itself, or on a step directory named
+  by the caller, is raised.
   """
   for _ in range(attempts - 1):
     step_dir = resolve_step_dir(path)
     try:
       return step_dir, read(step_dir)
-    except (FileNotFoundError, ValueError):
-      if paths.resolve(path) == step_dir or step_dir.exists():
+    except Exception:  # A half-removed checkpoint fails in whichever reader meets the gap first.
+      if paths.resolve(path) == step_dir or resolve_step_dir(path) == step_dir:
         raise
-      logger.info("checkpoint %s was removed while it was read (its run is saving); reading the newest", step_dir)
+      logger.info("checkpoint %s was superseded while it was read (its run is saving); reading the newest", step_dir)
   step_dir = resolve_step_dir(path)
   return step_dir, read(step_dir)
 
