@@ -45,6 +45,9 @@ VARIANTS = {
   # Per-stage conditioning with a penalty on the foreground's area, so that the agent stream
   # (which sees the action only) paints the agent and not its training scene.
   "stage_factors_sparse": STAGE_FACTORS | {"loss.foreground_area_weight": 1.0},
+  # The best combination, its factor logits reading the caption's words one by one instead of the
+  # transformer's sentence embedding, which named held-out pairs' scenes by their actions.
+  "hard_mismatch_stage_factors_words": HARD_MISMATCH | STAGE_FACTORS | {"model.factor_readout": "words"},
   # The best combination with a weak foreground-area penalty (at 1.0 the agent stream vanished).
   "hard_mismatch_stage_factors_sparse": HARD_MISMATCH | STAGE_FACTORS | {"loss.foreground_area_weight": 0.1},
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.

@@ -44,3 +44,23 @@ def test_the_scene_alone_reaches_the_sketch_and_background_the_action_alone_the_
   np.testing.assert_array_equal(run(new_action, "sample")["gist"], base["gist"])
   assert np.abs(run(new_action, "sample")["video"] - base["video"]).max() > 1e-3
   assert np.abs(run(new_scene, "sample")["gist"] - base["gist"]).max() > 1e-3
+
+
+@pytest.mark.parametrize("readout", ["sentence", "words"])
+def test_the_words_readout_reads_words_whatever_their_order(readout):
+  """model.factor_readout="words": each factor attends over unmixed word embeddings, so the order
+  of a caption's words does not change its factor logits (the sentence readout's transformer,
+  with its position embeddings, does see the order)."""
+  config = tiny.get_config()
+  config.update_from_flattened_dict(STAGE_FACTORS | {"model.factor_readout": readout})
+  generator, _ = models.build_models(config, vocab_size=64)
+  tokens = np.zeros((1, config.text.max_length), np.int32)
+  tokens[0, :6] = np.random.default_rng(0).choice(np.arange(2, 64), 6, replace=False)
+  reordered = tokens.copy()
+  reordered[0, :6] = tokens[0, [3, 0, 5, 1, 4, 2]]
+  params = generator.init(jax.random.key(0), tokens, method="condition")["params"]
+  logits = [generator.apply({"params": params}, t, method="condition").factor_logits for t in (tokens, reordered)]
+  for key in ("factor_logits_0", "factor_logits_1"):
+    assert logits[0][key].shape == (1, config.factor_classes[int(key[-1])])
+    same = np.allclose(logits[0][key], logits[1][key], atol=1e-5)
+    assert same == (readout == "words"), (key, logits[0][key], logits[1][key])

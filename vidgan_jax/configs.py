@@ -10,6 +10,7 @@ import ml_collections
 from vidgan_jax import default_config, losses
 from vidgan_jax.batches import MISMATCH_POLICIES
 from vidgan_jax.models import DTYPES
+from vidgan_jax.models.text_encoder import FACTOR_READOUTS
 
 
 def flat_config(config: ml_collections.ConfigDict, prefix: str = "") -> dict:
@@ -43,6 +44,7 @@ CHOICES = {
   "model.gist_target": ("mean", "first"),
   "model.motion_code": ("vector", "spatial"),
   "model.disc_conditioning": ("projection", "concat"),
+  "model.factor_readout": FACTOR_READOUTS,
   "loss.gan": losses.GAN_LOSSES,
 }
 
@@ -162,6 +164,11 @@ _DEPENDENCIES = [
     for key in ("model.disc_factor_projection", "model.factor_bottleneck")
   ),
   ("mismatch", lambda f: f["mismatch"] != "one_factor" or bool(f["factor_keys"]), "config.factor_keys (one_factor)"),
+  (
+    "model.factor_readout",
+    lambda f: f["model.factor_readout"] == "sentence" or f["model.factor_bottleneck"],
+    "model.factor_bottleneck=True",
+  ),
   ("loss.foreground_area_weight", lambda f: f["model.layered"], "model.layered=True (a foreground stream)"),
   (
     "model.background_factors",

@@ -101,6 +101,10 @@ def get_config() -> ml_collections.ConfigDict:
   # Per-factor conditioning: the generator sees the caption only through the classes it names
   # (models.FactorBottleneck), learned from the factor labels with loss.factor_text_weight.
   config.model.factor_bottleneck = False
+  # What the bottleneck's factor logits read: "sentence" (the transformer's caption embedding) or
+  # "words" (per factor, an attention over the caption's unmixed word embeddings; see
+  # models.FactorBottleneck).
+  config.model.factor_readout = "sentence"
   # Per-stage conditioning, with the bottleneck and model.layered: the factors named here (e.g.
   # ("scene",)) alone condition the sketch and the background stream, the others alone the
   # foreground (agent) stream, so that an action and a scene never seen together still each reach

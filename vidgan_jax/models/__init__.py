@@ -44,7 +44,7 @@ class Generator(nn.Module):
     text = self.text_encoder(tokens)
     if self.factor_bottleneck is None:
       return Conditioning(text, text, text, {})
-    codes, logits = self.factor_bottleneck(text)
+    codes, logits = self.factor_bottleneck(text, tokens)
     logits = {f"factor_logits_{i}": value for i, value in enumerate(logits)}
     whole = sum(codes)
     if not self.background_factors:
@@ -127,6 +127,11 @@ def _text_encoder(m: ml_collections.ConfigDict, vocab_size: int, dtype: Dtype) -
   )
 
 
+def _factor_bottleneck(config: ml_collections.ConfigDict, vocab_size: int, dtype: Dtype) -> FactorBottleneck:
+  m = config.model
+  return FactorBottleneck(tuple(config.factor_classes), m.factor_readout, vocab_size, m.text_embed_dim, dtype)
+
+
 def _background_factors(config: ml_collections.ConfigDict) -> tuple[int, ...]:
   """model.background_factors, names of config.factor_keys (configs.check_values), as indices."""
   return tuple(list(config.factor_keys).index(name) for name in config.model.background_factors)
@@ -168,7 +173,7 @@ def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Ge
     clip_encoder=ClipEncoder(widths=tuple(m.encoder_widths), code_dim=m.noise_dim, downsample=m.downsample, dtype=dtype)
     if m.clip_encoder
     else None,
-    factor_bottleneck=FactorBottleneck(tuple(config.factor_classes), dtype) if m.factor_bottleneck else None,
+    factor_bottleneck=_factor_bottleneck(config, vocab_size, dtype) if m.factor_bottleneck else None,
     background_factors=_background_factors(config),
   )
   discriminator = Discriminator(

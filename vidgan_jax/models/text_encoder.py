@@ -37,25 +37,52 @@ class TextEncoder(nn.Module):
     return nn.Dense(self.out_dim, dtype=self.dtype)(pooled)
 
 
+FACTOR_READOUTS = ("sentence", "words")
+
+
 class FactorBottleneck(nn.Module):
-  """Text embedding [B, D] -> (a code [B, D] per factor, per-factor logits [B, classes_f]).
+  """Text embedding [B, D] and tokens [B, L] -> (a code [B, D] per factor, per-factor logits
+  [B, classes_f]).
 
   The caption reaches the generator only as the classes it names, one factor at a time: factor
   f's code is softmax(logits_f) @ E_f, a class embedding weighted by how surely the caption names
   it. A caption of a pair never seen together ("golf in the pool") then gives codes that were each
   seen in training, and the logits learn the factors from the training labels
   (`loss.factor_text_weight`); sampling needs no labels.
+
+  `readout` (model.factor_readout) says what the logits read. "sentence": the text embedding,
+  where the transformer has mixed the words; it learns the training pairs' words together, and
+  names a held-out pair's scene by its action ("golf in the pool": grass). "words": each factor
+  attends over the caption's own word embeddings (no mixing across words) and reads the words it
+  attends to; the words that name a factor alone predict it best, so attention settles on them.
   """
 
   factor_classes: tuple[int, ...]
+  readout: str = "sentence"
+  vocab_size: int = 0  # For readout "words": the tokenizer's.
+  embed_dim: int = 0  # For readout "words": the word embeddings' width.
   dtype: Dtype = jnp.float32
 
   @nn.compact
-  def __call__(self, text: jax.Array) -> tuple[tuple[jax.Array, ...], tuple[jax.Array, ...]]:
+  def __call__(self, text: jax.Array, tokens: jax.Array) -> tuple[tuple[jax.Array, ...], tuple[jax.Array, ...]]:
+    if self.readout not in FACTOR_READOUTS:
+      raise ValueError(f"model.factor_readout={self.readout!r} is not one of {FACTOR_READOUTS}")
+    if self.readout == "words":
+      words = nn.Embed(self.vocab_size, self.embed_dim, dtype=jnp.float32, name="words")(tokens)
     logits, codes = [], []
     for i, classes in enumerate(self.factor_classes):
-      factor_logits = nn.Dense(classes, dtype=jnp.float32, name=f"logits_{i}")(text.astype(jnp.float32))
+      features = text.astype(jnp.float32) if self.readout == "sentence" else self._attend(words, tokens, i)
+      factor_logits = nn.Dense(classes, dtype=jnp.float32, name=f"logits_{i}")(features)
       table = self.param(f"classes_{i}", nn.initializers.normal(1.0), (classes, text.shape[-1]))
       codes.append((jax.nn.softmax(factor_logits) @ table).astype(text.dtype))
       logits.append(factor_logits)
     return tuple(codes), tuple(logits)
+
+  def _attend(self, words: jax.Array, tokens: jax.Array, factor: int) -> jax.Array:
+    """Word embeddings [B, L, E] -> their mean [B, E] weighted by factor `factor`'s attention
+    (a learned score per word, softmax over the caption's non-padding tokens), layer-normalised."""
+    scores = nn.Dense(1, dtype=jnp.float32, name=f"attention_{factor}")(words)[..., 0]
+    scores = jnp.where(tokens != PAD_ID, scores, jnp.finfo(jnp.float32).min)
+    weights = jax.nn.softmax(scores, axis=-1)
+    # Normalised like the sentence embedding: the logits then learn as fast from either readout.
+    return nn.LayerNorm(dtype=jnp.float32, name=f"norm_{factor}")(jnp.einsum("bl,ble->be", weights, words))

@@ -1,0 +1,41 @@
+"""`benchmarks/caption_factors.py` as typed: the factor bottleneck's reading of the evaluation
+prompts, per group and factor, for a trained run."""
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+from experiments.variants import STAGE_FACTORS
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _run(*args):
+  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  return subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_the_table_gives_each_factor_of_each_group_for_a_trained_run(tmp_path, tiny_data_dir):
+  workdir = tmp_path / "run"
+  overrides = [f"--config.{k}={v}" for k, v in (STAGE_FACTORS | {"model.factor_readout": "words"}).items()]
+  trained = _run(
+    "-m", "vidgan_jax", "train", "--config=experiments/tiny.py", f"--workdir={workdir}",
+    f"--config.data_dir={tiny_data_dir}", "--config.num_train_steps=2", *overrides,
+  )  # fmt: skip
+  assert trained.returncode == 0, trained.stderr[-3000:]
+  result = _run("benchmarks/caption_factors.py", str(workdir), f"--data_dir={tiny_data_dir}")
+  assert result.returncode == 0, result.stderr[-3000:]
+  header, rule, row = result.stdout.strip().splitlines()
+  assert header == "| run | step | seen | unseen |" and rule == "|---|---|---|---|"
+  cells = [c.strip() for c in row.strip("|").split("|")]
+  assert cells[:2] == [str(workdir), "2"]
+  for cell in cells[2:]:
+    match = re.fullmatch(r"action (\d\.\d\d), scene (\d\.\d\d)", cell)
+    assert match and all(0 <= float(v) <= 1 for v in match.groups()), cell
+
+
+def test_no_workdir_is_a_usage_error():
+  result = _run("benchmarks/caption_factors.py")
+  assert result.returncode == 1 and "name at least one workdir" in result.stderr
