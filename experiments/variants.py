@@ -22,8 +22,6 @@ VARIANTS = {
   # Levers (issue #28), one question each; all off in default_config.py.
   # The mismatched caption differs in one factor only (same scene, another action, or the reverse).
   "hard_mismatch": HARD_MISMATCH,
-  # A factorised verdict: separate action and scene projection terms in the discriminator.
-  "factor_verdict": FACTORS | {"model.disc_factor_projection": True},
   # Per-factor conditioning: the generator sees the caption only as the action and the scene it names.
   "factor_bottleneck": BOTTLENECK,
   # BicycleGAN's latent regression, at its ratio to the clip L1 weight (0.5 / 10).

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from vidgan_jax.configs import check_config, load_config_file
+from vidgan_jax.configs import check_config, config_from_dict, load_config_file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Every experiment file; variants.py names overrides of them (for results rows), it is not one.
@@ -77,7 +77,7 @@ def test_every_named_variant_overrides_known_keys_with_valid_values():
     ({"model.disc_widths": (16, 0)}, r"config key 'model.disc_widths' is \(16, 0\): it must be > 0"),
     ({"input_workers": -2}, "config key 'input_workers' is -2: it must be >= -1"),
     ({"mismatch": "one_factor"}, "config key 'mismatch' is 'one_factor', which needs config.factor_keys"),
-    ({"model.disc_factor_projection": True}, "needs config.factor_keys and config.factor_classes"),
+    ({"model.factor_bottleneck": True}, "needs config.factor_keys and config.factor_classes"),
     ({"model.background_factors": ("scene",)}, "needs model.factor_bottleneck=True and model.layered=True"),
     ({"loss.foreground_area_weight": 0.5}, r"needs model.layered=True \(a foreground stream\)"),
     ({"model.factor_readout": "words"}, "'model.factor_readout' is 'words', which needs model.factor_bottleneck=True"),
@@ -126,3 +126,20 @@ def test_train_refuses_a_wrong_value_in_one_line_before_any_work(tmp_path):
   assert result.returncode == 2
   assert result.stderr.strip() == "vidgan train: config key 'loss.gan' is 'hing': use one of 'hinge', 'non_saturating'"
   assert not (tmp_path / "data").exists() and not (tmp_path / "run").exists()
+
+
+@pytest.mark.fast
+def test_a_retired_key_is_dropped_from_a_saved_config_and_refused_in_a_new_one():
+  """A checkpoint saved while model.disc_factor_projection existed still loads; a config that
+  sets it now is told why it went."""
+  config = load_config_file(os.path.join(ROOT, "experiments", "tiny.py"))
+  saved = config.to_dict()
+  saved["model"]["disc_factor_projection"] = False
+  saved["shuffle_buffer"] = 1000
+  restored = config_from_dict(saved)
+  assert "disc_factor_projection" not in restored.model and "shuffle_buffer" not in restored
+  assert restored.model.to_dict() == config.model.to_dict()
+  config.model.unlock()
+  config.model.disc_factor_projection = True
+  with pytest.raises(ValueError, match="'model.disc_factor_projection' is retired: the factorised verdict did nothing"):
+    check_config(config)

@@ -64,8 +64,8 @@ def test_device_batches_carry_factors_and_refuse_one_factor_without_them():
     batches.to_device_batch(examples, tokenizer, 2, "one_factor")
   examples["factors"] = np.array([[0, 0], [1, 1], [0, 0], [1, 1]])
   batch = batches.to_device_batch(examples, tokenizer, 2, "one_factor")
-  assert batch["factors"].shape == batch["mismatch_factors"].shape == (2, 2, 2)
-  np.testing.assert_array_equal(batch["mismatch_factors"].reshape(4, 2), examples["factors"][[1, 0, 1, 0]])
+  assert batch["factors"].shape == (2, 2, 2)
+  np.testing.assert_array_equal(batch["mismatch_tokens"].reshape(4, -1), batch["tokens"].reshape(4, -1)[[1, 0, 1, 0]])
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ LEVERS = {
   "model.background_factors": ("scene",),
   "loss.foreground_area_weight": 0.5,
   "mismatch": "one_factor",
-  "model.disc_factor_projection": True,
   "loss.latent_regression_weight": 0.05,
   "loss.diversity_weight": 0.5,
   "loss.kl_free_nats": 0.5,
@@ -59,7 +58,6 @@ def _random_batch(rng, config, batch_size):
   if config.factor_keys:
     classes = np.array(config.factor_classes)
     batch["factors"] = (rng.integers(0, 1000, (batch_size, len(classes))) % classes).astype(np.int32)
-    batch["mismatch_factors"] = np.roll(batch["factors"], 1, axis=0)
   return batch
 
 

@@ -62,7 +62,6 @@ def to_device_batch(examples: dict, tokenizer: Tokenizer, local_devices: int, mi
   }
   if factors is not None:
     batch["factors"] = factors.astype(np.int32)
-    batch["mismatch_factors"] = batch["factors"][partners]
   return {k: v.reshape((local_devices, -1) + v.shape[1:]) for k, v in batch.items()}
 
 

@@ -28,6 +28,7 @@ def flat_config(config: ml_collections.ConfigDict, prefix: str = "") -> dict:
 RETIRED = {
   "shuffle_buffer": "Grain shuffles the whole split by position; no buffer is needed",
   "cache_dataset": "clips are read by position from ArrayRecord files each epoch; there is no cache",
+  "model.disc_factor_projection": "the factorised verdict did nothing measurable on the CPU proxy (docs/results.md)",
 }
 
 
@@ -159,9 +160,10 @@ _DEPENDENCIES = [
     lambda f: not f["model.clip_encoder"] or f["loss.encoded_fraction"] < 1,
     "loss.encoded_fraction < 1 with model.clip_encoder (some examples made from prior noise)",
   ),
-  *(
-    (key, lambda f: bool(f["factor_keys"]) and len(f["factor_keys"]) == len(f["factor_classes"]), _FACTORS)
-    for key in ("model.disc_factor_projection", "model.factor_bottleneck")
+  (
+    "model.factor_bottleneck",
+    lambda f: bool(f["factor_keys"]) and len(f["factor_keys"]) == len(f["factor_classes"]),
+    _FACTORS,
   ),
   ("mismatch", lambda f: f["mismatch"] != "one_factor" or bool(f["factor_keys"]), "config.factor_keys (one_factor)"),
   (
@@ -207,13 +209,22 @@ def check_config(config: ml_collections.ConfigDict) -> None:
   check_values(config)
 
 
+def _without_retired(data: dict, prefix: str = "") -> dict:
+  """`data` (nested dicts) without the keys of RETIRED, at any depth."""
+  return {
+    k: _without_retired(v, f"{prefix}{k}.") if isinstance(v, dict) else v
+    for k, v in data.items()
+    if f"{prefix}{k}" not in RETIRED
+  }
+
+
 def config_from_dict(data: dict) -> ml_collections.ConfigDict:
   """Rebuilds a config saved with `config.to_dict()` (as JSON) and checks it.
 
   Keys the saved config lacks (added to `default_config.py` after it was written) take their defaults
   and retired keys are dropped, so that older checkpoints stay usable.
   """
-  saved = ml_collections.ConfigDict({k: v for k, v in data.items() if k not in RETIRED})
+  saved = ml_collections.ConfigDict(_without_retired(data))
   check_config(saved)
   config = default_config.get_config()
   config.update(saved)

@@ -24,7 +24,7 @@ def get_config() -> ml_collections.ConfigDict:
   # another class. "pair" (action-scene) for action_scenes, "category" for text2video_real.
   config.label_key = "pair"
   # Class-label features the caption names one by one, e.g. ("action", "scene") for action_scenes:
-  # they feed `mismatch="one_factor"` and `model.disc_factor_projection`. (): none.
+  # they feed `mismatch="one_factor"` and `model.factor_bottleneck`. (): none.
   config.factor_keys = ()
   # The class count of each of factor_keys (checked against the dataset at start-up), e.g. (10, 6).
   config.factor_classes = ()
@@ -95,9 +95,6 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.disc_widths = (16, 32, 64, 128)
   config.model.disc_text_dim = 64
   config.model.disc_conditioning = "projection"  # or "concat" (the paper's).
-  # A factorised verdict: one projection term per factor of config.factor_keys (a class embedding
-  # dotted with the pooled clip features), so that each factor the caption names is judged alone.
-  config.model.disc_factor_projection = False
   # Per-factor conditioning: the generator sees the caption only through the classes it names
   # (models.FactorBottleneck), learned from the factor labels with loss.factor_text_weight.
   config.model.factor_bottleneck = False

@@ -70,8 +70,7 @@ def create_train_state(
   g_key, d_key = init_keys(config)
   tokens, video, z, noise = example_generator_inputs(config)
   g_params = jax.jit(generator.init)(g_key, tokens, video, z, noise)["params"]
-  factors = jnp.zeros((1, len(discriminator.video.factor_classes)), jnp.int32)
-  d_params = jax.jit(discriminator.init)(d_key, video, tokens, factors)["params"]
+  d_params = jax.jit(discriminator.init)(d_key, video, tokens)["params"]
   g_tx, d_tx = make_optimizers(config)
   return TrainState(
     step=jnp.zeros((), jnp.int32),
@@ -106,12 +105,12 @@ def compute_gradients(
   """Generator and discriminator gradients and metrics, averaged over devices (call under pmap).
 
   batch: video u8 [b, T, H, W, 3], tokens and mismatch_tokens i32 [b, L], mismatch_valid f32 [b];
-  with `config.factor_keys`, factors and mismatch_factors i32 [b, F]. Both gradients are taken at
+  with `config.factor_keys`, factors i32 [b, F] (the factor bottleneck's labels). Both gradients are taken at
   the current parameters; the losses are `losses.generator_loss` and `losses.discriminator_objective`.
   """
   loss_cfg = config.loss
   video, tokens = video_to_float(batch["video"]), batch["tokens"]
-  factors, mismatch_factors = batch.get("factors"), batch.get("mismatch_factors")
+  factors = batch.get("factors")
   device_batch = video.shape[0]
   example_index = jax.lax.axis_index(AXIS) * device_batch + jnp.arange(device_batch)
   z_noise, video_noise = example_noise(
@@ -139,7 +138,7 @@ def compute_gradients(
       out["video_pair"] = generator.apply({"params": g_params}, tokens, video, z_pair, noise_pair, encoded)["video"]
       out["noise"] = jnp.concatenate([z_noise, video_noise], -1)
       out["noise_pair"] = jnp.concatenate([z_pair, noise_pair], -1)
-    fake_logits = discriminator.apply({"params": state.d_params}, out["video"], tokens, factors)
+    fake_logits = discriminator.apply({"params": state.d_params}, out["video"], tokens)
     loss, metrics = losses.generator_loss(out, video, fake_logits, reconstruct, fraction, loss_cfg, AXIS)
     return loss, (metrics, out["video"])
 
@@ -152,10 +151,9 @@ def compute_gradients(
       {"params": d_params},
       jnp.concatenate([video, fake, video]),
       jnp.concatenate([tokens, tokens, batch["mismatch_tokens"]]),
-      None if factors is None else jnp.concatenate([factors, factors, mismatch_factors]),
     )
     real, fake_logits, mismatch = jnp.split(logits, 3)
-    r1 = r1_penalty(discriminator, d_params, video, tokens, factors) if loss_cfg.r1_weight > 0 else None
+    r1 = r1_penalty(discriminator, d_params, video, tokens) if loss_cfg.r1_weight > 0 else None
     return losses.discriminator_objective(real, fake_logits, mismatch, batch["mismatch_valid"], loss_cfg, r1)
 
   (_, d_metrics), d_grads = jax.value_and_grad(d_loss_fn, has_aux=True)(state.d_params)
@@ -214,13 +212,11 @@ def train_step(
   return new_state, {**metrics, "nonfinite_steps": new_state.nonfinite_steps}
 
 
-def r1_penalty(
-  discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array, factors: jax.Array | None = None
-) -> jax.Array:
+def r1_penalty(discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array) -> jax.Array:
   """Mean over examples of |d D(real, text) / d real|^2."""
 
   def real_logit_sum(v):
-    return discriminator.apply({"params": d_params}, v, tokens, factors).sum()
+    return discriminator.apply({"params": d_params}, v, tokens).sum()
 
   grads = jax.grad(real_logit_sum)(video)
   return jnp.mean(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=-1))

@@ -107,13 +107,13 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-  """(clip [B, T, H, W, 3], caption tokens [B, L], factor labels [B, F] or None) -> logit [B]."""
+  """(clip [B, T, H, W, 3], caption tokens [B, L]) -> logit [B]."""
 
   text_encoder: TextEncoder
   video: VideoDiscriminator
 
-  def __call__(self, video: jax.Array, tokens: jax.Array, factors: jax.Array | None = None) -> jax.Array:
-    return self.video(video, self.text_encoder(tokens), factors)
+  def __call__(self, video: jax.Array, tokens: jax.Array) -> jax.Array:
+    return self.video(video, self.text_encoder(tokens))
 
 
 def _text_encoder(m: ml_collections.ConfigDict, vocab_size: int, dtype: Dtype) -> TextEncoder:
@@ -183,7 +183,6 @@ def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Ge
       text_dim=m.disc_text_dim,
       downsample=m.downsample,
       conditioning=m.disc_conditioning,
-      factor_classes=tuple(config.factor_classes) if m.disc_factor_projection else (),
       dtype=dtype,
     ),
   )

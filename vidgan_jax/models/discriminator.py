@@ -17,44 +17,27 @@ class VideoDiscriminator(nn.Module):
   judges clip and caption together. "projection" (Miyato & Koyama, 2018): the logit is an
   unconditional score plus the inner product of the pooled clip features with a projection of the
   text, so the caption acts on the verdict directly rather than as extra input channels.
-
-  `factor_classes` (one class count per labelled factor of the caption, e.g. action and scene)
-  adds a factorised verdict: a projection term per factor, the inner product of the pooled
-  features with that factor's class embedding, so that a clip is judged on each factor the
-  caption names on its own (the action whatever the scene) and not only on the whole caption.
   """
 
   widths: Sequence[int]
   text_dim: int
   downsample: str
   conditioning: str = "concat"
-  factor_classes: Sequence[int] = ()
   dtype: Dtype = jnp.float32
 
   @nn.compact
-  def __call__(self, video: jax.Array, text: jax.Array, factors: jax.Array | None = None) -> jax.Array:
-    """factors: int [B, len(factor_classes)], the caption's class of each factor; needed only
-    with `factor_classes`."""
+  def __call__(self, video: jax.Array, text: jax.Array) -> jax.Array:
     x = video.astype(self.dtype)
     for features in self.widths:
       x = DownBlock(features, self.dtype, self.downsample)(x)
     if self.conditioning == "projection":
       pooled = x.mean(axis=(1, 2, 3)).astype(jnp.float32)  # [B, C]
       projected = nn.Dense(pooled.shape[-1], dtype=jnp.float32)(text.astype(jnp.float32))
-      logit = nn.Dense(1, dtype=jnp.float32)(pooled)[:, 0] + jnp.sum(projected * pooled, axis=-1)
+      return nn.Dense(1, dtype=jnp.float32)(pooled)[:, 0] + jnp.sum(projected * pooled, axis=-1)
     elif self.conditioning == "concat":
       t = nn.leaky_relu(nn.Dense(self.text_dim, dtype=self.dtype)(text.astype(self.dtype)), 0.2)
       t = jnp.broadcast_to(t[:, None, None, None, :], x.shape[:4] + (self.text_dim,))
       x = nn.leaky_relu(nn.Conv(self.widths[-1], (1, 1, 1), dtype=self.dtype)(jnp.concatenate([x, t], -1)), 0.2)
       pooled = x.mean(axis=(1, 2, 3)).astype(jnp.float32)
-      logit = nn.Dense(1, dtype=jnp.float32)(pooled)[:, 0]
-    else:
-      raise ValueError(f"unknown model.disc_conditioning {self.conditioning!r}: use 'concat' or 'projection'")
-    if not self.factor_classes:
-      return logit
-    if factors is None:
-      raise ValueError("this discriminator judges each factor of the caption: pass its factor labels")
-    for i, classes in enumerate(self.factor_classes):
-      embedding = nn.Embed(classes, pooled.shape[-1], dtype=jnp.float32, name=f"factor_embed_{i}")(factors[:, i])
-      logit = logit + jnp.sum(embedding * pooled, axis=-1)
-    return logit
+      return nn.Dense(1, dtype=jnp.float32)(pooled)[:, 0]
+    raise ValueError(f"unknown model.disc_conditioning {self.conditioning!r}: use 'concat' or 'projection'")
