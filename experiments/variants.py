@@ -12,7 +12,6 @@ HARD_MISMATCH = {**FACTORS, "mismatch": "one_factor"}
 BOTTLENECK = {**FACTORS, "model.factor_bottleneck": True}
 LAYERED_BOTTLENECK = {**BOTTLENECK, "model.layered": True}
 STAGE_FACTORS = {**LAYERED_BOTTLENECK, "model.background_factors": ("scene",)}
-POOLED_DIVERSITY = {"loss.diversity_weight": 0.2, "loss.diversity_clamp": 0.3, "loss.diversity_pool": 4}
 
 VARIANTS = {
   # The experiment file as it is (today's defaults: spatial code, clip encoder, free bits, projection).
@@ -26,13 +25,6 @@ VARIANTS = {
   "factor_bottleneck": BOTTLENECK,
   # BicycleGAN's latent regression, at its ratio to the clip L1 weight (0.5 / 10).
   "latent_regression": {"loss.latent_regression_weight": 0.05},
-  # DSGAN's diversity-sensitive term between two clips of one prompt.
-  "diversity": {"loss.diversity_weight": 0.5, "loss.diversity_clamp": 0.3},
-  # The diversity term on 4x4-pooled clips, at a lower weight: pixel by pixel, it bought its
-  # distance with checkerboard noise (docs/results.md).
-  "diversity_pooled": POOLED_DIVERSITY,
-  # Hard mismatches (seen action 0.76 on seed 0) with the pooled diversity term.
-  "hard_mismatch_diversity": HARD_MISMATCH | POOLED_DIVERSITY,
   # Hard mismatches with per-factor conditioning: the two levers that moved held-out action.
   "hard_mismatch_bottleneck": HARD_MISMATCH | BOTTLENECK,
   # Per-stage conditioning: the sketch and the background see the scene's code only, the agent's

@@ -23,8 +23,6 @@ def _loss_config(**overrides) -> ml_collections.ConfigDict:
       clip_kl_free_nats=0.0,
       kl_free_nats=0.0,
       latent_regression_weight=0.3,
-      diversity_weight=2.0,
-      diversity_clamp=0.1,
     )
   )
   cfg.update(overrides)
@@ -126,42 +124,20 @@ def test_generator_loss_clip_code_terms_by_hand():
   np.testing.assert_allclose(gated, 0.825, rtol=1e-6)
 
 
-def test_latent_regression_and_diversity_by_hand():
+def test_latent_regression_by_hand():
   outputs = _outputs(
     clip_mean=jnp.ones((2, 1)),
     clip_log_var=jnp.zeros((2, 1)),
     recovered_code=jnp.array([[0.0], [1.0]]),
     code=jnp.zeros((2, 1)),
-    video_pair=jnp.full((2, 1, 1, 1, 3), 0.6),
-    noise=jnp.zeros((2, 1)),
-    noise_pair=jnp.full((2, 1), 2.0),
   )
   loss, metrics = losses.generator_loss(outputs, REAL, FAKE_LOGITS, RECONSTRUCT, 0.5, _loss_config())
-  # Both count on the prior-noise example only: |1 - 0| = 1; min(0.4 / 2, clamp 0.1) = 0.1.
+  # It counts on the prior-noise example only: |1 - 0| = 1, half of the batch.
   np.testing.assert_allclose(metrics["latent_l1"], 1.0)
-  np.testing.assert_allclose(metrics["diversity"], -0.1, rtol=1e-4)
-  np.testing.assert_allclose(loss, 0.825 + 0.1 * 0.5 + 0.3 * 1.0 + 2.0 * -0.1, rtol=1e-4)
-  # Without a clip encoder every example is made from prior noise, so the term counts on both.
-  no_encoder = {k: v for k, v in outputs.items() if k not in ("clip_mean", "clip_log_var", "recovered_code")}
-  unclamped = _loss_config(diversity_clamp=1.0)
-  _, metrics = losses.generator_loss(no_encoder, REAL, FAKE_LOGITS, jnp.ones(2), 1.0, unclamped)
-  np.testing.assert_allclose(metrics["diversity"], -0.2, rtol=1e-4)
+  np.testing.assert_allclose(loss, 0.825 + 0.1 * 0.5 + 0.3 * 1.0, rtol=1e-5)
 
 
 def test_free_bits_is_decided_on_the_global_batch():
   np.testing.assert_allclose(losses.free_bits(jnp.array(3.0), 2.0, None), 3.0)
   np.testing.assert_allclose(losses.free_bits(jnp.array(1.0), 2.0, None), 0.0)
   np.testing.assert_allclose(losses.free_bits(jnp.array(1.0), 0.0, None), 1.0)
-
-
-def test_pooled_diversity_ignores_pixel_noise_and_sees_layout():
-  checker = jnp.indices((4, 4)).sum(0) % 2 * 2.0 - 1.0  # +-1 checkerboard: pooled 2x2, it averages to 0.
-  video = jnp.zeros((1, 1, 4, 4, 3))
-  noisy = video + checker[None, None, :, :, None]
-  noise_a, noise_b = jnp.zeros((1, 1)), jnp.ones((1, 1))
-  np.testing.assert_allclose(losses.diversity_term(video, noisy, noise_a, noise_b, 10.0), [-1.0], rtol=1e-4)
-  np.testing.assert_allclose(losses.diversity_term(video, noisy, noise_a, noise_b, 10.0, pool=2), [0.0], atol=1e-5)
-  shifted = video.at[:, :, :2].set(1.0)  # The top half brighter: a change of layout survives pooling.
-  np.testing.assert_allclose(losses.diversity_term(video, shifted, noise_a, noise_b, 10.0, pool=2), [-0.5], rtol=1e-4)
-  with pytest.raises(ValueError, match="diversity_pool=3 must divide the clip's 4x4 pixels"):
-    losses.average_pool(video, 3)

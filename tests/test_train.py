@@ -19,7 +19,6 @@ LEVERS = {
   "loss.foreground_area_weight": 0.5,
   "mismatch": "one_factor",
   "loss.latent_regression_weight": 0.05,
-  "loss.diversity_weight": 0.5,
   "loss.kl_free_nats": 0.5,
 }
 

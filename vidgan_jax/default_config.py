@@ -132,13 +132,6 @@ def get_config() -> ml_collections.ConfigDict:
   # BicycleGAN's latent regression (cLR): the clip encoder recovers the prior noise from the clip it
   # made, |E(G(c, w)) - w|, for the examples made from prior noise (needs model.clip_encoder). 0: off.
   config.loss.latent_regression_weight = 0.0
-  # DSGAN's diversity-sensitive term: a second clip of each prompt from other noise, rewarded for
-  # differing by min(|clip distance| / |noise distance|, diversity_clamp). 0: off.
-  config.loss.diversity_weight = 0.0
-  config.loss.diversity_clamp = 1.0
-  # Compare the two clips after average pooling over this many pixels a side (1: pixel by pixel).
-  # Pixel by pixel, the proxy's generator bought the distance with checkerboard noise (docs/results.md).
-  config.loss.diversity_pool = 1
   # With model.factor_bottleneck: the cross-entropy of the caption's factor logits and its labels.
   config.loss.factor_text_weight = 1.0
   # With model.layered: a penalty on the mean foreground alpha, so that the agent stream paints the

@@ -9,7 +9,6 @@ global batch (`axis_name`) so that it does not depend on how the batch is split.
                    + gamma_l1 * clip L1 (reconstructed examples)           reconstruction
                    + clip_kl_weight * KL_clip (over free bits)             cVAE-GAN clip code
                    + latent_regression_weight * |E(G(c, w)) - w|            cLR (BicycleGAN)
-                   + diversity_weight * diversity term                     mode seeking (DSGAN)
                    + factor_text_weight * CE(factor logits, labels)        factor bottleneck
 """
 
@@ -82,25 +81,6 @@ def generator_adversarial_loss(kind: str, fake) -> jax.Array:
   raise ValueError(f"unknown GAN loss {kind!r}: use one of {GAN_LOSSES}")
 
 
-def average_pool(video: jax.Array, pool: int) -> jax.Array:
-  """Mean over pool x pool pixel blocks: [B, T, H, W, C] -> [B, T, H / pool, W / pool, C]."""
-  b, t, h, w, c = video.shape
-  if h % pool or w % pool:
-    raise ValueError(f"loss.diversity_pool={pool} must divide the clip's {h}x{w} pixels")
-  return video.reshape(b, t, h // pool, pool, w // pool, pool, c).mean(axis=(3, 5))
-
-
-def diversity_term(video_a, video_b, noise_a, noise_b, clamp: float, pool: int = 1) -> jax.Array:
-  """DSGAN's diversity-sensitive term [B] for two clips [B, T, H, W, 3] of one prompt made from two
-  noises [B, N]: -min(|a - b| / |noise_a - noise_b|, clamp), mean absolute distances. Minimising
-  it spreads clips whose noise differs, up to the clamp. With `pool` > 1 the clips are compared
-  after average pooling, so that pixel-level noise (a checkerboard) cannot buy the distance:
-  only differences in layout, colour and motion count."""
-  clip_distance = jnp.abs(average_pool(video_a, pool) - average_pool(video_b, pool)).mean(axis=(1, 2, 3, 4))
-  noise_distance = jnp.abs(noise_a - noise_b).mean(axis=-1)
-  return -jnp.minimum(clip_distance / (noise_distance + 1e-5), clamp)
-
-
 def generator_loss(
   outputs: dict[str, jax.Array],
   video: jax.Array,
@@ -116,7 +96,7 @@ def generator_loss(
     [B, H, W, 3], the sketch's "mean", "log_var", "prior_mean", "prior_log_var" [B, Z]); with the
     clip encoder also "clip_mean", "clip_log_var" [B, N]; with latent regression
     "recovered_code" and "code" [B, N] (the prior-noise examples' code and what the encoder
-    recovered from their clips); with the diversity term "video_pair" and "noise", "noise_pair";
+    recovered from their clips);
     with the factor bottleneck "factor_logits_<i>" [B, classes_i] and "factor_labels" int [B, F];
     with the layered generator "foreground_alpha" [B, T, H, W, 1].
   video: the real clips [B, T, H, W, 3] in [-1, 1]. fake_logits: D's verdict [B] on outputs["video"].
@@ -146,16 +126,6 @@ def generator_loss(
     latent_l1 = masked_mean(error, prior_examples, prior_fraction)
     loss += cfg.latent_regression_weight * latent_l1
     metrics["latent_l1"] = latent_l1
-  if "video_pair" in outputs:
-    diversity = masked_mean(
-      diversity_term(
-        outputs["video"], outputs["video_pair"], outputs["noise"], outputs["noise_pair"], cfg.diversity_clamp
-      ),
-      prior_examples,
-      prior_fraction,
-    )
-    loss += cfg.diversity_weight * diversity
-    metrics["diversity"] = diversity
   if "foreground_alpha" in outputs:
     # The share of the clip the foreground (agent) stream paints over the background stream's.
     foreground_area = outputs["foreground_alpha"].mean()

@@ -9,12 +9,6 @@ def noise_key(seed: int, step) -> jax.Array:
   return jax.random.fold_in(jax.random.key(seed, impl="threefry2x32"), step)
 
 
-def pair_noise_key(seed: int, step) -> jax.Array:
-  """A second, independent key of one step's noise: the other clip of each prompt in the
-  diversity term."""
-  return jax.random.split(noise_key(seed, step))[1]
-
-
 def example_noise(key: jax.Array, example_index: jax.Array, z_dim: int, noise_dim: int):
   """Per-example normal noise from (key, global example index): z [B, z_dim], video [B, noise_dim]."""
 

@@ -20,7 +20,7 @@ import optax
 from vidgan_jax import compiler_options, losses
 from vidgan_jax.distributed import AXIS
 from vidgan_jax.models import Discriminator, Generator
-from vidgan_jax.noise import example_noise, noise_key, pair_noise_key
+from vidgan_jax.noise import example_noise, noise_key
 
 Params = Any
 
@@ -131,13 +131,6 @@ def compute_gradients(
       out["recovered_code"] = generator.apply(
         {"params": frozen}, out["video"], jax.lax.stop_gradient(out["text"]), method=Generator.recover_code
       )
-    if loss_cfg.diversity_weight > 0:
-      z_pair, noise_pair = example_noise(
-        pair_noise_key(config.seed, state.step), example_index, config.model.z_dim, config.model.noise_dim
-      )
-      out["video_pair"] = generator.apply({"params": g_params}, tokens, video, z_pair, noise_pair, encoded)["video"]
-      out["noise"] = jnp.concatenate([z_noise, video_noise], -1)
-      out["noise_pair"] = jnp.concatenate([z_pair, noise_pair], -1)
     fake_logits = discriminator.apply({"params": state.d_params}, out["video"], tokens)
     loss, metrics = losses.generator_loss(out, video, fake_logits, reconstruct, fraction, loss_cfg, AXIS)
     return loss, (metrics, out["video"])
