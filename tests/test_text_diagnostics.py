@@ -1,5 +1,6 @@
-"""`benchmarks/caption_factors.py` as typed: the factor bottleneck's reading of the evaluation
-prompts, per group and factor, for a trained run."""
+"""The text side's diagnostics as typed: `benchmarks/caption_factors.py` (a trained run's factor
+bottleneck reading the evaluation prompts) and `benchmarks/text_readouts.py` (the readouts
+trained on captions alone)."""
 
 import os
 import pathlib
@@ -39,3 +40,22 @@ def test_the_table_gives_each_factor_of_each_group_for_a_trained_run(tmp_path, t
 def test_no_workdir_is_a_usage_error():
   result = _run("benchmarks/caption_factors.py")
   assert result.returncode == 1 and "name at least one workdir" in result.stderr
+
+
+def test_the_readouts_are_trained_on_captions_and_read_held_out_ones(tiny_data_dir):
+  result = _run(
+    "benchmarks/text_readouts.py", "--config=experiments/tiny.py", "--variant=stage_factors",
+    f"--data_dir={tiny_data_dir}", "--steps=100", "--seeds=1",
+  )  # fmt: skip
+  assert result.returncode == 0, result.stderr[-3000:]
+  lines = result.stdout.strip().splitlines()
+  assert lines[0] == "| readout | seed | cross-entropy, first 100 steps | held-out action | held-out scene |"
+  rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
+  assert [row[:2] for row in rows] == [["sentence", "0"], ["words", "0"]]
+  for row in rows:
+    assert float(row[2]) > 0 and all(0 <= float(v) <= 1 for v in row[3:]), row
+
+
+def test_the_readouts_need_a_variant_with_the_bottleneck():
+  result = _run("benchmarks/text_readouts.py", "--variant=hard_mismatch")
+  assert result.returncode == 1 and "variant 'hard_mismatch' has no factor bottleneck" in result.stderr
