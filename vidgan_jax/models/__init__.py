@@ -41,10 +41,11 @@ class Generator(nn.Module):
 
   def condition(self, tokens: jax.Array) -> Conditioning:
     """Caption tokens [B, L] -> the embeddings each stage is conditioned on."""
-    text = self.text_encoder(tokens)
     if self.factor_bottleneck is None:
+      text = self.text_encoder(tokens)
       return Conditioning(text, text, text, {})
-    codes, logits = self.factor_bottleneck(text, tokens)
+    reads_sentence = self.factor_bottleneck.readout == "sentence"
+    codes, logits = self.factor_bottleneck(tokens, self.text_encoder(tokens) if reads_sentence else None)
     logits = {f"factor_logits_{i}": value for i, value in enumerate(logits)}
     whole = sum(codes)
     if not self.background_factors:
@@ -129,7 +130,9 @@ def _text_encoder(m: ml_collections.ConfigDict, vocab_size: int, dtype: Dtype) -
 
 def _factor_bottleneck(config: ml_collections.ConfigDict, vocab_size: int, dtype: Dtype) -> FactorBottleneck:
   m = config.model
-  return FactorBottleneck(tuple(config.factor_classes), m.factor_readout, vocab_size, m.text_embed_dim, dtype)
+  return FactorBottleneck(
+    tuple(config.factor_classes), m.text_dim, m.factor_readout, vocab_size, m.text_embed_dim, dtype
+  )
 
 
 def _background_factors(config: ml_collections.ConfigDict) -> tuple[int, ...]:

@@ -41,8 +41,8 @@ FACTOR_READOUTS = ("sentence", "words")
 
 
 class FactorBottleneck(nn.Module):
-  """Text embedding [B, D] and tokens [B, L] -> (a code [B, D] per factor, per-factor logits
-  [B, classes_f]).
+  """Tokens [B, L] (and, for readout "sentence", the text embedding [B, D']) -> (a code
+  [B, code_dim] per factor, per-factor logits [B, classes_f]).
 
   The caption reaches the generator only as the classes it names, one factor at a time: factor
   f's code is softmax(logits_f) @ E_f, a class embedding weighted by how surely the caption names
@@ -55,26 +55,32 @@ class FactorBottleneck(nn.Module):
   names a held-out pair's scene by its action ("golf in the pool": grass). "words": each factor
   attends over the caption's own word embeddings (no mixing across words) and reads the words it
   attends to; the words that name a factor alone predict it best, so attention settles on them.
+  The transformer is then not needed at all (`Generator.condition` does not run it).
   """
 
   factor_classes: tuple[int, ...]
+  code_dim: int
   readout: str = "sentence"
   vocab_size: int = 0  # For readout "words": the tokenizer's.
   embed_dim: int = 0  # For readout "words": the word embeddings' width.
   dtype: Dtype = jnp.float32
 
   @nn.compact
-  def __call__(self, text: jax.Array, tokens: jax.Array) -> tuple[tuple[jax.Array, ...], tuple[jax.Array, ...]]:
+  def __call__(
+    self, tokens: jax.Array, text: jax.Array | None = None
+  ) -> tuple[tuple[jax.Array, ...], tuple[jax.Array, ...]]:
     if self.readout not in FACTOR_READOUTS:
       raise ValueError(f"model.factor_readout={self.readout!r} is not one of {FACTOR_READOUTS}")
+    if self.readout == "sentence" and text is None:
+      raise ValueError('the "sentence" readout reads the text embedding: pass it')
     if self.readout == "words":
       words = nn.Embed(self.vocab_size, self.embed_dim, dtype=jnp.float32, name="words")(tokens)
     logits, codes = [], []
     for i, classes in enumerate(self.factor_classes):
       features = text.astype(jnp.float32) if self.readout == "sentence" else self._attend(words, tokens, i)
       factor_logits = nn.Dense(classes, dtype=jnp.float32, name=f"logits_{i}")(features)
-      table = self.param(f"classes_{i}", nn.initializers.normal(1.0), (classes, text.shape[-1]))
-      codes.append((jax.nn.softmax(factor_logits) @ table).astype(text.dtype))
+      table = self.param(f"classes_{i}", nn.initializers.normal(1.0), (classes, self.code_dim))
+      codes.append((jax.nn.softmax(factor_logits) @ table).astype(self.dtype))
       logits.append(factor_logits)
     return tuple(codes), tuple(logits)
 
