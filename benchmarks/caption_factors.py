@@ -16,7 +16,7 @@ import numpy as np
 from absl import app, flags, logging
 
 from vidgan_jax import checkpoints, inference, input_pipeline
-from vidgan_jax.evaluation import protocol
+from vidgan_jax.evaluation import metrics, protocol
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("data_dir", None, "TFDS data_dir (default: each run's config's).")
@@ -30,9 +30,8 @@ def factor_accuracy(model: inference.TrainedGenerator, prompt_sets) -> dict[str,
   condition = model.generator.apply({"params": model.params}, tokens, method=model.generator.condition)
   accuracy = {}
   for i, factor in enumerate(model.config.factor_keys):
-    predicted = np.asarray(condition.factor_logits[f"factor_logits_{i}"]).argmax(-1)
-    named = np.array([label[factor] for label in labels])
-    accuracy[factor] = float(np.mean(predicted == named))
+    logits = np.asarray(condition.factor_logits[f"factor_logits_{i}"])
+    accuracy[factor] = float(np.mean(metrics.accuracy(logits, [label[factor] for label in labels])))
   return accuracy
 
 

@@ -27,6 +27,7 @@ sys.path.insert(0, str(REPO))
 from experiments.variants import VARIANTS  # noqa: E402
 from vidgan_jax import input_pipeline, models  # noqa: E402
 from vidgan_jax.configs import check_config, load_config_file  # noqa: E402
+from vidgan_jax.evaluation import metrics  # noqa: E402
 from vidgan_jax.models.text_encoder import FACTOR_READOUTS  # noqa: E402
 from vidgan_jax.text import Tokenizer  # noqa: E402
 
@@ -45,7 +46,7 @@ def _captions(builder, split: str, tokenizer: Tokenizer, keys) -> tuple[jax.Arra
   return tokens, np.array([[r[k] for k in keys] for r in records])
 
 
-def train_readout(config, tokenizer: Tokenizer, train, held_out, seed: int) -> tuple[float, list[float]]:
+def train_readout(config, tokenizer: Tokenizer, train, held_out, seed: int, steps: int) -> tuple[float, list[float]]:
   """(mean cross-entropy over the first 100 steps, held-out accuracy per factor)."""
   generator, _ = models.build_models(config, tokenizer.vocab_size)
   tokens, labels = train
@@ -66,14 +67,16 @@ def train_readout(config, tokenizer: Tokenizer, train, held_out, seed: int) -> t
     return optax.apply_updates(p, updates), state, loss
 
   state, rng, early = optimizer.init(params), np.random.default_rng(seed), []
-  for i in range(FLAGS.steps):
+  for i in range(steps):
     batch = rng.integers(0, len(labels), config.batch_size)
     params, state, loss = step(params, state, tokens[batch], labels[batch])
     if i < 100:
       early.append(float(loss))
   logits = generator.apply({"params": params}, held_out[0], method="condition").factor_logits
-  accuracy = [float(np.mean(np.asarray(logits[f"factor_logits_{i}"]).argmax(-1) == held_out[1][:, i]))
-              for i in range(held_out[1].shape[1])]  # fmt: skip
+  accuracy = [
+    float(np.mean(metrics.accuracy(np.asarray(logits[f"factor_logits_{i}"]), held_out[1][:, i])))
+    for i in range(held_out[1].shape[1])
+  ]
   return float(np.mean(early)), accuracy
 
 
@@ -95,7 +98,7 @@ def main(argv):
   for readout in FACTOR_READOUTS:
     config.model.factor_readout = readout
     for seed in range(FLAGS.seeds):
-      early, accuracy = train_readout(config, tokenizer, train, held_out, seed)
+      early, accuracy = train_readout(config, tokenizer, train, held_out, seed, FLAGS.steps)
       print(f"| {readout} | {seed} | {early:.2f} | " + " | ".join(f"{a:.2f}" for a in accuracy) + " |", flush=True)
 
 
