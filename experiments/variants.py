@@ -35,6 +35,8 @@ VARIANTS = {
   # Per-stage conditioning with a penalty on the foreground's area, so that the agent stream
   # (which sees the action only) paints the agent and not its training scene.
   "stage_factors_sparse": STAGE_FACTORS | {"loss.foreground_area_weight": 1.0},
+  # Per-stage conditioning alone with the words readout: does the diversity it brings survive?
+  "stage_factors_words": STAGE_FACTORS | {"model.factor_readout": "words"},
   # The best combination, its factor logits reading the caption's words one by one instead of the
   # transformer's sentence embedding, which named held-out pairs' scenes by their actions.
   "hard_mismatch_stage_factors_words": HARD_MISMATCH | STAGE_FACTORS | {"model.factor_readout": "words"},
