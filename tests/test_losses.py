@@ -114,6 +114,22 @@ def test_foreground_area_by_hand():
   np.testing.assert_allclose(loss, 0.825 + 0.4 * 0.25, rtol=1e-6)
 
 
+def test_foreground_binarisation_by_hand():
+  """Alphas 0, 1, 0.5 and 0.2: min(alpha, 1 - alpha) is 0, 0, 0.5 and 0.2, mean 0.175; an opaque
+  or clear mask costs nothing."""
+  alpha = jnp.broadcast_to(jnp.array([[0.0, 1.0], [0.5, 0.2]])[None, None, ..., None], (2, 1, 2, 2, 1))
+  loss, metrics = losses.generator_loss(
+    _outputs(foreground_alpha=alpha), REAL, FAKE_LOGITS, jnp.ones(2), 1.0, _loss_config(foreground_binary_weight=2.0)
+  )
+  np.testing.assert_allclose(metrics["foreground_blend"], 0.175, rtol=1e-6)
+  np.testing.assert_allclose(loss, 0.825 + 2.0 * 0.175, rtol=1e-6)
+  binary = jnp.zeros_like(alpha).at[:, :, 0].set(1.0)
+  _, metrics = losses.generator_loss(
+    _outputs(foreground_alpha=binary), REAL, FAKE_LOGITS, jnp.ones(2), 1.0, _loss_config(foreground_binary_weight=2.0)
+  )
+  assert float(metrics["foreground_blend"]) == 0.0
+
+
 def test_generator_loss_clip_code_terms_by_hand():
   outputs = _outputs(clip_mean=jnp.ones((2, 1)), clip_log_var=jnp.zeros((2, 1)))
   loss, metrics = losses.generator_loss(outputs, REAL, FAKE_LOGITS, RECONSTRUCT, 0.5, _loss_config())

@@ -18,6 +18,7 @@ LEVERS = {
   "model.background_factors": ("scene",),
   "model.factor_readout": "words",
   "loss.foreground_area_weight": 0.5,
+  "loss.foreground_binary_weight": 0.1,
   "mismatch": "one_factor",
   "loss.latent_regression_weight": 0.05,
   "loss.kl_free_nats": 0.5,
@@ -146,7 +147,7 @@ def test_train_step_updates_every_network(tiny_config, options):
     "d_grad_norm",
   }
   if tiny_config.factor_keys:
-    expected |= {"latent_l1", "factor_text_ce", "foreground_area"}
+    expected |= {"latent_l1", "factor_text_ce", "foreground_area", "foreground_blend"}
   assert expected <= set(metrics)
   assert all(np.isfinite(float(v)) for v in metrics.values())
 

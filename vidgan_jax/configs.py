@@ -117,6 +117,7 @@ RANGES = {
       "loss.r1_weight",
       "loss.latent_regression_weight",
       "loss.foreground_area_weight",
+      "loss.foreground_binary_weight",
     ],
     _NON_NEGATIVE,
   ),
@@ -169,6 +170,7 @@ _DEPENDENCIES = [
     "model.factor_bottleneck=True",
   ),
   ("loss.foreground_area_weight", lambda f: f["model.layered"], "model.layered=True (a foreground stream)"),
+  ("loss.foreground_binary_weight", lambda f: f["model.layered"], "model.layered=True (a foreground stream)"),
   (
     "model.background_factors",
     lambda f: f["model.factor_bottleneck"] and f["model.layered"],

@@ -10,6 +10,8 @@ global batch (`axis_name`) so that it does not depend on how the batch is split.
                    + clip_kl_weight * KL_clip (over free bits)             cVAE-GAN clip code
                    + latent_regression_weight * |E(G(c, w)) - w|            cLR (BicycleGAN)
                    + factor_text_weight * CE(factor logits, labels)        factor bottleneck
+                   + foreground_area_weight * mean(alpha)                  layered: mask area
+                   + foreground_binary_weight * mean(min(alpha, 1 - alpha)) layered: mask binarisation
 """
 
 import jax
@@ -131,6 +133,10 @@ def generator_loss(
     foreground_area = outputs["foreground_alpha"].mean()
     loss += cfg.foreground_area_weight * foreground_area
     metrics["foreground_area"] = foreground_area
+    # How far the mask is from opaque-or-clear: 0 when every alpha is 0 or 1, 0.5 when all are 0.5.
+    foreground_blend = jnp.minimum(outputs["foreground_alpha"], 1.0 - outputs["foreground_alpha"]).mean()
+    loss += cfg.foreground_binary_weight * foreground_blend
+    metrics["foreground_blend"] = foreground_blend
   factor_logits = sorted(k for k in outputs if k.startswith("factor_logits_"))
   if factor_logits:
     labels = outputs["factor_labels"]
