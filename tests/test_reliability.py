@@ -90,14 +90,23 @@ def test_broken_newest_checkpoint_falls_back_to_the_previous_one(tiny_config, tm
   assert {"2", "4", "5", "broken_step_4"} <= set(os.listdir(os.path.join(workdir, "checkpoints")))
 
 
-def test_checkpoint_of_another_model_is_named_not_skipped(tiny_config, tmp_path):
+@pytest.mark.parametrize(
+  "change, named",
+  [
+    ({"model.refine_width": 16}, r"g_params\['refine'\]\['Conv_0'\]\['bias'\]: saved \(32,\)"),
+    # A model with fewer parameters than the saved one (orbax would call the tree unreadable).
+    ({"model.clip_encoder": False}, r"g_params\['clip_encoder'\]\[.*\]: saved, not in the model"),
+  ],
+)
+def test_checkpoint_of_another_model_is_named_not_skipped(tiny_config, tmp_path, change, named):
   from vidgan_jax.checkpoints import IncompatibleCheckpoint
 
   workdir = str(tmp_path)
   _train_in_process(tiny_config.copy_and_resolve_references(), workdir, 3)
-  tiny_config.model.refine_width = 16
-  with pytest.raises(IncompatibleCheckpoint, match=r"g_params\['refine'\]\['Conv_0'\]\['bias'\]: saved \(32,\)"):
+  tiny_config.update_from_flattened_dict(change)
+  with pytest.raises(IncompatibleCheckpoint, match=named):
     _train_in_process(tiny_config, workdir, 4)
+  assert "broken_step_3" not in os.listdir(os.path.join(workdir, "checkpoints"))
 
 
 @pytest.mark.parametrize("policy", ["skip", "stop"])

@@ -128,9 +128,11 @@ PARAMETER_TREES = ("g_params", "d_params", "ema_params")
 
 
 def tree_differences(saved, target, prefix: str = "") -> list[str]:
-  """A line for each leaf of `target` that `saved` lacks or holds with another shape or dtype
-  (leaves of either tree: anything with .shape and .dtype), named `prefix` + its key path."""
+  """A line for each leaf of `target` that `saved` lacks or holds with another shape or dtype, and
+  for each leaf of `saved` that `target` lacks (leaves of either tree: anything with .shape and
+  .dtype), named `prefix` + its key path."""
   saved_leaves = {jax.tree_util.keystr(p): leaf for p, leaf in jax.tree_util.tree_leaves_with_path(saved)}
+  target_paths = {jax.tree_util.keystr(p) for p, _ in jax.tree_util.tree_leaves_with_path(target)}
   problems = []
   for path, leaf in jax.tree_util.tree_leaves_with_path(target):
     name = prefix + jax.tree_util.keystr(path)
@@ -139,6 +141,7 @@ def tree_differences(saved, target, prefix: str = "") -> list[str]:
       problems.append(f"{name}: not saved")
     elif tuple(got.shape) != tuple(leaf.shape) or got.dtype != leaf.dtype:
       problems.append(f"{name}: saved {tuple(got.shape)} {got.dtype}, model {tuple(leaf.shape)} {leaf.dtype}")
+  problems += [f"{prefix}{path}: saved, not in the model" for path in saved_leaves if path not in target_paths]
   return problems
 
 
