@@ -64,3 +64,24 @@ def test_the_words_readout_reads_words_whatever_their_order(readout):
     assert logits[0][key].shape == (1, config.factor_classes[int(key[-1])])
     same = np.allclose(logits[0][key], logits[1][key], atol=1e-5)
     assert same == (readout == "words"), (key, logits[0][key], logits[1][key])
+
+
+def test_the_layered_clip_is_its_streams_composited_by_the_alpha():
+  """The streams the refine stage sows for diagnostics (`benchmarks/stream_actions.py`) are the
+  ones it composites: alpha * foreground + (1 - alpha) * background is the clip."""
+  config = tiny.get_config()
+  config.update_from_flattened_dict(STAGE_FACTORS)
+  generator, _ = models.build_models(config, vocab_size=64)
+  tokens = np.random.default_rng(0).integers(2, 64, (2, config.text.max_length)).astype(np.int32)
+  keys = jax.random.split(jax.random.key(1), 3)
+  z_noise = jax.random.normal(keys[1], (2, config.model.z_dim))
+  video_noise = jax.random.normal(keys[2], (2, config.model.noise_dim))
+  params = generator.init(keys[0], tokens, z_noise, video_noise, method="sample")["params"]
+  out, state = generator.apply(
+    {"params": params}, tokens, z_noise, video_noise, method="sample", mutable=["intermediates"]
+  )
+  streams = state["intermediates"]["refine"]
+  (background,), (foreground,), alpha = streams["background"], streams["foreground"], out["foreground_alpha"]
+  assert background.shape == foreground.shape == out["video"].shape
+  np.testing.assert_allclose(alpha * foreground + (1 - alpha) * background, out["video"], atol=1e-6)
+  assert np.abs(foreground - background).max() > 1e-3

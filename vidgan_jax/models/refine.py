@@ -102,6 +102,9 @@ class RefineGenerator(nn.Module):
     foreground, alpha = ForegroundStream(self.width, self.upsample, self.dtype, self.conv3d)(
       self.motion(noise, foreground_text, grid), foreground_text
     )
+    # Each stream alone, for diagnostics (apply with mutable=["intermediates"]; a no-op otherwise).
+    self.sow("intermediates", "background", background)
+    self.sow("intermediates", "foreground", foreground)
     return alpha * foreground + (1.0 - alpha) * background, alpha
 
 

@@ -1,0 +1,96 @@
+"""Which of a layered generator's streams draws what: the evaluation classifier's accuracy on the
+clips, on the background stream alone and on the foreground alone, per group of prompts.
+
+    python benchmarks/stream_actions.py workdirs/rows/proxy-hard_mismatch_stage_factors_words-s1 \
+        [more workdirs] [--data_dir=data] [--num_per_prompt=4]
+
+With `model.layered`, the refine stage paints a foreground (agent) stream over a background
+stream with an alpha mask. If the foreground alone (alpha x foreground, on black) shows a
+held-out pair's action and the clip does not, the agent is drawn but lost in the composite; if
+the background alone shows an action, the background stream paints agents too
+(docs/results.md). Plain accuracies, not ratios of the ceiling. Prints one markdown row per
+workdir and group (the newest checkpoint of each).
+"""
+
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from absl import app, flags, logging
+
+from vidgan_jax import checkpoints, inference, input_pipeline
+from vidgan_jax.evaluation import classifier, evaluate, metrics, protocol
+from vidgan_jax.models import Generator
+from vidgan_jax.noise import example_noise
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("data_dir", None, "TFDS data_dir (default: each run's config's).")
+flags.DEFINE_integer("num_per_prompt", 4, "Clips per prompt.", lower_bound=1)
+flags.DEFINE_integer("seed", 0, "Noise seed of the clips.")
+
+HEADER = (
+  "| run | step | group | mean alpha | clip: action, scene | background alone: action, scene "
+  "| foreground alone: action, scene |"
+)
+
+
+def streams(model: inference.TrainedGenerator, prompts: list[str], num: int, seed: int) -> dict[str, np.ndarray]:
+  """{"clip", "background", "foreground"}: [P * num, T, H, W, 3] in [-1, 1] (the foreground times
+  its alpha, on black), and "alpha" [P * num, T, H, W, 1]."""
+  tokens = np.repeat(model.tokenizer.encode(prompts), num, axis=0)
+  z_noise, video_noise = example_noise(
+    jax.random.key(seed), jnp.arange(len(tokens)), model.config.model.z_dim, model.config.model.noise_dim
+  )
+  out, state = model.generator.apply(
+    {"params": model.params}, tokens, z_noise, video_noise, method=Generator.sample, mutable=["intermediates"]
+  )
+  sown = state["intermediates"]["refine"]
+  alpha = out["foreground_alpha"]
+  return {
+    "clip": np.asarray(out["video"]),
+    "background": np.asarray(sown["background"][0]),
+    "foreground": np.asarray(alpha * sown["foreground"][0]),
+    "alpha": np.asarray(alpha),
+  }
+
+
+def group_row(model, scorer: evaluate.Scorer, group: protocol.Group, heads: tuple[str, ...]) -> str:
+  """The cells of one group: mean alpha, then per stream the accuracy of each head."""
+  prompts = [p for s in group.prompt_sets for p in s.prompts]
+  labels = [label for s in group.prompt_sets for label in s.labels]
+  layers = streams(model, prompts, FLAGS.num_per_prompt, FLAGS.seed)
+  repeated = {h: np.repeat([label[h] for label in labels], FLAGS.num_per_prompt) for h in heads}
+  cells = [f"{layers['alpha'].mean():.2f}"]
+  for name in ("clip", "background", "foreground"):
+    scores = scorer(layers[name], repeated, np.zeros(len(layers[name]), np.int64))
+    cells.append(", ".join(f"{np.mean(metrics.accuracy(scores.logits[h], repeated[h])):.2f}" for h in heads))
+  return " | ".join(cells)
+
+
+def rows(workdir: str) -> list[str]:
+  step_dir, model = checkpoints.read_newest(workdir, inference.load_generator)
+  if not model.config.model.layered:
+    raise app.UsageError(f"{workdir}: its generator has one stream (model.layered=False)")
+  builder = input_pipeline.load_builder(model.config.dataset, FLAGS.data_dir or model.config.data_dir)
+  dataset_protocol = protocol.read_protocol(builder, model.config.eval.prompts_per_pair, model.config.eval.seed)
+  trained = classifier.load_or_train(builder, model.config.eval.classifier, dataset_protocol)
+  scorer = evaluate.Scorer(trained, model.config.eval.batch_size)
+  heads = tuple(h for h in ("action", "scene") if h in dict(dataset_protocol.heads))
+  return [
+    f"| {workdir} | {step_dir.name} | {group.name} | {group_row(model, scorer, group, heads)} |"
+    for group in dataset_protocol.groups
+  ]
+
+
+def main(argv):
+  logging.set_verbosity(logging.WARNING)
+  if len(argv) < 2:
+    raise app.UsageError("name at least one workdir")
+  print(HEADER + "\n|" + "---|" * (HEADER.count("|") - 1))
+  for workdir in argv[1:]:
+    print("\n".join(rows(workdir)), flush=True)
+
+
+if __name__ == "__main__":
+  sys.exit(app.run(main))

@@ -1,0 +1,45 @@
+"""`benchmarks/stream_actions.py` as typed: the classifier's reading of a layered generator's
+clips, background stream and foreground stream, per group of prompts."""
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+from experiments.variants import STAGE_FACTORS
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _run(*args):
+  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  return subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_each_stream_of_each_group_is_read_for_a_trained_layered_run(tmp_path, tiny_data_dir):
+  workdir = tmp_path / "run"
+  trained = _run(
+    "-m", "vidgan_jax", "train", "--config=experiments/tiny.py", f"--workdir={workdir}",
+    f"--config.data_dir={tiny_data_dir}", "--config.num_train_steps=2",
+    *[f"--config.{k}={v}" for k, v in STAGE_FACTORS.items()],
+  )  # fmt: skip
+  assert trained.returncode == 0, trained.stderr[-3000:]
+  result = _run("benchmarks/stream_actions.py", str(workdir), f"--data_dir={tiny_data_dir}", "--num_per_prompt=2")
+  assert result.returncode == 0, result.stderr[-3000:]
+  header, rule, *rows = result.stdout.strip().splitlines()
+  assert header.startswith("| run | step | group | mean alpha | clip: action, scene |")
+  assert rule == "|" + "---|" * 7
+  assert [row.split("|")[3].strip() for row in rows] == ["seen", "unseen"]
+  for row in rows:
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[:2] == [str(workdir), "2"]
+    assert 0 < float(cells[3]) < 1, cells  # A sigmoid's mean alpha.
+    for cell in cells[4:]:
+      match = re.fullmatch(r"(\d\.\d\d), (\d\.\d\d)", cell)
+      assert match and all(0 <= float(v) <= 1 for v in match.groups()), cell
+
+
+def test_no_workdir_is_a_usage_error():
+  result = _run("benchmarks/stream_actions.py")
+  assert result.returncode == 1 and "name at least one workdir" in result.stderr
