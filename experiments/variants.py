@@ -47,6 +47,9 @@ VARIANTS = {
   # The best combination with a mask binarisation term: its foreground was a half-transparent film
   # (mean alpha 0.24-0.37) under which held-out agents, legible alone, were lost in the scene.
   "hard_mismatch_stage_factors_words_binary": BEST_COMBINATION | {"loss.foreground_binary_weight": 0.1},
+  # The best combination with the noise (the clip's code, in training) reaching the agent stream
+  # only: its background stream painted agents of its scene's training actions.
+  "hard_mismatch_stage_factors_words_fg_noise": BEST_COMBINATION | {"model.noise_to_foreground_only": True},
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
   "layered_bottleneck": LAYERED_BOTTLENECK,
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.

@@ -19,6 +19,7 @@ LEVERS = {
   "model.factor_readout": "words",
   "loss.foreground_area_weight": 0.5,
   "loss.foreground_binary_weight": 0.1,
+  "model.noise_to_foreground_only": True,
   "mismatch": "one_factor",
   "loss.latent_regression_weight": 0.05,
   "loss.kl_free_nats": 0.5,

@@ -171,6 +171,7 @@ _DEPENDENCIES = [
   ),
   ("loss.foreground_area_weight", lambda f: f["model.layered"], "model.layered=True (a foreground stream)"),
   ("loss.foreground_binary_weight", lambda f: f["model.layered"], "model.layered=True (a foreground stream)"),
+  ("model.noise_to_foreground_only", lambda f: f["model.layered"], "model.layered=True (a foreground stream)"),
   (
     "model.background_factors",
     lambda f: f["model.factor_bottleneck"] and f["model.layered"],
