@@ -34,19 +34,11 @@ VARIANTS = {
   "stage_factors": STAGE_FACTORS,
   # Per-stage conditioning with hard mismatches.
   "hard_mismatch_stage_factors": HARD_MISMATCH | STAGE_FACTORS,
-  # Per-stage conditioning with a penalty on the foreground's area, so that the agent stream
-  # (which sees the action only) paints the agent and not its training scene.
-  "stage_factors_sparse": STAGE_FACTORS | {"loss.foreground_area_weight": 1.0},
   # Per-stage conditioning alone with the words readout: does the diversity it brings survive?
   "stage_factors_words": STAGE_FACTORS | WORDS_READOUT,
   # The best combination, its factor logits reading the caption's words one by one instead of the
   # transformer's sentence embedding, which named held-out pairs' scenes by their actions.
   "hard_mismatch_stage_factors_words": BEST_COMBINATION,
-  # The best combination with a weak foreground-area penalty (at 1.0 the agent stream vanished).
-  "hard_mismatch_stage_factors_sparse": HARD_MISMATCH | STAGE_FACTORS | {"loss.foreground_area_weight": 0.1},
-  # The best combination with a mask binarisation term: its foreground was a half-transparent film
-  # (mean alpha 0.24-0.37) under which held-out agents, legible alone, were lost in the scene.
-  "hard_mismatch_stage_factors_words_binary": BEST_COMBINATION | {"loss.foreground_binary_weight": 0.1},
   # The best combination with the noise (the clip's code, in training) reaching the agent stream
   # only: its background stream painted agents of its scene's training actions.
   "hard_mismatch_stage_factors_words_fg_noise": BEST_COMBINATION | {"model.noise_to_foreground_only": True},

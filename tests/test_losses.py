@@ -104,30 +104,14 @@ def test_generator_loss_base_terms_by_hand():
   np.testing.assert_allclose(metrics["kl"], 0.25)  # though its value is still reported.
 
 
-def test_foreground_area_by_hand():
-  """Alpha 1 on one of four pixels of each clip: mean area 0.25, added at its weight."""
+def test_foreground_area_is_reported_not_penalised():
+  """Alpha 1 on one of four pixels of each clip: mean area 0.25; the loss is the one without it."""
   alpha = jnp.zeros((2, 1, 2, 2, 1)).at[:, :, 0, 0].set(1.0)
   loss, metrics = losses.generator_loss(
-    _outputs(foreground_alpha=alpha), REAL, FAKE_LOGITS, jnp.ones(2), 1.0, _loss_config(foreground_area_weight=0.4)
+    _outputs(foreground_alpha=alpha), REAL, FAKE_LOGITS, jnp.ones(2), 1.0, _loss_config()
   )
   np.testing.assert_allclose(metrics["foreground_area"], 0.25)
-  np.testing.assert_allclose(loss, 0.825 + 0.4 * 0.25, rtol=1e-6)
-
-
-def test_foreground_binarisation_by_hand():
-  """Alphas 0, 1, 0.5 and 0.2: min(alpha, 1 - alpha) is 0, 0, 0.5 and 0.2, mean 0.175; an opaque
-  or clear mask costs nothing."""
-  alpha = jnp.broadcast_to(jnp.array([[0.0, 1.0], [0.5, 0.2]])[None, None, ..., None], (2, 1, 2, 2, 1))
-  loss, metrics = losses.generator_loss(
-    _outputs(foreground_alpha=alpha), REAL, FAKE_LOGITS, jnp.ones(2), 1.0, _loss_config(foreground_binary_weight=2.0)
-  )
-  np.testing.assert_allclose(metrics["foreground_blend"], 0.175, rtol=1e-6)
-  np.testing.assert_allclose(loss, 0.825 + 2.0 * 0.175, rtol=1e-6)
-  binary = jnp.zeros_like(alpha).at[:, :, 0].set(1.0)
-  _, metrics = losses.generator_loss(
-    _outputs(foreground_alpha=binary), REAL, FAKE_LOGITS, jnp.ones(2), 1.0, _loss_config(foreground_binary_weight=2.0)
-  )
-  assert float(metrics["foreground_blend"]) == 0.0
+  np.testing.assert_allclose(loss, 0.825, rtol=1e-6)
 
 
 def test_generator_loss_clip_code_terms_by_hand():

@@ -17,8 +17,6 @@ LEVERS = {
   "model.layered": True,
   "model.background_factors": ("scene",),
   "model.factor_readout": "words",
-  "loss.foreground_area_weight": 0.5,
-  "loss.foreground_binary_weight": 0.1,
   "model.noise_to_foreground_only": True,
   "mismatch": "one_factor",
   "loss.latent_regression_weight": 0.05,
@@ -148,7 +146,7 @@ def test_train_step_updates_every_network(tiny_config, options):
     "d_grad_norm",
   }
   if tiny_config.factor_keys:
-    expected |= {"latent_l1", "factor_text_ce", "foreground_area", "foreground_blend"}
+    expected |= {"latent_l1", "factor_text_ce", "foreground_area"}
   assert expected <= set(metrics)
   assert all(np.isfinite(float(v)) for v in metrics.values())
 

@@ -33,6 +33,10 @@ RETIRED = {
     ["loss.diversity_weight", "loss.diversity_clamp", "loss.diversity_pool"],
     "the diversity term bought its distance with pixel noise on the CPU proxy (docs/results.md)",
   ),
+  **dict.fromkeys(
+    ["loss.foreground_area_weight", "loss.foreground_binary_weight"],
+    "the mask terms thinned the agent stream without raising held-out action on the CPU proxy (docs/results.md)",
+  ),
 }
 
 
@@ -116,8 +120,6 @@ RANGES = {
       "loss.kl_free_nats",
       "loss.r1_weight",
       "loss.latent_regression_weight",
-      "loss.foreground_area_weight",
-      "loss.foreground_binary_weight",
     ],
     _NON_NEGATIVE,
   ),
@@ -169,8 +171,6 @@ _DEPENDENCIES = [
     lambda f: f["model.factor_readout"] == "sentence" or f["model.factor_bottleneck"],
     "model.factor_bottleneck=True",
   ),
-  ("loss.foreground_area_weight", lambda f: f["model.layered"], "model.layered=True (a foreground stream)"),
-  ("loss.foreground_binary_weight", lambda f: f["model.layered"], "model.layered=True (a foreground stream)"),
   ("model.noise_to_foreground_only", lambda f: f["model.layered"], "model.layered=True (a foreground stream)"),
   (
     "model.background_factors",

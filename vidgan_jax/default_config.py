@@ -137,13 +137,6 @@ def get_config() -> ml_collections.ConfigDict:
   config.loss.latent_regression_weight = 0.0
   # With model.factor_bottleneck: the cross-entropy of the caption's factor logits and its labels.
   config.loss.factor_text_weight = 1.0
-  # With model.layered: a penalty on the mean foreground alpha, so that the agent stream paints the
-  # agent and not the scene (VGAN's mask sparsity). 0: off.
-  config.loss.foreground_area_weight = 0.0
-  # With model.layered: a penalty on mean(min(alpha, 1 - alpha)), so that the foreground is opaque
-  # where it paints and clear elsewhere rather than a half-transparent film over the whole clip
-  # (the mask binarisation of layered and object-segmenting GANs). 0: off.
-  config.loss.foreground_binary_weight = 0.0
 
   # Optimisation.
   config.optim = ml_collections.ConfigDict()

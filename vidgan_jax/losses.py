@@ -10,8 +10,6 @@ global batch (`axis_name`) so that it does not depend on how the batch is split.
                    + clip_kl_weight * KL_clip (over free bits)             cVAE-GAN clip code
                    + latent_regression_weight * |E(G(c, w)) - w|            cLR (BicycleGAN)
                    + factor_text_weight * CE(factor logits, labels)        factor bottleneck
-                   + foreground_area_weight * mean(alpha)                  layered: mask area
-                   + foreground_binary_weight * mean(min(alpha, 1 - alpha)) layered: mask binarisation
 """
 
 import jax
@@ -129,14 +127,9 @@ def generator_loss(
     loss += cfg.latent_regression_weight * latent_l1
     metrics["latent_l1"] = latent_l1
   if "foreground_alpha" in outputs:
-    # The share of the clip the foreground (agent) stream paints over the background stream's.
-    foreground_area = outputs["foreground_alpha"].mean()
-    loss += cfg.foreground_area_weight * foreground_area
-    metrics["foreground_area"] = foreground_area
-    # How far the mask is from opaque-or-clear: 0 when every alpha is 0 or 1, 0.5 when all are 0.5.
-    foreground_blend = jnp.minimum(outputs["foreground_alpha"], 1.0 - outputs["foreground_alpha"]).mean()
-    loss += cfg.foreground_binary_weight * foreground_blend
-    metrics["foreground_blend"] = foreground_blend
+    # Reported, not penalised: the share of the clip the foreground (agent) stream paints over the
+    # background stream's.
+    metrics["foreground_area"] = outputs["foreground_alpha"].mean()
   factor_logits = sorted(k for k in outputs if k.startswith("factor_logits_"))
   if factor_logits:
     labels = outputs["factor_labels"]
