@@ -2,16 +2,19 @@
 clips, on the background stream alone and on the foreground alone, per group of prompts.
 
     python benchmarks/stream_actions.py workdirs/rows/proxy-hard_mismatch_stage_factors_words-s1 \
-        [more workdirs] [--data_dir=data] [--num_per_prompt=4]
+        [more workdirs] [--data_dir=data] [--num_per_prompt=4] [--grid_dir=DIR]
 
 With `model.layered`, the refine stage paints a foreground (agent) stream over a background
 stream with an alpha mask. If the foreground alone (alpha x foreground, on black) shows a
 held-out pair's action and the clip does not, the agent is drawn but lost in the composite; if
 the background alone shows an action, the background stream paints agents too
 (docs/results.md). Plain accuracies, not ratios of the ceiling. Prints one markdown row per
-workdir and group (the newest checkpoint of each).
+workdir and group (the newest checkpoint of each). With --grid_dir, also writes
+DIR/<run>-<group>.gif: a row per prompt set (its first clip), the columns clip, background stream,
+alpha x foreground and alpha.
 """
 
+import pathlib
 import sys
 
 import jax
@@ -19,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from absl import app, flags, logging
 
-from vidgan_jax import checkpoints, inference, input_pipeline
+from vidgan_jax import checkpoints, inference, input_pipeline, video_io
 from vidgan_jax.evaluation import classifier, evaluate, metrics, protocol
 from vidgan_jax.models import Generator
 from vidgan_jax.noise import example_noise
@@ -28,6 +31,7 @@ FLAGS = flags.FLAGS
 flags.DEFINE_string("data_dir", None, "TFDS data_dir (default: each run's config's).")
 flags.DEFINE_integer("num_per_prompt", 4, "Clips per prompt.", lower_bound=1)
 flags.DEFINE_integer("seed", 0, "Noise seed of the clips.")
+flags.DEFINE_string("grid_dir", None, "Where to write a GIF of the streams per run and group (default: none).")
 
 HEADER = (
   "| run | step | group | mean alpha | clip: action, scene | background alone: action, scene "
@@ -55,11 +59,22 @@ def streams(model: inference.TrainedGenerator, prompts: list[str], num: int, see
   }
 
 
-def group_row(model, scorer: evaluate.Scorer, group: protocol.Group, heads: tuple[str, ...]) -> str:
+def write_grid(path: pathlib.Path, layers: dict[str, np.ndarray], first: np.ndarray) -> None:
+  """A row per prompt set, the clip at index `first` [sets]: clip, background, alpha x foreground, alpha."""
+  columns = [layers["clip"][first], layers["background"][first], layers["foreground"][first]]
+  columns.append(np.broadcast_to(layers["alpha"][first] * 2 - 1, columns[0].shape))
+  videos = video_io.to_uint8(np.stack(columns, axis=1))  # [sets, 4, T, H, W, 3]
+  video_io.write_gif(path, video_io.upscale(video_io.grid(videos), 4))
+
+
+def group_row(model, scorer: evaluate.Scorer, group: protocol.Group, heads: tuple[str, ...], grid: str | None) -> str:
   """The cells of one group: mean alpha, then per stream the accuracy of each head."""
   prompts = [p for s in group.prompt_sets for p in s.prompts]
   labels = [label for s in group.prompt_sets for label in s.labels]
   layers = streams(model, prompts, FLAGS.num_per_prompt, FLAGS.seed)
+  if grid is not None:
+    clips_per_set = [FLAGS.num_per_prompt * len(s.prompts) for s in group.prompt_sets]
+    write_grid(pathlib.Path(grid), layers, np.cumsum([0] + clips_per_set[:-1]))
   repeated = {h: np.repeat([label[h] for label in labels], FLAGS.num_per_prompt) for h in heads}
   cells = [f"{layers['alpha'].mean():.2f}"]
   for name in ("clip", "background", "foreground"):
@@ -77,10 +92,11 @@ def rows(workdir: str) -> list[str]:
   trained = classifier.load_or_train(builder, model.config.eval.classifier, dataset_protocol)
   scorer = evaluate.Scorer(trained, model.config.eval.batch_size)
   heads = tuple(h for h in ("action", "scene") if h in dict(dataset_protocol.heads))
-  return [
-    f"| {workdir} | {step_dir.name} | {group.name} | {group_row(model, scorer, group, heads)} |"
-    for group in dataset_protocol.groups
-  ]
+  rows = []
+  for group in dataset_protocol.groups:
+    grid = None if FLAGS.grid_dir is None else f"{FLAGS.grid_dir}/{pathlib.Path(workdir).name}-{group.name}.gif"
+    rows.append(f"| {workdir} | {step_dir.name} | {group.name} | {group_row(model, scorer, group, heads, grid)} |")
+  return rows
 
 
 def main(argv):

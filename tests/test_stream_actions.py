@@ -7,9 +7,13 @@ import re
 import subprocess
 import sys
 
+from PIL import Image
+
+from experiments import tiny
 from experiments.variants import STAGE_FACTORS
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
+SEEN_PAIRS, HELD_OUT_PAIRS = 20, 10  # action_scenes' evaluation groups (the tiny build has them too).
 
 
 def _run(*args):
@@ -25,7 +29,11 @@ def test_each_stream_of_each_group_is_read_for_a_trained_layered_run(tmp_path, t
     *[f"--config.{k}={v}" for k, v in STAGE_FACTORS.items()],
   )  # fmt: skip
   assert trained.returncode == 0, trained.stderr[-3000:]
-  result = _run("benchmarks/stream_actions.py", str(workdir), f"--data_dir={tiny_data_dir}", "--num_per_prompt=2")
+  grids = tmp_path / "grids"
+  result = _run(
+    "benchmarks/stream_actions.py", str(workdir), f"--data_dir={tiny_data_dir}", "--num_per_prompt=2",
+    f"--grid_dir={grids}",
+  )  # fmt: skip
   assert result.returncode == 0, result.stderr[-3000:]
   header, rule, *rows = result.stdout.strip().splitlines()
   assert header.startswith("| run | step | group | mean alpha | clip: action, scene |")
@@ -38,6 +46,11 @@ def test_each_stream_of_each_group_is_read_for_a_trained_layered_run(tmp_path, t
     for cell in cells[4:]:
       match = re.fullmatch(r"(\d\.\d\d), (\d\.\d\d)", cell)
       assert match and all(0 <= float(v) <= 1 for v in match.groups()), cell
+  config = tiny.get_config()
+  for group, sets in (("seen", SEEN_PAIRS), ("unseen", HELD_OUT_PAIRS)):
+    with Image.open(grids / f"run-{group}.gif") as gif:  # Four columns, a row per pair, 4x upscaled.
+      assert gif.n_frames == config.frames
+      assert gif.size == (4 * (4 * (config.size + 2) - 2), 4 * (sets * (config.size + 2) - 2))
 
 
 def test_no_workdir_is_a_usage_error():
