@@ -33,6 +33,7 @@ flags.DEFINE_integer("num_per_prompt", 4, "Clips per prompt.", lower_bound=1)
 flags.DEFINE_integer("seed", 0, "Noise seed of the clips.")
 flags.DEFINE_string("grid_dir", None, "Where to write a GIF of the streams per run and group (default: none).")
 
+HEADS = ("action", "scene")  # The factors the streams split between them (experiments/variants.py).
 HEADER = (
   "| run | step | group | mean alpha | clip: action, scene | background alone: action, scene "
   "| foreground alone: action, scene |"
@@ -67,19 +68,19 @@ def write_grid(path: pathlib.Path, layers: dict[str, np.ndarray], first: np.ndar
   video_io.write_gif(path, video_io.upscale(video_io.grid(videos), 4))
 
 
-def group_row(model, scorer: evaluate.Scorer, group: protocol.Group, heads: tuple[str, ...], grid: str | None) -> str:
-  """The cells of one group: mean alpha, then per stream the accuracy of each head."""
+def group_row(model, scorer: evaluate.Scorer, group: protocol.Group, grid: pathlib.Path | None) -> str:
+  """The cells of one group: mean alpha, then per stream the accuracy of each of HEADS."""
   prompts = [p for s in group.prompt_sets for p in s.prompts]
   labels = [label for s in group.prompt_sets for label in s.labels]
   layers = streams(model, prompts, FLAGS.num_per_prompt, FLAGS.seed)
   if grid is not None:
     clips_per_set = [FLAGS.num_per_prompt * len(s.prompts) for s in group.prompt_sets]
-    write_grid(pathlib.Path(grid), layers, np.cumsum([0] + clips_per_set[:-1]))
-  repeated = {h: np.repeat([label[h] for label in labels], FLAGS.num_per_prompt) for h in heads}
+    write_grid(grid, layers, np.cumsum([0] + clips_per_set[:-1]))
+  repeated = {h: np.repeat([label[h] for label in labels], FLAGS.num_per_prompt) for h in HEADS}
   cells = [f"{layers['alpha'].mean():.2f}"]
   for name in ("clip", "background", "foreground"):
     scores = scorer(layers[name], repeated, np.zeros(len(layers[name]), np.int64))
-    cells.append(", ".join(f"{np.mean(metrics.accuracy(scores.logits[h], repeated[h])):.2f}" for h in heads))
+    cells.append(", ".join(f"{np.mean(metrics.accuracy(scores.logits[h], repeated[h])):.2f}" for h in HEADS))
   return " | ".join(cells)
 
 
@@ -91,12 +92,18 @@ def rows(workdir: str) -> list[str]:
   dataset_protocol = protocol.read_protocol(builder, model.config.eval.prompts_per_pair, model.config.eval.seed)
   trained = classifier.load_or_train(builder, model.config.eval.classifier, dataset_protocol)
   scorer = evaluate.Scorer(trained, model.config.eval.batch_size)
-  heads = tuple(h for h in ("action", "scene") if h in dict(dataset_protocol.heads))
-  rows = []
+  missing = set(HEADS) - set(dict(dataset_protocol.heads))
+  if missing:
+    raise app.UsageError(f"{workdir}: its dataset's evaluation has no {', '.join(sorted(missing))} head")
+  lines = []
   for group in dataset_protocol.groups:
-    grid = None if FLAGS.grid_dir is None else f"{FLAGS.grid_dir}/{pathlib.Path(workdir).name}-{group.name}.gif"
-    rows.append(f"| {workdir} | {step_dir.name} | {group.name} | {group_row(model, scorer, group, heads, grid)} |")
-  return rows
+    grid = (
+      None
+      if FLAGS.grid_dir is None
+      else pathlib.Path(FLAGS.grid_dir) / f"{pathlib.Path(workdir).name}-{group.name}.gif"
+    )
+    lines.append(f"| {workdir} | {step_dir.name} | {group.name} | {group_row(model, scorer, group, grid)} |")
+  return lines
 
 
 def main(argv):
