@@ -42,6 +42,9 @@ VARIANTS = {
   # The best combination with the noise (the clip's code, in training) reaching the agent stream
   # only: its background stream painted agents of its scene's training actions.
   "hard_mismatch_stage_factors_words_fg_noise": BEST_COMBINATION | {"model.noise_to_foreground_only": True},
+  # The best combination with the sketch drawing the clip's temporal median, where a moving agent
+  # leaves no trace (the mean held the scene's mean agent as a blur, which reached the background).
+  "hard_mismatch_stage_factors_words_median_gist": BEST_COMBINATION | {"model.gist_target": "median"},
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
   "layered_bottleneck": LAYERED_BOTTLENECK,
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.

@@ -109,3 +109,20 @@ def test_the_noise_reaches_the_background_stream_unless_kept_for_the_foreground(
   foreground_moved = np.abs(streams[0]["foreground"][0] - streams[1]["foreground"][0]).max()
   assert foreground_moved > 1e-3
   assert (background_moved == 0) == foreground_only, background_moved
+
+
+def test_a_median_gist_keeps_the_scene_and_drops_a_moving_agent():
+  """model.gist_target="median": an agent that stands on each pixel for fewer than half the
+  frames leaves no trace in the sketch's target; the mean keeps it as a faint trail."""
+  frames = 8
+  video = np.full((1, frames, 4, frames, 3), -0.5, np.float32)  # A grey scene ...
+  for t in range(frames):
+    video[0, t, 2, t] = 1.0  # ... crossed by a one-pixel agent, one column per frame.
+  targets = {}
+  for target in ("mean", "median"):
+    config = tiny.get_config()
+    config.model.gist_target = target
+    generator, _ = models.build_models(config, vocab_size=64)
+    targets[target] = np.asarray(generator.target_gist(video))
+  np.testing.assert_allclose(targets["median"], -0.5)
+  np.testing.assert_allclose(targets["mean"][0, 2], -0.5 + 1.5 / frames)

@@ -60,7 +60,9 @@ class Generator(nn.Module):
       return video.mean(axis=1)
     if self.gist_target == "first":
       return video[:, 0]
-    raise ValueError(f"unknown gist_target {self.gist_target!r}: use 'mean' or 'first'")
+    if self.gist_target == "median":
+      return jnp.median(video, axis=1)
+    raise ValueError(f"unknown gist_target {self.gist_target!r}: use 'mean', 'first' or 'median'")
 
   def __call__(
     self,
