@@ -39,9 +39,6 @@ VARIANTS = {
   # The best combination, its factor logits reading the caption's words one by one instead of the
   # transformer's sentence embedding, which named held-out pairs' scenes by their actions.
   "hard_mismatch_stage_factors_words": BEST_COMBINATION,
-  # The best combination with the sketch drawing the clip's temporal median, where a moving agent
-  # leaves no trace (the mean held the scene's mean agent as a blur, which reached the background).
-  "hard_mismatch_stage_factors_words_median_gist": BEST_COMBINATION | {"model.gist_target": "median"},
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
   "layered_bottleneck": LAYERED_BOTTLENECK,
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.

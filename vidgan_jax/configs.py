@@ -52,7 +52,7 @@ CHOICES = {
   "model.upsample": ("subpixel", "transpose"),
   "model.downsample": ("space_to_depth", "strided"),
   "model.conv3d": ("per_frame", "native"),  # The default first; models.layers.CONV3D_IMPLS holds the same.
-  "model.gist_target": ("mean", "first", "median"),
+  "model.gist_target": ("mean", "first"),
   "model.motion_code": ("vector", "spatial"),
   "model.disc_conditioning": ("projection", "concat"),
   "model.factor_readout": FACTOR_READOUTS,
