@@ -39,9 +39,6 @@ VARIANTS = {
   # The best combination, its factor logits reading the caption's words one by one instead of the
   # transformer's sentence embedding, which named held-out pairs' scenes by their actions.
   "hard_mismatch_stage_factors_words": BEST_COMBINATION,
-  # The best combination with the noise (the clip's code, in training) reaching the agent stream
-  # only: its background stream painted agents of its scene's training actions.
-  "hard_mismatch_stage_factors_words_fg_noise": BEST_COMBINATION | {"model.noise_to_foreground_only": True},
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
   "layered_bottleneck": LAYERED_BOTTLENECK,
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.

@@ -85,27 +85,3 @@ def test_the_layered_clip_is_its_streams_composited_by_the_alpha():
   assert background.shape == foreground.shape == out["video"].shape
   np.testing.assert_allclose(alpha * foreground + (1 - alpha) * background, out["video"], atol=1e-6)
   assert np.abs(foreground - background).max() > 1e-3
-
-
-@pytest.mark.parametrize("foreground_only", [False, True])
-def test_the_noise_reaches_the_background_stream_unless_kept_for_the_foreground(foreground_only):
-  """model.noise_to_foreground_only: other noise leaves the background stream as it was and
-  changes the foreground; without it, both streams change."""
-  config = tiny.get_config()
-  config.update_from_flattened_dict(STAGE_FACTORS | {"model.noise_to_foreground_only": foreground_only})
-  generator, _ = models.build_models(config, vocab_size=64)
-  tokens = np.random.default_rng(0).integers(2, 64, (2, config.text.max_length)).astype(np.int32)
-  keys = jax.random.split(jax.random.key(2), 4)
-  z_noise = jax.random.normal(keys[1], (2, config.model.z_dim))
-  noises = [jax.random.normal(k, (2, config.model.noise_dim)) for k in keys[2:]]
-  params = generator.init(keys[0], tokens, z_noise, noises[0], method="sample")["params"]
-  streams = [
-    generator.apply({"params": params}, tokens, z_noise, n, method="sample", mutable=["intermediates"])[1][
-      "intermediates"
-    ]["refine"]
-    for n in noises
-  ]
-  background_moved = np.abs(streams[0]["background"][0] - streams[1]["background"][0]).max()
-  foreground_moved = np.abs(streams[0]["foreground"][0] - streams[1]["foreground"][0]).max()
-  assert foreground_moved > 1e-3
-  assert (background_moved == 0) == foreground_only, background_moved

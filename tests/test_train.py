@@ -17,7 +17,6 @@ LEVERS = {
   "model.layered": True,
   "model.background_factors": ("scene",),
   "model.factor_readout": "words",
-  "model.noise_to_foreground_only": True,
   "mismatch": "one_factor",
   "loss.latent_regression_weight": 0.05,
   "loss.kl_free_nats": 0.5,

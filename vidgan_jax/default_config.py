@@ -89,9 +89,6 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.motion_channels = 8
   # Two streams: a foreground (agent + alpha) from text and noise alone over the gist-based clip.
   config.model.layered = False
-  # With model.layered: the noise (or the clip's code) reaches the foreground stream only; the
-  # background stream's motion comes from its conditioning alone, so that it cannot paint agents.
-  config.model.noise_to_foreground_only = False
   # cVAE-GAN path: an encoder q(w | clip, text) gives the reconstructed examples their own code.
   config.model.clip_encoder = True
   config.model.encoder_widths = (16, 32, 64)

@@ -58,10 +58,6 @@ class RefineGenerator(nn.Module):
   # and the noise but not the gist draws the agent and its alpha mask over the clip above. What
   # agent to draw must then come from the caption's words, not from the scene's pixels.
   layered: bool = False
-  # Layered only: the background stream's motion code sees zeros in place of the noise, so that
-  # the noise (in training, the real clip's code, which says where its agent is) cannot be used
-  # by the background stream to paint an agent of its scene's training actions.
-  noise_to_foreground_only: bool = False
 
   def motion(self, noise: jax.Array, text: jax.Array, grid: tuple[int, int, int]) -> jax.Array:
     """(noise [B, N], text [B, D]) -> motion features [B, t, h, w, C] on the coarse grid."""
@@ -88,10 +84,8 @@ class RefineGenerator(nn.Module):
     scene = jnp.concatenate([features, filtered], -1)  # [B, h, w, 2w + F]
 
     grid = (self.frames // 4,) + scene.shape[1:3]
-    background_noise = jnp.zeros_like(noise) if self.noise_to_foreground_only else noise
     x = jnp.concatenate(
-      [jnp.broadcast_to(scene[:, None], (batch,) + grid + scene.shape[3:]), self.motion(background_noise, text, grid)],
-      -1,
+      [jnp.broadcast_to(scene[:, None], (batch,) + grid + scene.shape[3:]), self.motion(noise, text, grid)], -1
     )
     x = conv3x3x3(4 * self.width, self.conv3d, self.dtype)(x)
     x = nn.relu(group_norm(4 * self.width, self.dtype)(x))
