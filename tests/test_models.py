@@ -19,19 +19,25 @@ def _redrawn(params, factor: int):
   return {**params, "factor_bottleneck": bottleneck}
 
 
-def test_the_scene_alone_reaches_the_sketch_and_background_the_action_alone_the_agent_stream():
-  """Redrawing the action's class embeddings leaves the sketch's and the background's conditioning
-  (and so the sketch) as they were and changes the clip; redrawing the scene's leaves the agent
-  stream's conditioning as it was and changes the sketch."""
+def _stage_factors_generator(seed: int):
+  """The tiny config with per-stage conditioning, its generator, two captions' tokens [2, L] and
+  (an init key, z noise [2, Z], video noise [2, N]) drawn from key(seed)."""
   config = tiny.get_config()
   config.update_from_flattened_dict(STAGE_FACTORS)
   generator, _ = models.build_models(config, vocab_size=64)
   tokens = np.random.default_rng(0).integers(2, 64, (2, config.text.max_length)).astype(np.int32)
-  keys = jax.random.split(jax.random.key(0), 3)
-  z_noise = jax.random.normal(keys[1], (2, config.model.z_dim))
-  video_noise = jax.random.normal(keys[2], (2, config.model.noise_dim))
+  init_key, z_key, video_key = jax.random.split(jax.random.key(seed), 3)
+  noise = (jax.random.normal(z_key, (2, config.model.z_dim)), jax.random.normal(video_key, (2, config.model.noise_dim)))
+  return config, generator, tokens, (init_key, *noise)
+
+
+def test_the_scene_alone_reaches_the_sketch_and_background_the_action_alone_the_agent_stream():
+  """Redrawing the action's class embeddings leaves the sketch's and the background's conditioning
+  (and so the sketch) as they were and changes the clip; redrawing the scene's leaves the agent
+  stream's conditioning as it was and changes the sketch."""
+  config, generator, tokens, (init_key, z_noise, video_noise) = _stage_factors_generator(seed=0)
   video = np.zeros((2, config.frames, config.size, config.size, 3), np.float32)
-  params = generator.init(keys[0], tokens, video, z_noise, video_noise)["params"]
+  params = generator.init(init_key, tokens, video, z_noise, video_noise)["params"]
 
   def run(p, method):
     noise = (z_noise, video_noise) if method == "sample" else ()
@@ -69,14 +75,8 @@ def test_the_words_readout_reads_words_whatever_their_order(readout):
 def test_the_layered_clip_is_its_streams_composited_by_the_alpha():
   """The streams the refine stage sows for diagnostics (`benchmarks/stream_actions.py`) are the
   ones it composites: alpha * foreground + (1 - alpha) * background is the clip."""
-  config = tiny.get_config()
-  config.update_from_flattened_dict(STAGE_FACTORS)
-  generator, _ = models.build_models(config, vocab_size=64)
-  tokens = np.random.default_rng(0).integers(2, 64, (2, config.text.max_length)).astype(np.int32)
-  keys = jax.random.split(jax.random.key(1), 3)
-  z_noise = jax.random.normal(keys[1], (2, config.model.z_dim))
-  video_noise = jax.random.normal(keys[2], (2, config.model.noise_dim))
-  params = generator.init(keys[0], tokens, z_noise, video_noise, method="sample")["params"]
+  _, generator, tokens, (init_key, z_noise, video_noise) = _stage_factors_generator(seed=1)
+  params = generator.init(init_key, tokens, z_noise, video_noise, method="sample")["params"]
   out, state = generator.apply(
     {"params": params}, tokens, z_noise, video_noise, method="sample", mutable=["intermediates"]
   )
