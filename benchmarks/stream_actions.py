@@ -90,11 +90,11 @@ def rows(workdir: str) -> list[str]:
     raise app.UsageError(f"{workdir}: its generator has one stream (model.layered=False)")
   builder = input_pipeline.load_builder(model.config.dataset, FLAGS.data_dir or model.config.data_dir)
   dataset_protocol = protocol.read_protocol(builder, model.config.eval.prompts_per_pair, model.config.eval.seed)
-  trained = classifier.load_or_train(builder, model.config.eval.classifier, dataset_protocol)
-  scorer = evaluate.Scorer(trained, model.config.eval.batch_size)
   missing = set(HEADS) - set(dict(dataset_protocol.heads))
   if missing:
     raise app.UsageError(f"{workdir}: its dataset's evaluation has no {', '.join(sorted(missing))} head")
+  trained = classifier.load_or_train(builder, model.config.eval.classifier, dataset_protocol)
+  scorer = evaluate.Scorer(trained, model.config.eval.batch_size)
   lines = []
   for group in dataset_protocol.groups:
     grid = (
