@@ -17,15 +17,12 @@ alpha x foreground and alpha.
 import pathlib
 import sys
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 from absl import app, flags, logging
 
-from vidgan_jax import checkpoints, inference, input_pipeline, video_io
+from vidgan_jax import checkpoints, inference, input_pipeline, sampling, video_io
 from vidgan_jax.evaluation import classifier, evaluate, metrics, protocol
 from vidgan_jax.models import Generator
-from vidgan_jax.noise import example_noise
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("data_dir", None, "TFDS data_dir (default: each run's config's).")
@@ -43,10 +40,7 @@ HEADER = (
 def streams(model: inference.TrainedGenerator, prompts: list[str], num: int, seed: int) -> dict[str, np.ndarray]:
   """{"clip", "background", "foreground"}: [P * num, T, H, W, 3] in [-1, 1] (the foreground times
   its alpha, on black), and "alpha" [P * num, T, H, W, 1]."""
-  tokens = np.repeat(model.tokenizer.encode(prompts), num, axis=0)
-  z_noise, video_noise = example_noise(
-    jax.random.key(seed), jnp.arange(len(tokens)), model.config.model.z_dim, model.config.model.noise_dim
-  )
+  tokens, z_noise, video_noise = sampling.inputs(model.tokenizer, prompts, num, seed, model.config)
   out, state = model.generator.apply(
     {"params": model.params}, tokens, z_noise, video_noise, method=Generator.sample, mutable=["intermediates"]
   )
