@@ -39,6 +39,9 @@ VARIANTS = {
   # The best combination, its factor logits reading the caption's words one by one instead of the
   # transformer's sentence embedding, which named held-out pairs' scenes by their actions.
   "hard_mismatch_stage_factors_words": BEST_COMBINATION,
+  # The best combination without the gist image at the background stream's last layer: the
+  # sketch's blurred mean agent of the scene no longer has a direct path into the clip.
+  "hard_mismatch_stage_factors_words_no_gist_skip": BEST_COMBINATION | {"model.gist_skip": False},
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
   "layered_bottleneck": LAYERED_BOTTLENECK,
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.
