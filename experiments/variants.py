@@ -42,6 +42,9 @@ VARIANTS = {
   # The best combination without the gist image at the background stream's last layer: the
   # sketch's blurred mean agent of the scene no longer has a direct path into the clip.
   "hard_mismatch_stage_factors_words_no_gist_skip": BEST_COMBINATION | {"model.gist_skip": False},
+  # The best combination with three times the adversarial weight (0.3 against the clip L1's 1.0):
+  # does the L1 term's pull towards the mean clip draw the scene's mean agent into the background?
+  "hard_mismatch_stage_factors_words_gan03": BEST_COMBINATION | {"loss.gamma_gan": 0.3},
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
   "layered_bottleneck": LAYERED_BOTTLENECK,
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.
