@@ -1,6 +1,9 @@
 """Shared fixtures. Eight fake CPU devices, set before anything imports jax."""
 
 import os
+import pathlib
+import subprocess
+import sys
 import tempfile
 
 os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=8").strip()
@@ -12,6 +15,20 @@ os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", tempfile.mkdtemp(prefix="vidg
 import pytest  # noqa: E402
 
 from experiments import tiny  # noqa: E402
+from experiments.variants import STAGE_FACTORS, WORDS_READOUT  # noqa: E402
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _python_in_repo(*args: str) -> subprocess.CompletedProcess:
+  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  return subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def python_in_repo():
+  """Runs `python ARGS...` as a user types it in the repository (one CPU device: no XLA_FLAGS)."""
+  return _python_in_repo
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +40,21 @@ def tiny_data_dir(tmp_path_factory) -> str:
   builder = input_pipeline.load_builder("action_scenes/tiny", data_dir)
   builder.download_and_prepare()
   return data_dir
+
+
+@pytest.fixture(scope="session")
+def stage_factors_run(tmp_path_factory, tiny_data_dir) -> pathlib.Path:
+  """A workdir of `vidgan train` on the tiny config for 2 steps with per-stage conditioning and the
+  words readout (layered generator, factor bottleneck), trained once per test session for the
+  diagnostics that read such a run."""
+  workdir = tmp_path_factory.mktemp("stage_factors") / "run"
+  trained = _python_in_repo(
+    "-m", "vidgan_jax", "train", "--config=experiments/tiny.py", f"--workdir={workdir}",
+    f"--config.data_dir={tiny_data_dir}", "--config.num_train_steps=2",
+    *[f"--config.{k}={v}" for k, v in (STAGE_FACTORS | WORDS_READOUT).items()],
+  )  # fmt: skip
+  assert trained.returncode == 0, trained.stderr[-3000:]
+  return workdir
 
 
 @pytest.fixture

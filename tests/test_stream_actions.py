@@ -1,36 +1,21 @@
 """`benchmarks/stream_actions.py` as typed: the classifier's reading of a layered generator's
 clips, background stream and foreground stream, per group of prompts."""
 
-import os
-import pathlib
 import re
-import subprocess
-import sys
 
 from PIL import Image
 
 from experiments import tiny
-from experiments.variants import STAGE_FACTORS
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
 SEEN_PAIRS, HELD_OUT_PAIRS = 20, 10  # action_scenes' evaluation groups (the tiny build has them too).
 
 
-def _run(*args):
-  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-  return subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-
-
-def test_each_stream_of_each_group_is_read_for_a_trained_layered_run(tmp_path, tiny_data_dir):
-  workdir = tmp_path / "run"
-  trained = _run(
-    "-m", "vidgan_jax", "train", "--config=experiments/tiny.py", f"--workdir={workdir}",
-    f"--config.data_dir={tiny_data_dir}", "--config.num_train_steps=2",
-    *[f"--config.{k}={v}" for k, v in STAGE_FACTORS.items()],
-  )  # fmt: skip
-  assert trained.returncode == 0, trained.stderr[-3000:]
+def test_each_stream_of_each_group_is_read_for_a_trained_layered_run(
+  tmp_path, tiny_data_dir, stage_factors_run, python_in_repo
+):
+  workdir = stage_factors_run
   grids = tmp_path / "grids"
-  result = _run(
+  result = python_in_repo(
     "benchmarks/stream_actions.py", str(workdir), f"--data_dir={tiny_data_dir}", "--num_per_prompt=2",
     f"--grid_dir={grids}",
   )  # fmt: skip
@@ -53,6 +38,6 @@ def test_each_stream_of_each_group_is_read_for_a_trained_layered_run(tmp_path, t
       assert gif.size == (4 * (4 * (config.size + 2) - 2), 4 * (sets * (config.size + 2) - 2))
 
 
-def test_no_workdir_is_a_usage_error():
-  result = _run("benchmarks/stream_actions.py")
+def test_no_workdir_is_a_usage_error(python_in_repo):
+  result = python_in_repo("benchmarks/stream_actions.py")
   assert result.returncode == 1 and "name at least one workdir" in result.stderr

@@ -2,31 +2,12 @@
 bottleneck reading the evaluation prompts) and `benchmarks/text_readouts.py` (the readouts
 trained on captions alone)."""
 
-import os
-import pathlib
 import re
-import subprocess
-import sys
-
-from experiments.variants import STAGE_FACTORS
-
-REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
-def _run(*args):
-  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-  return subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-
-
-def test_the_table_gives_each_factor_of_each_group_for_a_trained_run(tmp_path, tiny_data_dir):
-  workdir = tmp_path / "run"
-  overrides = [f"--config.{k}={v}" for k, v in (STAGE_FACTORS | {"model.factor_readout": "words"}).items()]
-  trained = _run(
-    "-m", "vidgan_jax", "train", "--config=experiments/tiny.py", f"--workdir={workdir}",
-    f"--config.data_dir={tiny_data_dir}", "--config.num_train_steps=2", *overrides,
-  )  # fmt: skip
-  assert trained.returncode == 0, trained.stderr[-3000:]
-  result = _run("benchmarks/caption_factors.py", str(workdir), f"--data_dir={tiny_data_dir}")
+def test_the_table_gives_each_factor_of_each_group_for_a_trained_run(tiny_data_dir, stage_factors_run, python_in_repo):
+  workdir = stage_factors_run
+  result = python_in_repo("benchmarks/caption_factors.py", str(workdir), f"--data_dir={tiny_data_dir}")
   assert result.returncode == 0, result.stderr[-3000:]
   header, rule, row = result.stdout.strip().splitlines()
   assert header == "| run | step | seen | unseen |" and rule == "|---|---|---|---|"
@@ -37,13 +18,13 @@ def test_the_table_gives_each_factor_of_each_group_for_a_trained_run(tmp_path, t
     assert match and all(0 <= float(v) <= 1 for v in match.groups()), cell
 
 
-def test_no_workdir_is_a_usage_error():
-  result = _run("benchmarks/caption_factors.py")
+def test_no_workdir_is_a_usage_error(python_in_repo):
+  result = python_in_repo("benchmarks/caption_factors.py")
   assert result.returncode == 1 and "name at least one workdir" in result.stderr
 
 
-def test_the_readouts_are_trained_on_captions_and_read_held_out_ones(tiny_data_dir):
-  result = _run(
+def test_the_readouts_are_trained_on_captions_and_read_held_out_ones(tiny_data_dir, python_in_repo):
+  result = python_in_repo(
     "benchmarks/text_readouts.py", "--config=experiments/tiny.py", "--variant=stage_factors",
     f"--data_dir={tiny_data_dir}", "--steps=100", "--seeds=1",
   )  # fmt: skip
@@ -56,6 +37,6 @@ def test_the_readouts_are_trained_on_captions_and_read_held_out_ones(tiny_data_d
     assert float(row[2]) > 0 and all(0 <= float(v) <= 1 for v in row[3:]), row
 
 
-def test_the_readouts_need_a_variant_with_the_bottleneck():
-  result = _run("benchmarks/text_readouts.py", "--variant=hard_mismatch")
+def test_the_readouts_need_a_variant_with_the_bottleneck(python_in_repo):
+  result = python_in_repo("benchmarks/text_readouts.py", "--variant=hard_mismatch")
   assert result.returncode == 1 and "variant 'hard_mismatch' has no factor bottleneck" in result.stderr
