@@ -45,6 +45,9 @@ VARIANTS = {
   # The best combination with three times the adversarial weight (0.3 against the clip L1's 1.0):
   # does the L1 term's pull towards the mean clip draw the scene's mean agent into the background?
   "hard_mismatch_stage_factors_words_gan03": BEST_COMBINATION | {"loss.gamma_gan": 0.3},
+  # The best combination with half the mismatched captions' share of the fake side (0.25): do
+  # the hard mismatches cost diversity through their weight?
+  "hard_mismatch_stage_factors_words_mismatch025": BEST_COMBINATION | {"loss.mismatch_weight": 0.25},
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
   "layered_bottleneck": LAYERED_BOTTLENECK,
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.
