@@ -48,6 +48,10 @@ VARIANTS = {
   # The best combination with half the mismatched captions' share of the fake side (0.25): do
   # the hard mismatches cost diversity through their weight?
   "hard_mismatch_stage_factors_words_mismatch025": BEST_COMBINATION | {"loss.mismatch_weight": 0.25},
+  # The best combination with the background stream pulled towards the real clip's temporal median
+  # (the scene without its moving agent), at the clip L1's weight: the agent left to the stream
+  # that knows the action.
+  "hard_mismatch_stage_factors_words_background_l1": BEST_COMBINATION | {"loss.background_l1_weight": 1.0},
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
   "layered_bottleneck": LAYERED_BOTTLENECK,
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.

@@ -79,6 +79,7 @@ def test_every_named_variant_overrides_known_keys_with_valid_values():
     ({"mismatch": "one_factor"}, "config key 'mismatch' is 'one_factor', which needs config.factor_keys"),
     ({"model.factor_bottleneck": True}, "needs config.factor_keys and config.factor_classes"),
     ({"model.background_factors": ("scene",)}, "needs model.factor_bottleneck=True and model.layered=True"),
+    ({"loss.background_l1_weight": 1.0}, "'loss.background_l1_weight' is 1.0, which needs model.layered=True"),
     ({"model.factor_readout": "words"}, "'model.factor_readout' is 'words', which needs model.factor_bottleneck=True"),
     ({"model.factor_readout": "word"}, "'model.factor_readout' is 'word': use one of 'sentence', 'words'"),
     (

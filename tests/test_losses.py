@@ -114,6 +114,21 @@ def test_foreground_area_is_reported_not_penalised():
   np.testing.assert_allclose(loss, 0.825, rtol=1e-6)
 
 
+def test_background_l1_pulls_towards_the_temporal_median_on_reconstructed_examples():
+  """Real clips of three frames, 0, 0 and an agent's 1 passing: the median is the scene's 0. A
+  background of 0.5 everywhere is 0.5 from it; only the first (reconstructed) example counts."""
+  real = jnp.zeros((2, 3, 1, 1, 3)).at[:, 2].set(1.0)
+  outputs = _outputs(video=jnp.zeros((2, 3, 1, 1, 3)), background=jnp.full((2, 3, 1, 1, 3), 0.5))
+  without, _ = losses.generator_loss(
+    _outputs(video=outputs["video"]), real, FAKE_LOGITS, RECONSTRUCT, 0.5, _loss_config(background_l1_weight=2.0)
+  )
+  loss, metrics = losses.generator_loss(
+    outputs, real, FAKE_LOGITS, RECONSTRUCT, 0.5, _loss_config(background_l1_weight=2.0)
+  )
+  np.testing.assert_allclose(metrics["background_l1"], 0.5)
+  np.testing.assert_allclose(loss - without, 2.0 * 0.5, rtol=1e-6)
+
+
 def test_generator_loss_clip_code_terms_by_hand():
   outputs = _outputs(clip_mean=jnp.ones((2, 1)), clip_log_var=jnp.zeros((2, 1)))
   loss, metrics = losses.generator_loss(outputs, REAL, FAKE_LOGITS, RECONSTRUCT, 0.5, _loss_config())

@@ -20,6 +20,7 @@ LEVERS = {
   "mismatch": "one_factor",
   "loss.latent_regression_weight": 0.05,
   "loss.kl_free_nats": 0.5,
+  "loss.background_l1_weight": 1.0,
 }
 
 
@@ -145,7 +146,7 @@ def test_train_step_updates_every_network(tiny_config, options):
     "d_grad_norm",
   }
   if tiny_config.factor_keys:
-    expected |= {"latent_l1", "factor_text_ce", "foreground_area"}
+    expected |= {"latent_l1", "factor_text_ce", "foreground_area", "background_l1"}
   assert expected <= set(metrics)
   assert all(np.isfinite(float(v)) for v in metrics.values())
 

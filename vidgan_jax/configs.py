@@ -162,6 +162,7 @@ _DEPENDENCIES = [
     lambda f: f["loss.encoded_fraction"] < 1,
     "loss.encoded_fraction < 1 (some examples made from prior noise)",
   ),
+  ("loss.background_l1_weight", lambda f: f["model.layered"], "model.layered=True (a background stream)"),
   (
     "model.factor_bottleneck",
     lambda f: bool(f["factor_keys"]) and len(f["factor_keys"]) == len(f["factor_classes"]),

@@ -134,6 +134,10 @@ def get_config() -> ml_collections.ConfigDict:
   # BicycleGAN's latent regression (cLR): the clip encoder recovers the prior noise from the clip it
   # made, |E(G(c, w)) - w|, for the examples made from prior noise (needs model.clip_encoder). 0: off.
   config.loss.latent_regression_weight = 0.0
+  # With model.layered: the background stream alone is pulled (L1) towards the real clip's
+  # temporal median, the scene with its moving agent left out, on the reconstructed examples, so
+  # that the agent is the foreground stream's to draw. 0: off.
+  config.loss.background_l1_weight = 0.0
   # With model.factor_bottleneck: the cross-entropy of the caption's factor logits and its labels.
   config.loss.factor_text_weight = 1.0
 

@@ -9,6 +9,7 @@ global batch (`axis_name`) so that it does not depend on how the batch is split.
                    + gamma_l1 * clip L1 (reconstructed examples)           reconstruction
                    + clip_kl_weight * KL_clip (over free bits)             cVAE-GAN clip code
                    + latent_regression_weight * |E(G(c, w)) - w|            cLR (BicycleGAN)
+                   + background_l1_weight * |background - median_t(clip)|   layered: an agent-free background
                    + factor_text_weight * CE(factor logits, labels)        factor bottleneck
 """
 
@@ -98,7 +99,8 @@ def generator_loss(
     "recovered_code" and "code" [B, N] (the prior-noise examples' code and what the encoder
     recovered from their clips);
     with the factor bottleneck "factor_logits_<i>" [B, classes_i] and "factor_labels" int [B, F];
-    with the layered generator "foreground_alpha" [B, T, H, W, 1].
+    with the layered generator "foreground_alpha" [B, T, H, W, 1], and with background_l1_weight
+    its background stream alone, "background" [B, T, H, W, 3].
   video: the real clips [B, T, H, W, 3] in [-1, 1]. fake_logits: D's verdict [B] on outputs["video"].
   reconstruct: [B] float, 1 for the examples whose clip L1 (and clip KL) counts, a
     `reconstruct_fraction` of the global batch; the others were made from prior noise.
@@ -130,6 +132,14 @@ def generator_loss(
     # Reported, not penalised: the share of the clip the foreground (agent) stream paints over the
     # background stream's.
     metrics["foreground_area"] = outputs["foreground_alpha"].mean()
+  if "background" in outputs:
+    # The temporal median of a clip keeps what stands still (the scene) and drops what moves past
+    # a pixel in most frames (the agent).
+    scene = jnp.median(video, axis=1, keepdims=True)
+    error = jnp.abs(outputs["background"] - scene).mean(axis=(1, 2, 3, 4))
+    background_l1 = masked_mean(error, reconstruct, reconstruct_fraction)
+    loss += cfg.background_l1_weight * background_l1
+    metrics["background_l1"] = background_l1
   factor_logits = sorted(k for k in outputs if k.startswith("factor_logits_"))
   if factor_logits:
     labels = outputs["factor_labels"]

@@ -122,7 +122,7 @@ def compute_gradients(
   )
 
   def g_loss_fn(g_params):
-    out = generator.apply({"params": g_params}, tokens, video, z_noise, video_noise, encoded)
+    out = generator_outputs(generator, g_params, (tokens, video, z_noise, video_noise, encoded), loss_cfg)
     if factors is not None:
       out["factor_labels"] = factors
     if loss_cfg.latent_regression_weight > 0:
@@ -153,6 +153,16 @@ def compute_gradients(
   g_grads, d_grads = jax.lax.pmean((g_grads, d_grads), AXIS)
   metrics = {**g_metrics, **d_metrics, "g_grad_norm": optax.tree.norm(g_grads), "d_grad_norm": optax.tree.norm(d_grads)}
   return g_grads, d_grads, jax.lax.pmean(metrics, AXIS)
+
+
+def generator_outputs(generator: Generator, g_params, inputs: tuple, loss_cfg: ml_collections.ConfigDict) -> dict:
+  """The generator's training outputs for `inputs` (see `Generator.__call__`); with
+  loss.background_l1_weight also its background stream alone, "background" [B, T, H, W, 3]."""
+  if loss_cfg.background_l1_weight <= 0:
+    return generator.apply({"params": g_params}, *inputs)
+  out, state = generator.apply({"params": g_params}, *inputs, mutable=["intermediates"])
+  out["background"] = state["intermediates"]["refine"]["background"][0]
+  return out
 
 
 def encoded_examples(example_index: jax.Array, fraction: float) -> jax.Array:
