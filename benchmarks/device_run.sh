@@ -27,7 +27,7 @@ if [ -d .whl ] && [ "${DRY_RUN:-0}" != 1 ]; then  # The wheels are for the devic
   export PYTHONPATH=/tmp/site
 fi
 
-VARIANTS=${VARIANTS:-"defaults hard_mismatch_stage_factors_words"}  # The current defaults and the best proxy variant.
+VARIANTS=${VARIANTS:-"defaults hard_mismatch_stage_factors_words_background_l1"}  # The current defaults and the best proxy variant.
 if [ "${DRY_RUN:-0}" = 1 ]; then
   PAPER=experiments/tiny.py GPU_CONFIG=experiments/tiny.py BUILD=tiny STEPS=2 TRAIN_STEPS=4 SEEDS="0"
   DATA_DIR="$OUT/data" ROWS="$OUT/work/rows" PEER_COMPILE=""  # torch.compile is timed on the device only.

@@ -39,12 +39,6 @@ VARIANTS = {
   # The best combination, its factor logits reading the caption's words one by one instead of the
   # transformer's sentence embedding, which named held-out pairs' scenes by their actions.
   "hard_mismatch_stage_factors_words": BEST_COMBINATION,
-  # The best combination without the gist image at the background stream's last layer: the
-  # sketch's blurred mean agent of the scene no longer has a direct path into the clip.
-  "hard_mismatch_stage_factors_words_no_gist_skip": BEST_COMBINATION | {"model.gist_skip": False},
-  # The best combination with three times the adversarial weight (0.3 against the clip L1's 1.0):
-  # does the L1 term's pull towards the mean clip draw the scene's mean agent into the background?
-  "hard_mismatch_stage_factors_words_gan03": BEST_COMBINATION | {"loss.gamma_gan": 0.3},
   # The best combination with half the mismatched captions' share of the fake side (0.25): do
   # the hard mismatches cost diversity through their weight?
   "hard_mismatch_stage_factors_words_mismatch025": BEST_COMBINATION | {"loss.mismatch_weight": 0.25},

@@ -29,6 +29,8 @@ RETIRED = {
   "shuffle_buffer": "Grain shuffles the whole split by position; no buffer is needed",
   "cache_dataset": "clips are read by position from ArrayRecord files each epoch; there is no cache",
   "model.disc_factor_projection": "the factorised verdict did nothing measurable on the CPU proxy (docs/results.md)",
+  "model.gist_skip": "the refine stage without the gist image at its last layer moved nothing beyond the seeds' "
+  "spread on the CPU proxy (docs/results.md)",
   **dict.fromkeys(
     ["loss.diversity_weight", "loss.diversity_clamp", "loss.diversity_pool"],
     "the diversity term bought its distance with pixel noise on the CPU proxy (docs/results.md)",

@@ -89,8 +89,6 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.motion_channels = 8
   # Two streams: a foreground (agent + alpha) from text and noise alone over the gist-based clip.
   config.model.layered = False
-  # The gist image joins the refine stage's last layer (the background stream's, when layered).
-  config.model.gist_skip = True
   # cVAE-GAN path: an encoder q(w | clip, text) gives the reconstructed examples their own code.
   config.model.clip_encoder = True
   config.model.encoder_widths = (16, 32, 64)

@@ -171,7 +171,6 @@ def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Ge
       motion_code=m.motion_code,
       motion_channels=m.motion_channels,
       layered=m.layered,
-      gist_skip=m.gist_skip,
     ),
     gist_target=m.gist_target,
     clip_encoder=ClipEncoder(widths=tuple(m.encoder_widths), code_dim=m.noise_dim, downsample=m.downsample, dtype=dtype)

@@ -58,9 +58,6 @@ class RefineGenerator(nn.Module):
   # and the noise but not the gist draws the agent and its alpha mask over the clip above. What
   # agent to draw must then come from the caption's words, not from the scene's pixels.
   layered: bool = False
-  # The gist image joins the last layer of the clip (the background stream, when layered), so the
-  # background it sketched is directly usable. Its sketch holds the scene's mean agent as a blur.
-  gist_skip: bool = True
 
   def motion(self, noise: jax.Array, text: jax.Array, grid: tuple[int, int, int]) -> jax.Array:
     """(noise [B, N], text [B, D]) -> motion features [B, t, h, w, C] on the coarse grid."""
@@ -94,10 +91,9 @@ class RefineGenerator(nn.Module):
     x = nn.relu(group_norm(4 * self.width, self.dtype)(x))
     x = UpBlock(2 * self.width, 3, self.upsample, self.dtype, self.conv3d)(x)
     x = UpBlock(self.width, 3, self.upsample, self.dtype, self.conv3d)(x)  # [B, T, H, W, w]
-    if self.gist_skip:
-      gist_frames = jnp.broadcast_to(gist[:, None].astype(self.dtype), (batch, self.frames, height, width, 3))
-      x = jnp.concatenate([x, gist_frames], -1)
-    x = conv3x3x3(3, self.conv3d, self.dtype)(x)
+    # The gist image itself joins the last layer, so the background it sketched is directly usable.
+    gist_frames = jnp.broadcast_to(gist[:, None].astype(self.dtype), (batch, self.frames, height, width, 3))
+    x = conv3x3x3(3, self.conv3d, self.dtype)(jnp.concatenate([x, gist_frames], -1))
     background = jnp.tanh(x.astype(jnp.float32))
     if not self.layered:
       return background, None
