@@ -78,6 +78,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.text_dim = 128
   config.model.z_dim = 32
   config.model.gist_width = 16
+  # What the sketch draws of a clip: "mean" (its temporal mean) or "first" (its first frame, the paper's).
   config.model.gist_target = "mean"
   config.model.refine_width = 16
   config.model.filters = 16
