@@ -22,7 +22,7 @@ from absl import app, flags, logging
 
 from vidgan_jax import checkpoints, inference, input_pipeline, sampling, video_io
 from vidgan_jax.evaluation import classifier, evaluate, metrics, protocol
-from vidgan_jax.models import Generator
+from vidgan_jax.models import Generator, sown_streams
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("data_dir", None, "TFDS data_dir (default: each run's config's).")
@@ -44,12 +44,12 @@ def streams(model: inference.TrainedGenerator, prompts: list[str], num: int, see
   out, state = model.generator.apply(
     {"params": model.params}, tokens, z_noise, video_noise, method=Generator.sample, mutable=["intermediates"]
   )
-  sown = state["intermediates"]["refine"]
+  sown = sown_streams(state)
   alpha = out["foreground_alpha"]
   return {
     "clip": np.asarray(out["video"]),
-    "background": np.asarray(sown["background"][0]),
-    "foreground": np.asarray(alpha * sown["foreground"][0]),
+    "background": np.asarray(sown["background"]),
+    "foreground": np.asarray(alpha * sown["foreground"]),
     "alpha": np.asarray(alpha),
   }
 

@@ -80,8 +80,8 @@ def test_the_layered_clip_is_its_streams_composited_by_the_alpha():
   out, state = generator.apply(
     {"params": params}, tokens, z_noise, video_noise, method="sample", mutable=["intermediates"]
   )
-  streams = state["intermediates"]["refine"]
-  (background,), (foreground,), alpha = streams["background"], streams["foreground"], out["foreground_alpha"]
+  streams = models.sown_streams(state)
+  background, foreground, alpha = streams["background"], streams["foreground"], out["foreground_alpha"]
   assert background.shape == foreground.shape == out["video"].shape
   np.testing.assert_allclose(alpha * foreground + (1 - alpha) * background, out["video"], atol=1e-6)
   assert np.abs(foreground - background).max() > 1e-3

@@ -19,7 +19,7 @@ import optax
 
 from vidgan_jax import compiler_options, losses
 from vidgan_jax.distributed import AXIS
-from vidgan_jax.models import Discriminator, Generator
+from vidgan_jax.models import Discriminator, Generator, sown_streams
 from vidgan_jax.noise import example_noise, noise_key
 
 Params = Any
@@ -161,7 +161,7 @@ def generator_outputs(generator: Generator, g_params, inputs: tuple, loss_cfg: m
   if loss_cfg.background_l1_weight <= 0:
     return generator.apply({"params": g_params}, *inputs)
   out, state = generator.apply({"params": g_params}, *inputs, mutable=["intermediates"])
-  out["background"] = state["intermediates"]["refine"]["background"][0]
+  out["background"] = sown_streams(state)["background"]
   return out
 
 

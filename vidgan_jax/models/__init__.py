@@ -107,6 +107,12 @@ class Generator(nn.Module):
     return {"gist": gist, "video": video} | ({} if alpha is None else {"foreground_alpha": alpha})
 
 
+def sown_streams(state: dict) -> dict[str, jax.Array]:
+  """The layered refine stage's streams alone, "background" and "foreground" [B, T, H, W, 3],
+  from the variables of a Generator applied with mutable=["intermediates"]."""
+  return {name: values[0] for name, values in state["intermediates"]["refine"].items()}
+
+
 class Discriminator(nn.Module):
   """(clip [B, T, H, W, 3], caption tokens [B, L]) -> logit [B]."""
 

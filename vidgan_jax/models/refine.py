@@ -102,7 +102,8 @@ class RefineGenerator(nn.Module):
     foreground, alpha = ForegroundStream(self.width, self.upsample, self.dtype, self.conv3d)(
       self.motion(noise, foreground_text, grid), foreground_text
     )
-    # Each stream alone, for diagnostics (apply with mutable=["intermediates"]; a no-op otherwise).
+    # Each stream alone, for loss.background_l1_weight and diagnostics (apply with
+    # mutable=["intermediates"] and read them with models.sown_streams; a no-op otherwise).
     self.sow("intermediates", "background", background)
     self.sow("intermediates", "foreground", foreground)
     return alpha * foreground + (1.0 - alpha) * background, alpha
