@@ -30,9 +30,22 @@ class _Collector:
     self.ids = [f"{os.path.relpath(item.path, REPO)}::{item.nodeid.split('::', 1)[1]}" for item in session.items]
 
 
+def selection_root(paths: list[str]) -> str:
+  """The folder holding every path given (a file's own folder; a node id's file).
+
+  Collecting with it as pytest's rootdir keeps the folders above the paths, whose names depend on
+  where the clone or a temporary folder lives, out of the names that `-k` matches.
+  """
+  folders = []
+  for path in paths:
+    path = os.path.abspath(path.split("::", 1)[0])
+    folders.append(path if os.path.isdir(path) else os.path.dirname(path))
+  return os.path.commonpath(folders)
+
+
 def collect(paths: list[str], keyword: str | None, marker: str | None) -> list[str]:
   """The ids of the tests under `paths`, runnable from the repository whatever pytest's rootdir."""
-  args = ["--collect-only", "-q", "-p", "no:cacheprovider", *paths]
+  args = ["--collect-only", "-q", "-p", "no:cacheprovider", f"--rootdir={selection_root(paths)}", *paths]
   args += (["-k", keyword] if keyword else []) + (["-m", marker] if marker else [])
   collector = _Collector()
   with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
@@ -55,7 +68,7 @@ def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("paths", nargs="*", default=["tests"])
   parser.add_argument("--jobs", type=int, default=2)
-  parser.add_argument("-k", dest="keyword", default=None, help="pytest's -k expression, to run a subset")
+  parser.add_argument("-k", dest="keyword", default=None, help="pytest's -k expression, to run a subset: matched against the names of the tests and of the files and folders below the given paths, never the folders above them")
   parser.add_argument("-m", dest="marker", default=None, help="pytest's -m expression, e.g. fast")
   parser.add_argument("--out", default=os.path.join(REPO, "workdirs", "tests_alone.md"))
   args = parser.parse_args()
