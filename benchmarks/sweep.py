@@ -3,8 +3,9 @@
     python benchmarks/sweep.py --config=experiments/paper.py --tokenizer=workdirs/qs/tokenizer.json \
         --variant= --variant=model.dtype=float32 --variant=batch_size=128 --out=bench_out
 
-Each `--variant` is a comma-separated list of config overrides (`key=value`, dotted keys; empty:
-the config as is). Needs only JAX, Flax, Optax, ml_collections and sentencepiece: no TensorFlow
+Each `--variant` is a variant's name in `experiments/variants.py` (as results rows name them), or
+a comma-separated list of config overrides (`key=value`, dotted keys, values as Python literals:
+`factor_keys=('action','scene'),model.layered=True`; empty: the config as is). Needs only JAX, Flax, Optax, ml_collections and sentencepiece: no TensorFlow
 and no dataset (the tokenizer comes from a workdir's tokenizer.json), so it runs on accelerator
 machines that have nothing else. Every variant's figures are appended to `<out>/sweep.jsonl` as
 soon as they are measured, and a table is printed at the end. The input pipeline is timed by
@@ -14,20 +15,27 @@ soon as they are measured, and a table is printed at the end. The input pipeline
 import ast
 import json
 import os
+import pathlib
 import sys
 
 import jax
 from absl import app, flags
 from ml_collections import config_flags
 
-from vidgan_jax import speed
-from vidgan_jax.configs import check_config
-from vidgan_jax.text import Tokenizer
+REPO = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from experiments.variants import VARIANTS  # noqa: E402
+from vidgan_jax import speed  # noqa: E402
+from vidgan_jax.configs import check_config  # noqa: E402
+from vidgan_jax.text import Tokenizer  # noqa: E402
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", None, "Experiment config file.", lock_config=False)
 flags.DEFINE_string("tokenizer", None, "A workdir's tokenizer.json.")
-flags.DEFINE_multi_string("variant", [""], "Comma-separated config overrides key=value; repeatable.")
+flags.DEFINE_multi_string(
+  "variant", [""], "A variant of experiments/variants.py, or comma-separated overrides key=value; repeatable."
+)
 flags.DEFINE_integer("steps", 20, "Timed train steps per variant (after one warm-up step).", lower_bound=1)
 flags.DEFINE_integer("sample_repeats", 3, "Timed sampling calls per variant.", lower_bound=1)
 flags.DEFINE_float("peak_tflops", None, "Peak TFLOP/s of one device (default: benchmark's table).")
@@ -35,13 +43,35 @@ flags.DEFINE_string("out", "bench_out", "Folder for sweep.jsonl.")
 flags.mark_flags_as_required(["config", "tokenizer"])
 
 
+def top_level_items(text: str) -> list[str]:
+  """Splits at the commas outside brackets and quotes: "a=(1,2),b='x,y'" -> ["a=(1,2)", "b='x,y'"]."""
+  items, depth, quote, start = [], 0, None, 0
+  for i, char in enumerate(text):
+    if quote:
+      quote = None if char == quote else quote
+    elif char in "'\"":
+      quote = char
+    elif char in "([{":
+      depth += 1
+    elif char in ")]}":
+      depth -= 1
+    elif char == "," and depth == 0:
+      items.append(text[start:i])
+      start = i + 1
+  items.append(text[start:])
+  return [item for item in items if item.strip()]
+
+
 def parse_overrides(variant: str) -> dict:
-  """'a.b=1,c=bfloat16' -> {'a.b': 1, 'c': 'bfloat16'} (values as Python literals, else strings)."""
+  """A variant's name -> its overrides; 'a.b=1,c=bfloat16,d=(1,2)' -> {'a.b': 1, 'c': 'bfloat16',
+  'd': (1, 2)} (values as Python literals, else strings)."""
+  if variant in VARIANTS:
+    return dict(VARIANTS[variant])
   overrides = {}
-  for item in filter(None, variant.split(",")):
+  for item in top_level_items(variant):
     key, sep, text = item.partition("=")
     if not sep:
-      raise app.UsageError(f"--variant item {item!r} is not key=value")
+      raise app.UsageError(f"--variant item {item!r} is neither key=value nor a variant of experiments/variants.py")
     try:
       overrides[key.strip()] = ast.literal_eval(text)
     except (ValueError, SyntaxError):

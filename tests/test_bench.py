@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+from experiments.variants import BEST_MEASURED, VARIANTS
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEYS = (
   "compile_seconds",
@@ -136,3 +138,37 @@ def test_compiler_options_benchmark_as_typed_compares_the_variants():
   assert len(rows) == 2, result.stdout
   assert rows[0].startswith("| (XLA's defaults) |") and rows[0].endswith("| 1.00 |")
   assert rows[1].startswith(f"| `{options}` |")
+
+
+def _vidgan_bench(tiny_data_dir, out, *overrides):
+  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  command = [
+    sys.executable, "-m", "vidgan_jax", "bench", "--config=experiments/tiny.py", f"--config.data_dir={tiny_data_dir}",
+    "--steps=2", "--input_batches=2", "--sample_repeats=1", f"--json={out}", *overrides,
+  ]  # fmt: skip
+  return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+
+
+def test_bench_times_the_best_measured_variant(tiny_data_dir, tmp_path):
+  """Its factor labels, layered generator and words readout included, as results_row.py passes them."""
+  out = tmp_path / "bench.json"
+  result = _vidgan_bench(tiny_data_dir, out, *[f"--config.{k}={v}" for k, v in VARIANTS[BEST_MEASURED].items()])
+  assert result.returncode == 0, result.stderr[-3000:]
+  figures = json.loads(out.read_text())
+  assert figures["clips_per_second"] > 0 and figures["config"]["model"]["factor_readout"] == "words"
+
+
+def test_sweep_times_a_named_variant_and_tuple_values(stage_factors_run, tmp_path):
+  """A variant by its name, and overrides whose tuple values hold commas."""
+  tuple_overrides = "factor_keys=('action','scene'),factor_classes=(10,6),model.factor_bottleneck=True"
+  command = [
+    sys.executable, "benchmarks/sweep.py", "--config=experiments/tiny.py",
+    f"--tokenizer={stage_factors_run / 'tokenizer.json'}", f"--variant={BEST_MEASURED}",
+    f"--variant={tuple_overrides}", "--steps=2", "--sample_repeats=1", f"--out={tmp_path}",
+  ]  # fmt: skip
+  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+  assert result.returncode == 0, result.stderr[-3000:]
+  rows = [json.loads(line) for line in (tmp_path / "sweep.jsonl").read_text().splitlines()]
+  assert [row["variant"] for row in rows] == [BEST_MEASURED, tuple_overrides]
+  assert all(row["clips_per_second"] > 0 for row in rows)

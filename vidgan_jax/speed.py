@@ -61,16 +61,21 @@ def bandwidth_gbps(device_kind: str) -> float | None:
 
 
 def synthetic_batch(config: ml_collections.ConfigDict, layout: BatchLayout, vocab_size: int) -> dict:
-  """A batch of the step's shapes, [local_devices, per_device_batch, ...], from a fixed seed."""
+  """A batch of the step's shapes, [local_devices, per_device_batch, ...], from a fixed seed; with
+  `config.factor_keys`, factor labels i32 [..., F] drawn within `config.factor_classes`."""
   rng = np.random.default_rng(0)
   shape = (layout.local_devices, layout.device_batch)
   length = config.text.max_length
-  return {
+  batch = {
     "video": rng.integers(0, 256, shape + (config.frames, config.size, config.size, 3), dtype=np.uint8),
     "tokens": rng.integers(1, vocab_size, shape + (length,)).astype(np.int32),
     "mismatch_tokens": rng.integers(1, vocab_size, shape + (length,)).astype(np.int32),
     "mismatch_valid": np.ones(shape, np.float32),
   }
+  if config.factor_keys:
+    classes = np.asarray(config.factor_classes)
+    batch["factors"] = rng.integers(0, classes, shape + (len(classes),)).astype(np.int32)
+  return batch
 
 
 def _spread(seconds: list[float]) -> dict:
