@@ -8,6 +8,8 @@ import importlib
 import logging
 import sys
 
+from vidgan_jax import __version__
+
 COMMANDS = {
   "build": "Build a TFDS dataset (TFDS's own `tfds build` flags).",
   "train": "Train a model: --config=experiments/X.py --workdir=DIR.",
@@ -20,7 +22,7 @@ COMMANDS = {
 
 
 def _usage() -> str:
-  lines = ["usage: vidgan <command> [flags]", "", "commands:"]
+  lines = ["usage: vidgan <command> [flags]   (vidgan --version: the installed version)", "", "commands:"]
   lines += [f"  {name:<8} {text}" for name, text in COMMANDS.items()]
   lines += ["", "`vidgan <command> --help` lists a command's flags."]
   return "\n".join(lines)
@@ -56,6 +58,9 @@ def main(argv: list[str] | None = None) -> None:
   if len(argv) < 2 or argv[1] in ("-h", "--help", "help"):
     print(_usage())
     sys.exit(0 if len(argv) >= 2 else 2)
+  if argv[1] == "--version":
+    print(f"vidgan_jax {__version__}")
+    sys.exit(0)
   command = argv[1]
   if command not in COMMANDS:
     print(f"vidgan: unknown command {command!r}.\n\n{_usage()}", file=sys.stderr)

@@ -14,7 +14,7 @@ from jax_loop_utils import metric_writers, periodic_actions
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from vidgan_jax import checkpoints, paths, rendered_input, sampling, summaries, video_io, workdir_lock
+from vidgan_jax import __version__, checkpoints, paths, rendered_input, sampling, summaries, video_io, workdir_lock
 from vidgan_jax.batch_layout import batch_layout
 from vidgan_jax.configs import check_config, flat_config
 from vidgan_jax.distributed import replicate, replicated_sharding, to_host, unreplicate
@@ -289,7 +289,7 @@ def _train(config: ml_collections.ConfigDict, workdir: epath.Path, layout) -> Tr
     state = jax.tree.map(lambda x: x.addressable_data(0), restored)  # This process's copy.
     logger.info("resumed from %s at step %d", checkpoints.checkpoint_dir(workdir), int(state.step))
   start_step = int(state.step)
-  meta = {"config": config.to_dict(), "tokenizer": tokenizer.to_json()}
+  meta = {"config": config.to_dict(), "tokenizer": tokenizer.to_json(), "vidgan_jax_version": __version__}
   if is_main:
     (workdir / "config.json").write_text(config.to_json(indent=2))
 
