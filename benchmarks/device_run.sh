@@ -27,7 +27,8 @@ if [ -d .whl ] && [ "${DRY_RUN:-0}" != 1 ]; then  # The wheels are for the devic
   export PYTHONPATH=/tmp/site
 fi
 
-VARIANTS=${VARIANTS:-"defaults hard_mismatch_stage_factors_words_background_l1"}  # The current defaults and the best proxy variant.
+# The current defaults and the best measured proxy variant (experiments/variants.py's BEST_MEASURED).
+VARIANTS=${VARIANTS:-"defaults $($PY -c 'from experiments.variants import BEST_MEASURED; print(BEST_MEASURED)')"}
 if [ "${DRY_RUN:-0}" = 1 ]; then
   PAPER=experiments/tiny.py GPU_CONFIG=experiments/tiny.py BUILD=tiny STEPS=2 TRAIN_STEPS=4 SEEDS="0"
   DATA_DIR="$OUT/data" ROWS="$OUT/work/rows" PEER_COMPILE=""  # torch.compile is timed on the device only.

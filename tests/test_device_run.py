@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+from experiments.variants import BEST_MEASURED
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 
@@ -38,7 +40,7 @@ def test_the_models_job_trains_evaluates_and_exports_each_variant(tmp_path):
   report = _run("models", tmp_path)
   assert "FAILED" not in (tmp_path / "progress.log").read_text()
   rows = [line for line in report.splitlines() if line.startswith("| tiny |")]
-  assert {row.split(" | ")[1] for row in rows} == {"defaults", "hard_mismatch_stage_factors_words_background_l1"}
-  for run in ("tiny-defaults-s0", "tiny-hard_mismatch_stage_factors_words_background_l1-s0"):
+  assert {row.split(" | ")[1] for row in rows} == {"defaults", BEST_MEASURED}
+  for run in ("tiny-defaults-s0", f"tiny-{BEST_MEASURED}-s0"):
     assert (tmp_path / "exports" / run / "params.msgpack").is_file()
     assert (tmp_path / "evals" / run / "report.md").is_file()
