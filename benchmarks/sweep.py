@@ -3,13 +3,13 @@
     python benchmarks/sweep.py --config=experiments/paper.py --tokenizer=workdirs/qs/tokenizer.json \
         --variant= --variant=model.dtype=float32 --variant=batch_size=128 --out=bench_out
 
-Each `--variant` is a variant's name in `experiments/variants.py` (as results rows name them), or
-a comma-separated list of config overrides (`key=value`, dotted keys, values as Python literals:
-`factor_keys=('action','scene'),model.layered=True`; empty: the config as is). Needs only JAX, Flax, Optax, ml_collections and sentencepiece: no TensorFlow
-and no dataset (the tokenizer comes from a workdir's tokenizer.json), so it runs on accelerator
-machines that have nothing else. Every variant's figures are appended to `<out>/sweep.jsonl` as
-soon as they are measured, and a table is printed at the end. The input pipeline is timed by
-`vidgan bench`, which needs the dataset.
+Each `--variant` is a variant's name in `experiments/variants.py` (as results rows name them), or a
+comma-separated list of config overrides (`key=value`, dotted keys, values as Python literals:
+`factor_keys=('action','scene'),model.layered=True`; empty: the config as is). Needs only JAX, Flax,
+Optax, ml_collections and sentencepiece: no TensorFlow and no dataset (the tokenizer comes from a
+workdir's tokenizer.json), so it runs on accelerator machines that have nothing else. Every
+variant's figures are appended to `<out>/sweep.jsonl` as soon as they are measured, and a table is
+printed at the end. The input pipeline is timed by `vidgan bench`, which needs the dataset.
 """
 
 import ast

@@ -68,7 +68,13 @@ def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("paths", nargs="*", default=["tests"])
   parser.add_argument("--jobs", type=int, default=2)
-  parser.add_argument("-k", dest="keyword", default=None, help="pytest's -k expression, to run a subset: matched against the names of the tests and of the files and folders below the given paths, never the folders above them")
+  parser.add_argument(
+    "-k",
+    dest="keyword",
+    default=None,
+    help="pytest's -k expression, to run a subset: it matches the names of the tests and of the files and "
+    "folders below the given paths, never those of the folders above them",
+  )
   parser.add_argument("-m", dest="marker", default=None, help="pytest's -m expression, e.g. fast")
   parser.add_argument("--out", default=os.path.join(REPO, "workdirs", "tests_alone.md"))
   args = parser.parse_args()
