@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from vidgan_jax import pretrained
+from vidgan_jax import model_card, pretrained
 
 VIDGAN = os.path.join(os.path.dirname(sys.executable), "vidgan")  # The console script pip installed.
 SHIPPED = "action_scenes/32px"
@@ -71,3 +71,32 @@ def test_a_damaged_metadata_file_is_named(tmp_path):
 def test_the_shipped_generator_is_small():
   size = os.path.getsize(os.path.join(pretrained.resolve(SHIPPED), pretrained.PARAMS_FILE))
   assert size <= 20e6
+
+
+@pytest.mark.fast
+def test_known_failures_are_the_sets_under_half_their_ceiling_worst_first():
+  ceiling = {"joint": 0.8}
+  evaluation = {
+    "joint_heads": ["action", "scene"],
+    "groups": {"seen": {"ceiling": ceiling}, "unseen": {"ceiling": ceiling}},
+    "per_set": {
+      "golf-grass": {"group": "seen", "joint": 0.7},
+      "golf-pool": {"group": "unseen", "joint": 0.3},
+      "sailing-snow": {"group": "unseen", "joint": 0.1},
+      "hockey-rink": {"group": "seen", "joint": 0.4},
+    },
+  }
+  assert model_card.known_failures(evaluation) == [
+    "sailing-snow (unseen): joint 0.10 of a ceiling 0.80",
+    "golf-pool (unseen): joint 0.30 of a ceiling 0.80",
+  ]
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("name", pretrained.available())
+def test_every_shipped_generator_has_a_finished_card_of_its_weights(name):
+  folder = pretrained.resolve(name)
+  card = (folder / model_card.CARD_FILE).read_text()
+  meta = json.loads((folder / pretrained.META_FILE).read_text())
+  assert model_card.TO_WRITE not in card and meta["sha256"] in card
+  assert f"Steps: {meta['training']['steps']:,} of batch {meta['training']['batch_size']}" in card

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from tensorboard.backend.event_processing import event_accumulator
 
-from vidgan_jax import checkpoints, train
+from vidgan_jax import __version__, checkpoints, model_card, train
 from vidgan_jax.configs import check_config, config_from_dict
 
 
@@ -140,6 +140,32 @@ def test_inspect_reports_the_checkpoint_without_loading_it(trained_workdir):
   assert info["config"]["dataset"] == "action_scenes/tiny"
   text = _vidgan("inspect", workdir).stdout
   assert "step 6" in text and "generator total" in text
+  assert f"written by vidgan_jax {__version__}, read by vidgan_jax {__version__}" in text
+
+
+def test_export_writes_a_card_with_the_steps_evaluation_that_inspect_prints(trained_workdir, tmp_path):
+  """The card's table and known failures come from the report `vidgan eval` wrote in the workdir."""
+  workdir = shutil.copytree(trained_workdir[0], tmp_path / "run")
+  _vidgan("eval", f"--workdir={workdir}")
+  report = json.loads((workdir / "eval_6" / "report.json").read_text())
+  out = tmp_path / "export"
+  command = "vidgan train --config=experiments/tiny.py"
+  _vidgan(
+    "export", f"--workdir={workdir}", f"--out={out}", f"--command={command}", "--hardware=2 CPU cores", "--name=tiny"
+  )
+  card = (out / model_card.CARD_FILE).read_text()
+  assert card.startswith("# tiny: model card") and f"`{command}`" in card and "2 CPU cores" in card
+  assert "`action_scenes/tiny`" in card and "Steps: 6 of batch 8 (48 clips)" in card
+  assert "| metric | seen | unseen | target |" in card and str(workdir / "eval_6" / "report.json") in card
+  assert all(f"- {line}" in card for line in model_card.known_failures(report))
+  printed = _vidgan("inspect", f"--pretrained={out}").stdout
+  assert card.strip() in printed and f"read by vidgan_jax {__version__}" in printed
+
+
+def test_version_is_the_installed_one():
+  import importlib.metadata
+
+  assert _vidgan("--version").stdout.strip() == f"vidgan_jax {importlib.metadata.version('vidgan_jax')}"
 
 
 def test_eval_writes_a_report_table_and_grid(trained_workdir, tmp_path):

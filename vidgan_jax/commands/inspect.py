@@ -1,4 +1,5 @@
-"""`vidgan inspect PATH [--json]`: a checkpoint's step, config and parameter tree, from metadata only.
+"""`vidgan inspect PATH [--json]`: a checkpoint's step, config and parameter tree, from metadata only;
+`vidgan inspect --pretrained=NAME`: a shipped generator's card.
 
 PATH is a workdir (its newest checkpoint), its checkpoints/ directory, or one step directory.
 No array is read: shapes and dtypes come from orbax's metadata.
@@ -12,10 +13,11 @@ import numpy as np
 from absl import app, flags
 from etils import epath
 
-from vidgan_jax import checkpoints
+from vidgan_jax import __version__, checkpoints, model_card, pretrained
 
 FLAGS = flags.FLAGS
 flags.DEFINE_bool("json", False, "Print JSON instead of text.")
+flags.DEFINE_string("pretrained", None, "A shipped generator's name or an exported folder: print its card.")
 
 
 def _leaves(tree, prefix=()):
@@ -55,6 +57,9 @@ def describe(step_dir: epath.Path) -> dict:
   return {
     "path": str(step_dir),
     "step": meta["step"],
+    # Checkpoints from before versions were recorded have none.
+    "written_by_version": meta.get("vidgan_jax_version", "unknown"),
+    "read_by_version": __version__,
     "bytes_on_disk": _disk_bytes(step_dir),
     "parameter_counts": {
       "generator": sum(v for k, v in module_counts.items() if k.startswith("g_")),
@@ -71,6 +76,7 @@ def _text(info: dict) -> str:
   lines = [
     f"checkpoint {info['path']}",
     f"step {info['step']}, {info['bytes_on_disk'] / 2**20:.1f} MiB on disk",
+    f"written by vidgan_jax {info['written_by_version']}, read by vidgan_jax {info['read_by_version']}",
     "",
     "parameters per module:",
   ]
@@ -92,9 +98,26 @@ def _text(info: dict) -> str:
   return "\n".join(lines)
 
 
+def print_card(name: str) -> None:
+  try:
+    folder = pretrained.resolve(name)
+  except pretrained.PretrainedError as e:
+    raise app.UsageError(str(e)) from None
+  card = folder / model_card.CARD_FILE
+  if not card.is_file():
+    raise app.UsageError(f"{folder} has no {model_card.CARD_FILE}: `vidgan export` writes one beside the weights")
+  print(card.read_text())
+  print(f"(card of {folder}; read by vidgan_jax {__version__})")
+
+
 def main(argv: list[str]) -> None:
+  if FLAGS.pretrained is not None:
+    if len(argv) != 1:
+      raise app.UsageError("give either PATH or --pretrained=NAME, not both")
+    print_card(FLAGS.pretrained)
+    return
   if len(argv) != 2:
-    raise app.UsageError("usage: vidgan inspect PATH [--json]")
+    raise app.UsageError("usage: vidgan inspect PATH [--json], or vidgan inspect --pretrained=NAME")
   try:
     step_dir = checkpoints.resolve_step_dir(argv[1])
   except FileNotFoundError as e:
