@@ -1,6 +1,6 @@
 """Kills at random moments, restarts, and a bit-for-bit comparison with a run never stopped.
 
-    python -m benchmarks.chaos [--trials=20] [--seed=0] [--workdir=workdirs/chaos] [--videos] [--prompts]
+    python -m benchmarks.chaos [--trials=20] [--seed=0] [--workdir=workdirs/chaos] [--videos] [--prompts] [--args]
 
 Trains `experiments/tiny.py` for `--steps` steps once without interruption, then, per trial,
 starts the same `vidgan train` command, sends it SIGKILL (or, every third trial, SIGTERM) at a
@@ -11,7 +11,8 @@ had logged, the step it resumed from, steps lost, exit code, equal) and writes i
 `<workdir>/chaos.md`. `--videos` also builds the damaged-video set
 (`vidgan_jax.datasets.text2video_real.damaged_videos`) with the documented command and checks every
 file's outcome; `--prompts` sends the odd prompts (`benchmarks/odd_prompts.py`) through
-`vidgan sample`. Exits 1 if anything differs.
+`vidgan sample`; `--args` gives every command the ordinary mistakes of `benchmarks/odd_args.py`.
+Exits 1 if anything differs.
 """
 
 import argparse
@@ -324,6 +325,23 @@ def check_prompts(root: str) -> tuple[str, bool]:
   return line, not failures
 
 
+def check_args(root: str) -> tuple[str, bool]:
+  """Each ordinary mistake of benchmarks/odd_args.py: a non-zero exit and one line, no traceback."""
+  from benchmarks.odd_args import ODD_ARGS, run_case, scratch
+
+  folder = os.path.join(root, "odd_args")
+  shutil.rmtree(folder, ignore_errors=True)
+  os.makedirs(folder)
+  names = scratch(folder)
+  failures = [case.name for case in ODD_ARGS if not run_case(case, names)[0]]
+  commands = sorted({case.args[0] for case in ODD_ARGS})
+  line = (
+    f"odd arguments: {len(ODD_ARGS)} ordinary mistakes on {', '.join(commands)}: "
+    f"{len(ODD_ARGS) - len(failures)} answered in one line with no traceback; not as expected: {failures or 'none'}"
+  )
+  return line, not failures
+
+
 def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--trials", type=int, default=20)
@@ -333,6 +351,7 @@ def main() -> None:
   parser.add_argument("--data_dir", default=None, help="a data_dir with action_scenes/tiny (built when absent)")
   parser.add_argument("--videos", action="store_true", help="also build the damaged-video set")
   parser.add_argument("--prompts", action="store_true", help="also sample every odd prompt")
+  parser.add_argument("--args", action="store_true", help="also give every command the ordinary mistakes")
   args = parser.parse_args()
   if args.steps < 6:
     parser.error("--steps must be at least 6 (two checkpoints and a sample before the end)")
@@ -362,7 +381,7 @@ def main() -> None:
     f"steps lost: {sum(lost)} in all, at most {max(lost, default=0)}",
   ]
   ok = all(t.equal for t in trials)
-  for wanted, check in ((args.videos, check_videos), (args.prompts, check_prompts)):
+  for wanted, check in ((args.videos, check_videos), (args.prompts, check_prompts), (args.args, check_args)):
     if wanted:
       line, passed = check(args.workdir)
       lines.append(line)

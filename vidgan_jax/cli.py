@@ -4,6 +4,7 @@ Each command lives in its own module under `vidgan_jax.commands` and is imported
 called, so that the absl flags of one command (e.g. `--config`) never clash with another's.
 """
 
+import difflib
 import importlib
 import logging
 import sys
@@ -63,7 +64,12 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(0)
   command = argv[1]
   if command not in COMMANDS:
-    print(f"vidgan: unknown command {command!r}.\n\n{_usage()}", file=sys.stderr)
+    close = difflib.get_close_matches(command, COMMANDS, n=1)
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    print(
+      f"vidgan: unknown command {command!r}: {guess}the commands are {', '.join(COMMANDS)} (vidgan --help)",
+      file=sys.stderr,
+    )
     sys.exit(2)
   module = importlib.import_module(f"vidgan_jax.commands.{command}")
   args = argv[2:] if command == "build" else _setup_logging(argv[2:])

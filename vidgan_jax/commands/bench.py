@@ -16,6 +16,7 @@ from ml_collections import config_flags
 
 from vidgan_jax import input_pipeline, speed
 from vidgan_jax.batches import worker_count
+from vidgan_jax.commands.common import run_command
 from vidgan_jax.configs import check_config
 from vidgan_jax.text import Tokenizer
 
@@ -88,4 +89,4 @@ def main(argv: list[str]) -> None:
 
 
 def run(argv: list[str]) -> None:
-  app.run(main, argv=argv)
+  run_command(main, argv, config_file_flags=("config",))

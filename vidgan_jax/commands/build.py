@@ -14,7 +14,9 @@ import errno
 import logging
 import os
 import re
+import sys
 
+import tensorflow_datasets as tfds
 from absl import logging as absl_logging
 from tensorflow_datasets.scripts.cli import build as tfds_build
 from tensorflow_datasets.scripts.cli import cli_utils
@@ -22,6 +24,8 @@ from tensorflow_datasets.scripts.cli import cli_utils
 from vidgan_jax import paths
 from vidgan_jax.datasets import register_builders
 from vidgan_jax.input_pipeline import FILE_FORMAT
+
+PROJECT_BUILDERS = ("action_scenes", "text2video_real")
 
 
 def _flag_value(argv: list[str], flag: str) -> str:
@@ -51,6 +55,21 @@ def _disk_full_message(error: BaseException, data_dir: str) -> str:
   )
 
 
+def _name_problem(args: tfds_build.Args) -> str | None:
+  """What is wrong with the builder or builder config the command names; None if both exist."""
+  for dataset in args.positional_datasets + args.datasets:
+    name, _, config = dataset.split(":", 1)[0].partition("/")
+    try:
+      builder_cls = tfds.builder_cls(name)
+    except tfds.core.registered.DatasetNotFoundError:
+      return f"no builder named {name!r}: this project's builders are {', '.join(PROJECT_BUILDERS)}"
+    config = config or args.generation.config
+    known = [c.name for c in builder_cls.BUILDER_CONFIGS]
+    if config and known and config not in known:
+      return f"{name} has no config {config!r}: its configs are {', '.join(known)}"
+  return None
+
+
 def run(argv: list[str]) -> None:
   if not any(arg.startswith("--file_format") for arg in argv):
     argv = [*argv, f"--file_format={FILE_FORMAT}"]
@@ -62,6 +81,10 @@ def run(argv: list[str]) -> None:
       f"build into a local --data_dir, then copy the dataset's folder into {data_dir}"
     )
   args = cli_utils.make_flags_parser(tfds_build.Args, description=__doc__)(argv)
+  problem = _name_problem(args)
+  if problem:
+    print(f"vidgan build: {problem}", file=sys.stderr)
+    sys.exit(2)
   absl_logging.use_python_logging(quiet=True)
   absl_logging.set_verbosity(absl_logging.INFO)
   handler = absl_logging.get_absl_handler().python_handler

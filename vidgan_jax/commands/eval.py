@@ -17,7 +17,7 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from vidgan_jax import build_checks, input_pipeline, paths, pretrained
-from vidgan_jax.commands.common import load_model
+from vidgan_jax.commands.common import check_output_folder, load_model, run_command
 from vidgan_jax.evaluation import classifier, evaluate, protocol, report
 
 FLAGS = flags.FLAGS
@@ -62,6 +62,7 @@ def main(argv: list[str]) -> None:
 
 
 def evaluate_model() -> None:
+  check_output_folder("out", FLAGS.out)
   try:
     model, source = load_model(FLAGS.workdir, FLAGS.checkpoint, FLAGS.pretrained)
   except (pretrained.PretrainedError, ValueError) as e:
@@ -111,4 +112,4 @@ def evaluate_model() -> None:
 
 
 def run(argv: list[str]) -> None:
-  app.run(main, argv=argv)
+  run_command(main, argv, config_file_flags=("config",))

@@ -14,7 +14,7 @@ from absl import app, flags
 from etils import epath
 
 from vidgan_jax import model_card, paths, pretrained
-from vidgan_jax.commands.common import load_model
+from vidgan_jax.commands.common import check_output_folder, load_model, run_command
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "Training workdir (its newest checkpoint is exported).")
@@ -57,6 +57,7 @@ def main(argv: list[str]) -> None:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
   if FLAGS.workdir is None and FLAGS.checkpoint is None:
     raise app.UsageError("give one of --workdir or --checkpoint")
+  check_output_folder("out", FLAGS.out)
   try:
     model, source = load_model(FLAGS.workdir, FLAGS.checkpoint, None)
   except ValueError as e:
@@ -83,4 +84,4 @@ def main(argv: list[str]) -> None:
 
 
 def run(argv: list[str]) -> None:
-  app.run(main, argv=argv)
+  run_command(main, argv)

@@ -14,6 +14,7 @@ from absl import app, flags
 from etils import epath
 
 from vidgan_jax import __version__, checkpoints, model_card, pretrained
+from vidgan_jax.commands.common import run_command
 
 FLAGS = flags.FLAGS
 flags.DEFINE_bool("json", False, "Print JSON instead of text.")
@@ -131,4 +132,4 @@ def main(argv: list[str]) -> None:
 
 
 def run(argv: list[str]) -> None:
-  app.run(main, argv=argv)
+  run_command(main, argv)

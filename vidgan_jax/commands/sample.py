@@ -11,7 +11,7 @@ import re
 from absl import app, flags
 
 from vidgan_jax import paths, pretrained, video_io
-from vidgan_jax.commands.common import load_model
+from vidgan_jax.commands.common import check_output_folder, load_model, run_command
 from vidgan_jax.text import PromptError, check_prompt
 
 FLAGS = flags.FLAGS
@@ -81,6 +81,7 @@ def gather_prompts(flag_prompts: list[str] | None, prompt_file: str | None) -> t
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+  check_output_folder("out", FLAGS.out)
   try:
     prompts, warnings = gather_prompts(FLAGS.prompt, FLAGS.prompt_file)
     model, source = load_model(FLAGS.workdir, FLAGS.checkpoint, FLAGS.pretrained)
@@ -107,4 +108,4 @@ def main(argv: list[str]) -> None:
 
 
 def run(argv: list[str]) -> None:
-  app.run(main, argv=argv)
+  run_command(main, argv)

@@ -8,6 +8,7 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from vidgan_jax import build_checks, checkpoints, distributed, train, workdir_lock
+from vidgan_jax.commands.common import USAGE_EXIT_CODE, run_command
 from vidgan_jax.configs import check_config
 
 FLAGS = flags.FLAGS
@@ -43,7 +44,7 @@ def main(argv: list[str]) -> None:
     check_config(FLAGS.config)
   except ValueError as e:
     print(f"vidgan train: {e}", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(USAGE_EXIT_CODE)
   try:
     distributed.initialize(
       multihost=FLAGS.multihost,
@@ -67,4 +68,4 @@ def main(argv: list[str]) -> None:
 
 
 def run(argv: list[str]) -> None:
-  app.run(main, argv=argv)
+  run_command(main, argv, config_file_flags=("config",))
