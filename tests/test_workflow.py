@@ -54,9 +54,7 @@ def test_training_writes_checkpoints_samples_and_logs(trained_workdir):
   events = event_accumulator.EventAccumulator(os.path.join(workdir, "tensorboard"))
   events.Reload()
   assert [e.step for e in events.Scalars("train/g_loss")] == [2, 4, 6]
-  assert {"steps_per_sec", "uptime", "samples/first_middle_last_frame"} <= set(events.Tags()["scalars"]) | set(
-    events.Tags()["images"]
-  )
+  assert {"steps_per_sec", "uptime", "samples/clips"} <= set(events.Tags()["scalars"]) | set(events.Tags()["images"])
   assert list((Path(workdir) / "tensorboard" / "plugins" / "profile").glob("*/*.xplane.pb"))
   with open(os.path.join(workdir, "config.json")) as f:
     assert json.load(f)["num_train_steps"] == 6
@@ -106,7 +104,24 @@ def test_training_evaluates_into_tensorboard(trained_workdir):
     "train/g_loss",
   } <= tags, tags
   assert 6 in [e.step for e in events.Scalars("eval/unseen/frechet_clip")]
-  assert "samples/first_middle_last_frame" in events.Tags()["images"]
+  assert "samples/clips" in events.Tags()["images"]
+
+
+def test_training_samples_play_in_tensorboard(trained_workdir):
+  """Each sample step's grid is an animated GIF in the image dashboard, its prompts a text."""
+  import io
+
+  workdir, config = trained_workdir
+  events = event_accumulator.EventAccumulator(os.path.join(workdir, "tensorboard"), size_guidance={"images": 0})
+  events.Reload()
+  clips = events.Images("samples/clips")
+  assert [c.step for c in clips][-1] == 6
+  gif = Image.open(io.BytesIO(clips[-1].encoded_image_string))
+  assert gif.format == "GIF" and gif.n_frames == config.frames
+  assert (gif.width, gif.height) == (clips[-1].width, clips[-1].height)
+  assert "samples/prompts" in events.Tags()["tensors"]
+  prompts = events.Tensors("samples/prompts")[-1].tensor_proto.string_val[0].decode()
+  assert prompts.splitlines()[0] == f"1. {config.sample_prompts[0]}"
 
 
 def test_an_exported_generator_samples_as_its_checkpoint(trained_workdir, tmp_path):

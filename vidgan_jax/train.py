@@ -105,12 +105,14 @@ def _write_samples(
   config: ml_collections.ConfigDict,
   writer: metric_writers.MetricWriter,
 ) -> None:
-  """One clip per sample prompt from the EMA generator: a grid GIF and a TensorBoard image."""
-  videos, _ = sampling.generate(generator, ema_params, tokenizer, list(config.sample_prompts), 1, config.seed, config)
+  """One clip per sample prompt from the EMA generator: a grid GIF in the workdir and in TensorBoard
+  (an animated image), with the prompts of its rows as text."""
+  prompts = list(config.sample_prompts)
+  videos, _ = sampling.generate(generator, ema_params, tokenizer, prompts, 1, config.seed, config)
   frames = video_io.upscale(video_io.grid(video_io.to_uint8(videos)), max(1, 128 // config.size))
   video_io.write_gif(workdir / "samples" / f"step_{step:07d}.gif", frames)
-  first_middle_last = np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=1)
-  writer.write_images(step, {"samples/first_middle_last_frame": first_middle_last})
+  writer.write_videos(step, {"samples/clips": frames})
+  writer.write_texts(step, {"samples/prompts": "\n".join(f"{row}. {p}" for row, p in enumerate(prompts, 1))})
 
 
 def _check_nonfinite(metrics: dict, seen: int, last_step: int, step: int, policy: str, workdir: str) -> None:

@@ -46,12 +46,17 @@ def _write(path: str | os.PathLike, data: bytes) -> None:
   path.write_bytes(data)
 
 
-def write_gif(path: str | os.PathLike, frames: np.ndarray, fps: int = 8) -> None:
-  """uint8 [T, H, W, 3] -> looping GIF."""
+def gif_bytes(frames: np.ndarray, fps: int = 8) -> bytes:
+  """uint8 [T, H, W, 3] -> a looping GIF's bytes."""
   images = [Image.fromarray(f) for f in frames]
   encoded = io.BytesIO()
   images[0].save(encoded, "GIF", save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
-  _write(path, encoded.getvalue())
+  return encoded.getvalue()
+
+
+def write_gif(path: str | os.PathLike, frames: np.ndarray, fps: int = 8) -> None:
+  """uint8 [T, H, W, 3] -> looping GIF."""
+  _write(path, gif_bytes(frames, fps))
 
 
 def write_png(path: str | os.PathLike, image: np.ndarray) -> None:
