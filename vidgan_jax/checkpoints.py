@@ -3,7 +3,8 @@
 Layout: `<workdir>/checkpoints/<step>/{state,meta,input}`: `input` holds each process's position in
 its training batches (Grain's checkpoint handler, one JSON file per process), so that a resumed
 run reads on from there. Saving is atomic (orbax writes to a temporary directory and renames it)
-and asynchronous; keep-N deletes the oldest.
+and asynchronous; keep-N deletes the oldest. Once a save is whole, `checksums.json` records the
+SHA-256 of its files (`vidgan_jax/checksums.py`), checked before every read.
 """
 
 import contextlib
@@ -18,7 +19,7 @@ import orbax.checkpoint as ocp
 from etils import epath
 from jax.experimental import multihost_utils
 
-from vidgan_jax import paths
+from vidgan_jax import checksums, paths
 
 STATE, META, INPUT = "state", "meta", "input"
 logger = logging.getLogger(__name__)
@@ -91,10 +92,25 @@ def save(manager: ocp.CheckpointManager, step: int, state, meta: dict, input_sta
     raise _write_error(manager, e) from e
 
 
-def finish(manager: ocp.CheckpointManager) -> None:
-  """Waits for the saves in flight and closes `manager`; CheckpointWriteError if one failed."""
+def record_checksums(manager: ocp.CheckpointManager, steps: list[int]) -> list[int]:
+  """Records the checksums of the saves of `steps` once none is in flight (process 0 writes them;
+  a step keep-N already removed is skipped); returns the steps not yet recorded."""
+  if manager.is_saving_in_progress():
+    return steps
+  if jax.process_index() == 0:
+    for step in steps:
+      step_dir = epath.Path(manager.directory) / str(step)
+      if step_dir.exists():
+        checksums.record(step_dir)
+  return []
+
+
+def finish(manager: ocp.CheckpointManager, unrecorded: list[int]) -> None:
+  """Waits for the saves in flight, records the checksums of the `unrecorded` steps and closes
+  `manager`; CheckpointWriteError if a save failed."""
   try:
     manager.wait_until_finished()
+    record_checksums(manager, unrecorded)
     manager.close()  # It too may raise: it waits for the checkpoint metadata's own writes.
   except OSError as e:
     with contextlib.suppress(OSError):  # Closing re-raises the same failed save.
@@ -161,34 +177,43 @@ def check_compatible(step_dir: str | epath.Path, target) -> None:
 def restore_newest_good(manager: ocp.CheckpointManager, target):
   """The newest checkpoint that restores, skipping broken ones with an error message; None if none.
 
-  An unreadable checkpoint (cut files, missing directories) is renamed `broken_step_<N>` (kept for
-  a post-mortem, out of the way of new saves) and the one before it is tried; one that reads but
-  does not fit the model is an IncompatibleCheckpoint error, not a fallback.
+  An unreadable checkpoint (cut files, missing directories, files that differ from their recorded
+  checksums) is renamed `broken_step_<N>` (kept for a post-mortem, out of the way of new saves) and
+  the one before it is tried; one that reads but does not fit the model is an
+  IncompatibleCheckpoint error, not a fallback.
   """
   state = None
   for step in sorted(manager.all_steps(), reverse=True):
     step_dir = epath.Path(manager.directory) / str(step)
     try:
+      _log_verified(step_dir, checksums.verify(step_dir))
       check_compatible(step_dir, target)
       state, _ = restore(manager, step, target)
       break
     except IncompatibleCheckpoint:
       raise
     except Exception as e:  # noqa: BLE001  (orbax/tensorstore raise many types for damaged files)
-      aside = epath.Path(manager.directory) / f"broken_step_{step}"
-      logger.error(
-        "checkpoint %s is unreadable (%s: %s); moved it to %s and trying the one before it",
-        step_dir,
-        type(e).__name__,
-        str(e).splitlines()[0] if str(e) else "",
-        aside,
-      )
-      if jax.process_index() == 0:
-        step_dir.rename(aside)
+      _set_aside(step_dir, e)
       if jax.process_count() > 1:  # Nobody reads on before the broken step is out of the way.
         multihost_utils.sync_global_devices(f"set aside broken checkpoint {step}")
   manager.reload()
   return state
+
+
+def _log_verified(step_dir: epath.Path, files: int) -> None:
+  if files:
+    logger.info("checkpoint %s: its %d files match their checksums", step_dir, files)
+  else:
+    logger.warning("checkpoint %s has no checksums recorded (stopped before they were written): not verified", step_dir)
+
+
+def _set_aside(step_dir: epath.Path, error: Exception) -> None:
+  """Names an unreadable checkpoint in one line and renames it broken_step_<N> (process 0)."""
+  aside = step_dir.parent / f"broken_step_{step_dir.name}"
+  detail = str(error).splitlines()[0] if str(error) else ""
+  logger.error("checkpoint %s is unreadable (%s: %s); moved it to %s", step_dir, type(error).__name__, detail, aside)
+  if jax.process_index() == 0:
+    step_dir.rename(aside)
 
 
 def resolve_step_dir(path: str) -> epath.Path:
@@ -203,7 +228,9 @@ def resolve_step_dir(path: str) -> epath.Path:
   return root / str(steps[-1])
 
 
-def read_newest(path: str, read: Callable[[epath.Path], T], attempts: int = 5) -> tuple[epath.Path, T]:
+def read_newest(
+  path: str, read: Callable[[epath.Path], T], attempts: int = 5, verify: bool = True
+) -> tuple[epath.Path, T]:
   """(step dir, read(step dir)) of the newest checkpoint under `path` (see `resolve_step_dir`).
 
   Step directories appear whole (orbax renames a finished one into place), but a run that is
@@ -211,8 +238,23 @@ def read_newest(path: str, read: Callable[[epath.Path], T], attempts: int = 5) -
   read (file by file, so it may still exist, half gone, when the read fails), if the run saves
   `keep_checkpoints` more meanwhile. A failed read is retried on the then-newest only when newer
   checkpoints have appeared since; a failure on the newest itself, or on a step directory named
-  by the caller, is raised.
+  by the caller, is raised. With `verify`, a checkpoint whose files differ from their checksums is
+  set aside (`broken_step_<N>`) and the one before it read; checksums.DamagedCheckpoint when none
+  is left or the caller named that step directory.
   """
+  while verify:
+    step_dir = resolve_step_dir(path)
+    try:
+      _log_verified(step_dir, checksums.verify(step_dir))
+      break
+    except checksums.DamagedCheckpoint as e:
+      if paths.resolve(path) == step_dir:
+        raise
+      _set_aside(step_dir, e)
+      try:
+        resolve_step_dir(path)
+      except FileNotFoundError:
+        raise checksums.DamagedCheckpoint(f"{e}; no other checkpoint is left under {path}") from None
   for _ in range(attempts - 1):
     step_dir = resolve_step_dir(path)
     try:

@@ -315,6 +315,7 @@ def _train(config: ml_collections.ConfigDict, workdir: epath.Path, layout) -> Tr
   )
   last_log = (start_step, progress.format_dict["elapsed"])
   nonfinite_seen = int(state.nonfinite_steps)
+  unrecorded = []  # Steps saved whose checksums are not written yet (their saves may be in flight).
   try:
     with stop.installed(), logging_redirect_tqdm([logger]):
       for step in range(start_step + 1, config.num_train_steps + 1):
@@ -337,12 +338,14 @@ def _train(config: ml_collections.ConfigDict, workdir: epath.Path, layout) -> Tr
           )
           logger.info(_log_line(step, metrics, steps_per_sec))
           writer.write_scalars(step, {f"train/{k}": v for k, v in metrics.items()})
+          unrecorded = checkpoints.record_checksums(manager, unrecorded)
         if is_main and (step % config.sample_every_steps == 0 or final):
           _write_samples(workdir, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
         if evaluator is not None and (step % config.eval_every_steps == 0 or final):
           _evaluate(evaluator, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
         if step % config.checkpoint_every_steps == 0 or final:
           checkpoints.save(manager, step, to_host(r_state), {**meta, "step": step}, batches.get_state())
+          unrecorded.append(step)
           writer.flush()  # Events as far as the checkpoint (in a bucket: uploaded only on a flush).
         if stopping:
           logger.warning("%s received: saved a checkpoint at step %d and stopped", stop.signal_name, step)
@@ -350,5 +353,5 @@ def _train(config: ml_collections.ConfigDict, workdir: epath.Path, layout) -> Tr
   finally:
     progress.close()
     writer.close()
-    checkpoints.finish(manager)
+    checkpoints.finish(manager, unrecorded)
   return unreplicate(r_state)

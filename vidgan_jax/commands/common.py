@@ -11,14 +11,15 @@ from collections.abc import Callable
 from absl import app, flags
 from etils import epath
 
-from vidgan_jax import checkpoints, paths, pretrained
+from vidgan_jax import checkpoints, checksums, paths, pretrained
 from vidgan_jax.inference import TrainedGenerator, load_generator
 
 FLAGS = flags.FLAGS
 # Set to 1 to see the traceback behind an ordinary mistake's one line.
 DEBUG_VARIABLE = "VIDGAN_DEBUG"
 # What a user gets wrong and can mend (a path that is not there, a file where a folder belongs, a
-# value out of range, an unknown name): reported in one line, exit code 2, no traceback.
+# value out of range, an unknown name), and a damaged checkpoint with no good one left: reported in
+# one line, exit code 2, no traceback.
 ORDINARY_MISTAKES = (
   app.UsageError,
   FileNotFoundError,
@@ -27,6 +28,7 @@ ORDINARY_MISTAKES = (
   FileExistsError,
   PermissionError,
   pretrained.PretrainedError,
+  checksums.DamagedCheckpoint,
 )
 USAGE_EXIT_CODE = 2
 

@@ -1,4 +1,4 @@
-"""`vidgan inspect PATH [--json]`: a checkpoint's step, config and parameter tree, from metadata only;
+"""`vidgan inspect PATH [--json] [--verify]`: a checkpoint's step, config and parameter tree, from metadata only;
 `vidgan inspect --pretrained=NAME`: a shipped generator's card.
 
 PATH is a workdir (its newest checkpoint), its checkpoints/ directory, or one step directory.
@@ -13,12 +13,13 @@ import numpy as np
 from absl import app, flags
 from etils import epath
 
-from vidgan_jax import __version__, checkpoints, model_card, pretrained
+from vidgan_jax import __version__, checkpoints, checksums, model_card, pretrained
 from vidgan_jax.commands.common import run_command
 
 FLAGS = flags.FLAGS
 flags.DEFINE_bool("json", False, "Print JSON instead of text.")
 flags.DEFINE_string("pretrained", None, "A shipped generator's name or an exported folder: print its card.")
+flags.DEFINE_bool("verify", False, "Also check every file of the checkpoint against its recorded checksums.")
 
 
 def _leaves(tree, prefix=()):
@@ -78,6 +79,7 @@ def _text(info: dict) -> str:
     f"checkpoint {info['path']}",
     f"step {info['step']}, {info['bytes_on_disk'] / 2**20:.1f} MiB on disk",
     f"written by vidgan_jax {info['written_by_version']}, read by vidgan_jax {info['read_by_version']}",
+    *([f"checksums: {info['checksums']}"] if "checksums" in info else []),
     "",
     "parameters per module:",
   ]
@@ -118,16 +120,22 @@ def main(argv: list[str]) -> None:
     print_card(FLAGS.pretrained)
     return
   if len(argv) != 2:
-    raise app.UsageError("usage: vidgan inspect PATH [--json], or vidgan inspect --pretrained=NAME")
+    raise app.UsageError("usage: vidgan inspect PATH [--json] [--verify], or vidgan inspect --pretrained=NAME")
   try:
     step_dir = checkpoints.resolve_step_dir(argv[1])
   except FileNotFoundError as e:
     raise app.UsageError(str(e)) from None
   try:
-    step_dir, info = checkpoints.read_newest(argv[1], describe)
+    step_dir, info = checkpoints.read_newest(argv[1], describe, verify=False)  # --verify reports, moves nothing.
   except Exception as e:  # noqa: BLE001  (a damaged checkpoint fails in many ways; say which, not how)
     detail = str(e).splitlines()[0] if str(e) else ""
     raise app.UsageError(f"checkpoint {step_dir} is unreadable: {type(e).__name__}: {detail}") from None
+  if FLAGS.verify:
+    try:
+      files = checksums.verify(step_dir)
+    except checksums.DamagedCheckpoint as e:
+      raise app.UsageError(str(e)) from None
+    info["checksums"] = f"{files} files match their checksums" if files else "none recorded: not verified"
   print(json.dumps(info, indent=2) if FLAGS.json else _text(info))
 
 
