@@ -1,6 +1,7 @@
 """Kills at random moments, restarts, and a bit-for-bit comparison with a run never stopped.
 
     python -m benchmarks.chaos [--trials=20] [--seed=0] [--workdir=workdirs/chaos] [--videos] [--prompts] [--args]
+        [--bitflips=20]
 
 Trains `experiments/tiny.py` for `--steps` steps once without interruption, then, per trial,
 starts the same `vidgan train` command, sends it SIGKILL (or, every third trial, SIGTERM) at a
@@ -11,11 +12,14 @@ had logged, the step it resumed from, steps lost, exit code, equal) and writes i
 `<workdir>/chaos.md`. `--videos` also builds the damaged-video set
 (`vidgan_jax.datasets.text2video_real.damaged_videos`) with the documented command and checks every
 file's outcome; `--prompts` sends the odd prompts (`benchmarks/odd_prompts.py`) through
-`vidgan sample`; `--args` gives every command the ordinary mistakes of `benchmarks/odd_args.py`.
+`vidgan sample`; `--args` gives every command the ordinary mistakes of `benchmarks/odd_args.py`;
+`--bitflips` flips one bit at a random offset of a random file (chosen by size) of a copy of the
+uninterrupted run's newest checkpoint, per trial, and counts the flips its checksums catch.
 Exits 1 if anything differs.
 """
 
 import argparse
+import collections
 import dataclasses
 import glob
 import json
@@ -325,6 +329,38 @@ def check_prompts(root: str) -> tuple[str, bool]:
   return line, not failures
 
 
+def check_bitflips(root: str, trials: int, rng: np.random.Generator) -> tuple[str, bool]:
+  """`trials` single-bit flips in copies of the uninterrupted run's newest checkpoint: each caught?"""
+  from vidgan_jax import checkpoints, checksums
+
+  source = str(checkpoints.resolve_step_dir(os.path.join(root, "uninterrupted")))
+  names = sorted(checksums.digests(source))
+  sizes = np.array([os.path.getsize(os.path.join(source, n)) for n in names], float)
+  caught, where = 0, collections.Counter()
+  for trial in range(trials):
+    copy = os.path.join(root, "bitflip", str(trial))
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(source, copy)
+    name = names[rng.choice(len(names), p=sizes / sizes.sum())]
+    offset = int(rng.integers(os.path.getsize(os.path.join(copy, name))))
+    with open(os.path.join(copy, name), "r+b") as f:
+      f.seek(offset)
+      byte = f.read(1)[0]
+      f.seek(offset)
+      f.write(bytes([byte ^ (1 << int(rng.integers(8)))]))
+    try:
+      checksums.verify(copy)
+    except checksums.DamagedCheckpoint:
+      caught += 1
+    where["/".join(name.split("/")[:2])] += 1
+    shutil.rmtree(copy)
+  line = (
+    f"bit flips: {trials} single-bit flips at random offsets of a checkpoint's files "
+    f"({', '.join(f'{n} in {k}' for k, n in sorted(where.items()))}): {caught} caught by its checksums"
+  )
+  return line, caught == trials
+
+
 def check_args(root: str) -> tuple[str, bool]:
   """Each ordinary mistake of benchmarks/odd_args.py: a non-zero exit and one line, no traceback."""
   from benchmarks.odd_args import ODD_ARGS, run_case, scratch
@@ -352,6 +388,7 @@ def main() -> None:
   parser.add_argument("--videos", action="store_true", help="also build the damaged-video set")
   parser.add_argument("--prompts", action="store_true", help="also sample every odd prompt")
   parser.add_argument("--args", action="store_true", help="also give every command the ordinary mistakes")
+  parser.add_argument("--bitflips", type=int, default=0, help="single-bit flips in checkpoint copies to try")
   args = parser.parse_args()
   if args.steps < 6:
     parser.error("--steps must be at least 6 (two checkpoints and a sample before the end)")
@@ -386,6 +423,10 @@ def main() -> None:
       line, passed = check(args.workdir)
       lines.append(line)
       ok = ok and passed
+  if args.bitflips:
+    line, passed = check_bitflips(args.workdir, args.bitflips, rng)
+    lines.append(line)
+    ok = ok and passed
   report = "\n".join(lines)
   with open(os.path.join(args.workdir, "chaos.md"), "w") as f:
     f.write(report + "\n")

@@ -48,9 +48,18 @@ def _wait_for(path, process, timeout=300):
 def test_chaos_three_kills_resume_bit_identical(tiny_data_dir, tmp_path):
   """`python -m benchmarks.chaos --trials=3` as typed: SIGKILL during an asynchronous checkpoint
   write, SIGKILL during a train step, SIGTERM during sampling; each run restarted and its final
-  train state equal, array for array, to a run never stopped (`make chaos` runs 20 trials)."""
+  train state equal, array for array, to a run never stopped (`make chaos` runs 20 trials); and 5
+  single-bit flips in copies of its checkpoint, each caught by the checksums."""
   result = subprocess.run(
-    [sys.executable, "-m", "benchmarks.chaos", "--trials=3", f"--data_dir={tiny_data_dir}", f"--workdir={tmp_path}"],
+    [
+      sys.executable,
+      "-m",
+      "benchmarks.chaos",
+      "--trials=3",
+      "--bitflips=5",
+      f"--data_dir={tiny_data_dir}",
+      f"--workdir={tmp_path}",
+    ],  # fmt: skip
     cwd=REPO,
     env=_env(),
     capture_output=True,
@@ -58,7 +67,7 @@ def test_chaos_three_kills_resume_bit_identical(tiny_data_dir, tmp_path):
     timeout=1200,
   )
   assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-  assert "3/3 equal" in result.stdout
+  assert "3/3 equal" in result.stdout and "5 caught by its checksums" in result.stdout
   for phase in ("checkpoint write", "train step", "sampling"):
     assert f"| {phase} (" in result.stdout
 
