@@ -250,6 +250,8 @@ def read_newest(
     except checksums.DamagedCheckpoint as e:
       if paths.resolve(path) == step_dir:
         raise
+      if resolve_step_dir(path) != step_dir:  # Superseded and being removed by its run, not damaged.
+        continue
       _set_aside(step_dir, e)
       try:
         resolve_step_dir(path)
