@@ -106,3 +106,11 @@ def test_inspect_verify_reports_without_moving_anything(run, tmp_path):
   damaged = subprocess.run([vidgan, "inspect", str(workdir), "--verify"], env=env, capture_output=True, text=True)
   assert damaged.returncode == 2 and "differs from its checksum" in damaged.stderr
   assert (workdir / "checkpoints" / "4").is_dir()
+
+
+def test_the_cost_benchmark_as_typed(run):
+  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  command = [sys.executable, "-m", "benchmarks.checksum_cost", str(run[0]), "--repeats=1"]
+  result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+  assert result.returncode == 0 and "checksums.json" not in result.stdout, result.stderr[-2000:]
+  assert "files," in result.stdout and "the check adds" in result.stdout
