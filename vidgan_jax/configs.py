@@ -111,6 +111,7 @@ RANGES = {
     [
       "seed",
       "eval_every_steps",
+      "replica_check_every_steps",
       "profile_steps",
       "profile_first_step",
       "eval.seed",

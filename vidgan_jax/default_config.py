@@ -43,6 +43,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.sample_every_steps = 200
   config.checkpoint_every_steps = 200
   config.keep_checkpoints = 3
+  # Compare a digest of every device's copy of the train state this often and before every
+  # checkpoint (vidgan_jax/replicas.py): a copy that differs stops the run before it is saved. 0: off.
+  config.replica_check_every_steps = 100
   # Evaluate the EMA generator every this many steps (and at the end) inside training, with
   # eval.train_num_per_pair clips per pair: a learning curve in the log and TensorBoard (eval/).
   # 0: off. Any dataset `vidgan eval` judges (the protocol its build states or its labels give).

@@ -14,7 +14,17 @@ from jax_loop_utils import metric_writers, periodic_actions
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from vidgan_jax import __version__, checkpoints, paths, rendered_input, sampling, summaries, video_io, workdir_lock
+from vidgan_jax import (
+  __version__,
+  checkpoints,
+  paths,
+  rendered_input,
+  replicas,
+  sampling,
+  summaries,
+  video_io,
+  workdir_lock,
+)
 from vidgan_jax.batch_layout import batch_layout
 from vidgan_jax.configs import check_config, flat_config
 from vidgan_jax.distributed import replicate, replicated_sharding, to_host, unreplicate
@@ -343,7 +353,11 @@ def _train(config: ml_collections.ConfigDict, workdir: epath.Path, layout) -> Tr
           _write_samples(workdir, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
         if evaluator is not None and (step % config.eval_every_steps == 0 or final):
           _evaluate(evaluator, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
-        if step % config.checkpoint_every_steps == 0 or final:
+        checkpointing = step % config.checkpoint_every_steps == 0 or final
+        every = config.replica_check_every_steps
+        if every and (step % every == 0 or checkpointing):
+          replicas.check(r_state, step)
+        if checkpointing:
           checkpoints.save(manager, step, to_host(r_state), {**meta, "step": step}, batches.get_state())
           unrecorded.append(step)
           writer.flush()  # Events as far as the checkpoint (in a bucket: uploaded only on a flush).

@@ -7,7 +7,7 @@ import jax
 from absl import app, flags
 from ml_collections import config_flags
 
-from vidgan_jax import build_checks, checkpoints, distributed, train, workdir_lock
+from vidgan_jax import build_checks, checkpoints, distributed, replicas, train, workdir_lock
 from vidgan_jax.commands.common import USAGE_EXIT_CODE, run_command
 from vidgan_jax.configs import check_config
 
@@ -62,7 +62,12 @@ def main(argv: list[str]) -> None:
   )
   try:
     train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
-  except (checkpoints.CheckpointWriteError, workdir_lock.WorkdirInUse, build_checks.DamagedBuildError) as e:
+  except (
+    checkpoints.CheckpointWriteError,
+    workdir_lock.WorkdirInUse,
+    build_checks.DamagedBuildError,
+    replicas.ReplicasDiverged,
+  ) as e:
     logger.error("%s", e)
     sys.exit(1)
 
