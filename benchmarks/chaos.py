@@ -1,7 +1,7 @@
 """Kills at random moments, restarts, and a bit-for-bit comparison with a run never stopped.
 
     python -m benchmarks.chaos [--trials=20] [--seed=0] [--workdir=workdirs/chaos] [--videos] [--prompts] [--args]
-        [--bitflips=20]
+        [--bitflips=20] [--replicas=20]
 
 Trains `experiments/tiny.py` for `--steps` steps once without interruption, then, per trial,
 starts the same `vidgan train` command, sends it SIGKILL (or, every third trial, SIGTERM) at a
@@ -14,7 +14,8 @@ had logged, the step it resumed from, steps lost, exit code, equal) and writes i
 file's outcome; `--prompts` sends the odd prompts (`benchmarks/odd_prompts.py`) through
 `vidgan sample`; `--args` gives every command the ordinary mistakes of `benchmarks/odd_args.py`;
 `--bitflips` flips one bit at a random offset of a random file (chosen by size) of a copy of the
-uninterrupted run's newest checkpoint, per trial, and counts the flips its checksums catch.
+uninterrupted run's newest checkpoint, per trial, and counts the flips its checksums catch;
+`--replicas` flips bits in one of 8 devices' copies of a train state (`benchmarks/replica_flips.py`).
 Exits 1 if anything differs.
 """
 
@@ -361,6 +362,14 @@ def check_bitflips(root: str, trials: int, rng: np.random.Generator) -> tuple[st
   return line, caught == trials
 
 
+def check_replicas(root: str, trials: int) -> tuple[str, bool]:
+  """`benchmarks/replica_flips.py` in its own process (8 fake devices): every flip caught?"""
+  command = [sys.executable, "-m", "benchmarks.replica_flips", f"--trials={trials}"]
+  result = subprocess.run(command, cwd=REPO, env=env(root), capture_output=True, text=True)
+  lines = (result.stdout or result.stderr).strip().splitlines()
+  return (lines[-1] if lines else "perturbed replicas: no output"), result.returncode == 0
+
+
 def check_args(root: str) -> tuple[str, bool]:
   """Each ordinary mistake of benchmarks/odd_args.py: a non-zero exit and one line, no traceback."""
   from benchmarks.odd_args import ODD_ARGS, run_case, scratch
@@ -389,6 +398,7 @@ def main() -> None:
   parser.add_argument("--prompts", action="store_true", help="also sample every odd prompt")
   parser.add_argument("--args", action="store_true", help="also give every command the ordinary mistakes")
   parser.add_argument("--bitflips", type=int, default=0, help="single-bit flips in checkpoint copies to try")
+  parser.add_argument("--replicas", type=int, default=0, help="single-bit flips in one device's state copy to try")
   args = parser.parse_args()
   if args.steps < 6:
     parser.error("--steps must be at least 6 (two checkpoints and a sample before the end)")
@@ -425,6 +435,10 @@ def main() -> None:
       ok = ok and passed
   if args.bitflips:
     line, passed = check_bitflips(args.workdir, args.bitflips, rng)
+    lines.append(line)
+    ok = ok and passed
+  if args.replicas:
+    line, passed = check_replicas(args.workdir, args.replicas)
     lines.append(line)
     ok = ok and passed
   report = "\n".join(lines)
