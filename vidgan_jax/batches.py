@@ -11,6 +11,7 @@ import numpy as np
 from absl import flags
 
 from vidgan_jax.batch_layout import BatchLayout
+from vidgan_jax.processes import die_with_parent
 from vidgan_jax.text import Tokenizer
 
 Batch = dict[str, np.ndarray]
@@ -149,5 +150,5 @@ def train_iterator(
   dataset = process_batches(examples, layout, seed=seed).to_iter_dataset(READ_OPTIONS)
   workers = worker_count(workers)
   if workers:
-    dataset = dataset.mp_prefetch(grain.MultiprocessingOptions(num_workers=workers))
+    dataset = dataset.mp_prefetch(grain.MultiprocessingOptions(num_workers=workers), worker_init_fn=die_with_parent)
   return BatchIterator(dataset, tokenizer, layout.local_devices, mismatch)

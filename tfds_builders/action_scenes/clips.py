@@ -13,6 +13,7 @@ from vidgan_jax.datasets.action_scenes.actions import ACTION_RENDERERS
 from vidgan_jax.datasets.action_scenes.captions import make_caption
 from vidgan_jax.datasets.action_scenes.render import Canvas, Nuisance, blend, sample_nuisance
 from vidgan_jax.datasets.action_scenes.scenes import SCENE_RENDERERS
+from vidgan_jax.processes import die_with_parent
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,5 +101,5 @@ def render_examples(spec: ClipSpec, split: str, count: int, seed: int, workers: 
   if workers <= 1:
     yield from ((index, make(index)) for index in range(count))
     return
-  with multiprocessing.get_context("spawn").Pool(workers) as pool:
+  with multiprocessing.get_context("spawn").Pool(workers, initializer=die_with_parent) as pool:
     yield from enumerate(pool.imap(make, range(count), chunksize=max(1, min(64, count // (4 * workers)))))

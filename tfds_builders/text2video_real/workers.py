@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from vidgan_jax.processes import die_with_parent
+
 # Forking a parent that has started threads (TensorFlow, JAX) can deadlock.
 _SPAWN = multiprocessing.get_context("spawn")
 
@@ -37,7 +39,7 @@ class IsolatedWorker:
 
   def __call__(self, fn: Callable, job: Any) -> Any:
     if self._pool is None:
-      self._pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=_SPAWN)
+      self._pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=_SPAWN, initializer=die_with_parent)
     try:
       return self._pool.submit(fn, job).result()
     except BrokenProcessPool:
@@ -55,7 +57,7 @@ def map_in_processes(fn: Callable, jobs: Sequence, workers: int) -> Iterator:
   process dies yields a WorkerDied instead; the map goes on. `fn` must be importable by the workers."""
   done = 0
   while done < len(jobs):
-    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=_SPAWN)
+    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=_SPAWN, initializer=die_with_parent)
     try:
       futures = [pool.submit(fn, job) for job in jobs[done:]]
       for future in futures:

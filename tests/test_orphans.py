@@ -1,0 +1,102 @@
+"""No process outlives its command (vidgan_jax/processes.py): the workers a command starts (Grain's
+input workers, the build's rendering pool, the decoders) end within seconds of a SIGKILL of it."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POOL = """
+import multiprocessing, sys, time
+from vidgan_jax.processes import die_with_parent
+if __name__ == "__main__":
+  pool = multiprocessing.get_context("spawn").Pool(2, initializer=die_with_parent if sys.argv[1] == "watch" else None)
+  pool.map_async(time.sleep, [600, 600])
+  print(" ".join(str(p.pid) for p in pool._pool), flush=True)
+  time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+  """Running (a zombie, dead but not yet reaped by its new parent, counts as gone)."""
+  try:
+    with open(f"/proc/{pid}/stat") as f:
+      return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+  except FileNotFoundError:
+    return False
+
+
+def _descendants(pid: int) -> set[int]:
+  parents = {}
+  for entry in os.listdir("/proc"):
+    if entry.isdigit():
+      try:
+        with open(f"/proc/{entry}/stat") as f:
+          parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+      except (FileNotFoundError, ProcessLookupError, IndexError):
+        continue
+  found, frontier = set(), {pid}
+  while frontier:
+    frontier = {child for child, parent in parents.items() if parent in frontier} - found
+    found |= frontier
+  return found
+
+
+def _survivors(pids: set[int], seconds: float = 5.0) -> set[int]:
+  deadline = time.time() + seconds
+  while time.time() < deadline and any(_alive(p) for p in pids):
+    time.sleep(0.2)
+  return {p for p in pids if _alive(p)}
+
+
+def _kill_parent_of_a_pool(mode: str) -> tuple[set[int], set[int]]:
+  parent = subprocess.Popen([sys.executable, "-c", POOL, mode], cwd=REPO, stdout=subprocess.PIPE, text=True)
+  workers = {int(p) for p in parent.stdout.readline().split()}
+  parent.send_signal(signal.SIGKILL)
+  parent.wait()
+  return workers, _survivors(workers)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads processes from /proc")
+def test_pool_workers_end_with_a_killed_parent_only_when_they_watch_it():
+  workers, survivors = _kill_parent_of_a_pool("plain")
+  try:
+    assert len(workers) == 2 and survivors == workers  # What a killed command left before.
+  finally:
+    for pid in survivors:
+      os.kill(pid, signal.SIGKILL)
+  workers, survivors = _kill_parent_of_a_pool("watch")
+  assert len(workers) == 2 and survivors == set()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads processes from /proc")
+@pytest.mark.parametrize("command", ["train", "build"])
+def test_a_killed_command_leaves_no_process(command, tiny_data_dir, tmp_path):
+  """SIGKILL once the command's workers run: Grain's input workers (train), the rendering pool
+  (build of action_scenes/16px); none of its processes is left 5 s later."""
+  vidgan = os.path.join(os.path.dirname(sys.executable), "vidgan")
+  if command == "train":
+    args = [
+      "train", "--config=experiments/tiny.py", f"--workdir={tmp_path}/run", f"--config.data_dir={tiny_data_dir}",
+      "--config.input_workers=2", "--config.num_train_steps=100000", "--config.log_every_steps=1",
+    ]  # fmt: skip
+    ready = "step 1:"
+  else:
+    args = ["build", "action_scenes", "--config=16px", f"--data_dir={tmp_path}/data"]
+    ready = "Generating train examples"
+  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  log = tmp_path / "log"
+  with log.open("w") as out:
+    process = subprocess.Popen([vidgan, *args], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+  deadline = time.time() + 300
+  while ready not in log.read_text() or len(_descendants(process.pid)) < 2:
+    assert process.poll() is None and time.time() < deadline, log.read_text()[-3000:]
+    time.sleep(0.5)
+  children = _descendants(process.pid)
+  process.send_signal(signal.SIGKILL)
+  process.wait()
+  assert _survivors(children) == set(), f"{len(children)} processes, left: {_survivors(children, 0)}"

@@ -1,0 +1,29 @@
+"""Worker processes that end with the process that started them, however it ends.
+
+A pool's workers outlive a parent killed with SIGKILL (nothing runs in the parent to stop them):
+they are re-parented and stay, holding memory, until someone kills them. `die_with_parent`, run in
+each worker as it starts (a pool's initializer, Grain's worker_init_fn), starts a thread that
+watches the parent process and ends the worker within a second of its parent's death.
+"""
+
+import os
+import threading
+import time
+
+# How often a worker looks at its parent: the longest it outlives it.
+WATCH_SECONDS = 0.5
+
+
+def _watch(parent: int) -> None:
+  while os.getppid() == parent:
+    time.sleep(WATCH_SECONDS)
+  os._exit(1)  # The parent is gone: nobody will read this worker's results.
+
+
+def die_with_parent(*_worker_info) -> None:
+  """Ends this process when its parent process dies (any arguments, such as Grain's worker index
+  and count, are ignored)."""
+  parent = os.getppid()
+  if parent == 1:  # The parent died before the worker got here.
+    os._exit(1)
+  threading.Thread(target=_watch, args=(parent,), name="die_with_parent", daemon=True).start()
