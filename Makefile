@@ -8,7 +8,8 @@
 #   make beam-test  the Apache Beam build of text2video_real, in its own .venv-beam (CI runs it too)
 #   make peer-test  the PyTorch peer (benchmarks/torch_peer) against our networks, in its own .venv-peer
 #   make chaos  20 random kills of a training run, 20 bit flips in its checkpoint and 20 in one device's
-#               copy of a train state, the damaged-video set, the odd prompts and arguments, then
+#               copy of a train state, 12 kills of train, build and eval counting the processes left,
+#               the damaged-video set, the odd prompts and arguments, then
 #               builds killed, damaged and out of disk, 10 trials each on two datasets (~22 min)
 # Both install the versions in constraints.txt; `make lock` updates it (see that file).
 PYTHON ?= python3
@@ -73,7 +74,7 @@ peer-test: $(PEER_VENV)/bin/vidgan
 	$(PEER_VENV)/bin/python -m pytest -q benchmarks/torch_peer/peer_test.py tests/test_device_run.py -k "peer_test or perf_job"
 
 chaos: $(BIN)/vidgan
-	$(BIN)/python -m benchmarks.chaos --trials=20 --videos --prompts --args --bitflips=20 --replicas=20 --workdir=workdirs/chaos
+	$(BIN)/python -m benchmarks.chaos --trials=20 --videos --prompts --args --bitflips=20 --replicas=20 --orphans=12 --workdir=workdirs/chaos
 	$(BIN)/python -m benchmarks.chaos_builds --trials=10 --workdir=workdirs/chaos_builds
 
 # Wheels for a lent GPU (Python 3.12, x86-64): what the package needs beyond the device image's JAX,

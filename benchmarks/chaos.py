@@ -1,7 +1,7 @@
 """Kills at random moments, restarts, and a bit-for-bit comparison with a run never stopped.
 
     python -m benchmarks.chaos [--trials=20] [--seed=0] [--workdir=workdirs/chaos] [--videos] [--prompts] [--args]
-        [--bitflips=20] [--replicas=20]
+        [--bitflips=20] [--replicas=20] [--orphans=12]
 
 Trains `experiments/tiny.py` for `--steps` steps once without interruption, then, per trial,
 starts the same `vidgan train` command, sends it SIGKILL (or, every third trial, SIGTERM) at a
@@ -15,7 +15,9 @@ file's outcome; `--prompts` sends the odd prompts (`benchmarks/odd_prompts.py`) 
 `vidgan sample`; `--args` gives every command the ordinary mistakes of `benchmarks/odd_args.py`;
 `--bitflips` flips one bit at a random offset of a random file (chosen by size) of a copy of the
 uninterrupted run's newest checkpoint, per trial, and counts the flips its checksums catch;
-`--replicas` flips bits in one of 8 devices' copies of a train state (`benchmarks/replica_flips.py`).
+`--replicas` flips bits in one of 8 devices' copies of a train state (`benchmarks/replica_flips.py`);
+`--orphans` SIGKILLs `vidgan train` (2 input workers), `vidgan build` and `vidgan eval` at random
+moments and counts the processes each leaves behind.
 Exits 1 if anything differs.
 """
 
@@ -370,6 +372,76 @@ def check_replicas(root: str, trials: int) -> tuple[str, bool]:
   return (lines[-1] if lines else "perturbed replicas: no output"), result.returncode == 0
 
 
+def alive(pid: int) -> bool:
+  """Running (a zombie, dead but not yet reaped by its new parent, counts as gone)."""
+  try:
+    with open(f"/proc/{pid}/stat") as f:
+      return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+  except FileNotFoundError:
+    return False
+
+
+def descendants(pid: int) -> set[int]:
+  """The processes `pid` started, and theirs (read from /proc)."""
+  parents = {}
+  for entry in filter(str.isdigit, os.listdir("/proc")):
+    try:
+      with open(f"/proc/{entry}/stat") as f:
+        parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+      continue
+  found, frontier = set(), {pid}
+  while frontier:
+    frontier = {child for child, parent in parents.items() if parent in frontier} - found
+    found |= frontier
+  return found
+
+
+def survivors(pids: set[int], seconds: float = 5.0) -> set[int]:
+  """Those of `pids` still running after up to `seconds`."""
+  deadline = time.time() + seconds
+  while time.time() < deadline and any(alive(p) for p in pids):
+    time.sleep(0.2)
+  return {p for p in pids if alive(p)}
+
+
+def check_orphans(root: str, data_dir: str, trials: int, rng: np.random.Generator) -> tuple[str, bool]:
+  """SIGKILL of train, build and eval (in turn) at a random second of their first 20: what is left?"""
+  commands = {
+    "train": train_command(os.path.join(root, "orphans_run"), data_dir, 100_000) + ["--config.input_workers=2"],
+    "build": vidgan("build", "action_scenes", "--config=16px", f"--data_dir={os.path.join(root, 'orphans_data')}"),
+    "eval": vidgan(
+      "eval", f"--workdir={os.path.join(root, 'uninterrupted')}", f"--out={os.path.join(root, 'orphans')}"
+    ),
+  }
+  counts = collections.Counter()
+  left = 0
+  for trial in range(trials):
+    name = list(commands)[trial % len(commands)]
+    shutil.rmtree(os.path.join(root, "orphans_run"), ignore_errors=True)
+    shutil.rmtree(os.path.join(root, "orphans_data"), ignore_errors=True)
+    process = subprocess.Popen(
+      commands[name], cwd=REPO, env=env(root), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.time() + rng.uniform(1, 20)
+    children = set()
+    while time.time() < deadline and process.poll() is None:
+      children |= descendants(process.pid)
+      time.sleep(0.1)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    left_now = survivors(children)
+    for pid in left_now:
+      os.kill(pid, signal.SIGKILL)
+    counts[name] += 1
+    left += len(left_now)
+  line = (
+    f"orphans: {trials} SIGKILLs at random moments ({', '.join(f'{n} of {k}' for k, n in counts.items())}): "
+    f"{left} processes left behind"
+  )
+  return line, left == 0
+
+
 def check_args(root: str) -> tuple[str, bool]:
   """Each ordinary mistake of benchmarks/odd_args.py: a non-zero exit and one line, no traceback."""
   from benchmarks.odd_args import ODD_ARGS, run_case, scratch
@@ -399,6 +471,7 @@ def main() -> None:
   parser.add_argument("--args", action="store_true", help="also give every command the ordinary mistakes")
   parser.add_argument("--bitflips", type=int, default=0, help="single-bit flips in checkpoint copies to try")
   parser.add_argument("--replicas", type=int, default=0, help="single-bit flips in one device's state copy to try")
+  parser.add_argument("--orphans", type=int, default=0, help="SIGKILLs of train, build and eval, counting leftovers")
   args = parser.parse_args()
   if args.steps < 6:
     parser.error("--steps must be at least 6 (two checkpoints and a sample before the end)")
@@ -435,6 +508,10 @@ def main() -> None:
       ok = ok and passed
   if args.bitflips:
     line, passed = check_bitflips(args.workdir, args.bitflips, rng)
+    lines.append(line)
+    ok = ok and passed
+  if args.orphans:
+    line, passed = check_orphans(args.workdir, data_dir, args.orphans, rng)
     lines.append(line)
     ok = ok and passed
   if args.replicas:

@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from benchmarks.chaos import descendants, survivors
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POOL = """
 import multiprocessing, sys, time
@@ -21,44 +23,12 @@ if __name__ == "__main__":
 """
 
 
-def _alive(pid: int) -> bool:
-  """Running (a zombie, dead but not yet reaped by its new parent, counts as gone)."""
-  try:
-    with open(f"/proc/{pid}/stat") as f:
-      return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-  except FileNotFoundError:
-    return False
-
-
-def _descendants(pid: int) -> set[int]:
-  parents = {}
-  for entry in os.listdir("/proc"):
-    if entry.isdigit():
-      try:
-        with open(f"/proc/{entry}/stat") as f:
-          parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
-      except (FileNotFoundError, ProcessLookupError, IndexError):
-        continue
-  found, frontier = set(), {pid}
-  while frontier:
-    frontier = {child for child, parent in parents.items() if parent in frontier} - found
-    found |= frontier
-  return found
-
-
-def _survivors(pids: set[int], seconds: float = 5.0) -> set[int]:
-  deadline = time.time() + seconds
-  while time.time() < deadline and any(_alive(p) for p in pids):
-    time.sleep(0.2)
-  return {p for p in pids if _alive(p)}
-
-
 def _kill_parent_of_a_pool(mode: str) -> tuple[set[int], set[int]]:
   parent = subprocess.Popen([sys.executable, "-c", POOL, mode], cwd=REPO, stdout=subprocess.PIPE, text=True)
   workers = {int(p) for p in parent.stdout.readline().split()}
   parent.send_signal(signal.SIGKILL)
   parent.wait()
-  return workers, _survivors(workers)
+  return workers, survivors(workers)
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads processes from /proc")
@@ -93,10 +63,10 @@ def test_a_killed_command_leaves_no_process(command, tiny_data_dir, tmp_path):
   with log.open("w") as out:
     process = subprocess.Popen([vidgan, *args], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
   deadline = time.time() + 300
-  while ready not in log.read_text() or len(_descendants(process.pid)) < 2:
+  while ready not in log.read_text() or len(descendants(process.pid)) < 2:
     assert process.poll() is None and time.time() < deadline, log.read_text()[-3000:]
     time.sleep(0.5)
-  children = _descendants(process.pid)
+  children = descendants(process.pid)
   process.send_signal(signal.SIGKILL)
   process.wait()
-  assert _survivors(children) == set(), f"{len(children)} processes, left: {_survivors(children, 0)}"
+  assert survivors(children) == set(), f"{len(children)} processes, left: {survivors(children, 0)}"
