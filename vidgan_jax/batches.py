@@ -90,11 +90,16 @@ def process_slice(num_examples: int, layout: BatchLayout) -> slice:
   return slice(start, start + per_process)
 
 
-def process_batches(examples: Sequence[dict], layout: BatchLayout, *, seed: int) -> grain.MapDataset:
+def process_batches(
+  examples: Sequence[dict], layout: BatchLayout, *, seed: int, start_example: int = 0
+) -> grain.MapDataset:
   """This process's endless batches [layout.process_batch, ...] of its slice of `examples`, in a new
-  seeded order every epoch; batches may span epochs."""
+  seeded order every epoch; batches may span epochs. The batches cut one stream of examples that
+  depends on the seed alone: `start_example` starts them that far into it (a run resumed with
+  another batch size reads on from the example where it stopped)."""
   mine = grain.MapDataset.source(examples)[process_slice(len(examples), layout)]
-  return mine.seed(seed).shuffle().repeat().batch(layout.process_batch, drop_remainder=True)
+  stream = mine.seed(seed).shuffle().repeat()
+  return stream[start_example:].batch(layout.process_batch, drop_remainder=True)
 
 
 class BatchIterator:
@@ -139,6 +144,7 @@ def train_iterator(
   seed: int,
   workers: int,
   mismatch: str = "other_pair",
+  start_example: int = 0,
 ) -> BatchIterator:
   """Endless sharded training batches of `examples` (dicts with video, caption, label and
   optionally factors), with mismatched captions chosen by `mismatch` (MISMATCH_POLICIES).
@@ -147,7 +153,7 @@ def train_iterator(
   process reads, on background threads that prepare the next batches while a step runs.
   """
   allow_grain_flags()
-  dataset = process_batches(examples, layout, seed=seed).to_iter_dataset(READ_OPTIONS)
+  dataset = process_batches(examples, layout, seed=seed, start_example=start_example).to_iter_dataset(READ_OPTIONS)
   workers = worker_count(workers)
   if workers:
     dataset = dataset.mp_prefetch(grain.MultiprocessingOptions(num_workers=workers), worker_init_fn=die_with_parent)

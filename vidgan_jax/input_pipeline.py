@@ -184,10 +184,13 @@ def split_batches(
   workers: int = 0,
   factor_keys: Sequence[str] = (),
   mismatch: str = "other_pair",
+  start_example: int = 0,
 ) -> BatchIterator:
   """Endless sharded training batches of a built split (see `batches.train_iterator`)."""
   examples = LabelledClips(open_split(builder, split), label_key, factor_keys)
-  return train_iterator(examples, tokenizer, layout, seed=seed, workers=workers, mismatch=mismatch)
+  return train_iterator(
+    examples, tokenizer, layout, seed=seed, workers=workers, mismatch=mismatch, start_example=start_example
+  )
 
 
 def clip_to_float(video: np.ndarray) -> np.ndarray:
@@ -223,7 +226,7 @@ class TfdsData:
   def captions(self) -> list[str]:
     return read_captions(self.builder, self.config.train_split)
 
-  def batches(self, tokenizer: Tokenizer, layout: BatchLayout) -> BatchIterator:
+  def batches(self, tokenizer: Tokenizer, layout: BatchLayout, start_example: int = 0) -> BatchIterator:
     c = self.config
     return split_batches(
       self.builder,
@@ -235,6 +238,7 @@ class TfdsData:
       workers=c.input_workers,
       factor_keys=c.factor_keys,
       mismatch=c.mismatch,
+      start_example=start_example,
     )
 
 

@@ -92,8 +92,14 @@ class RenderedData:
     """The class count of each of config.factor_keys."""
     return tuple(len(FACTOR_CLASSES[key]) for key in self.factor_keys)
 
-  def batches(self, tokenizer: Tokenizer, layout: BatchLayout) -> BatchIterator:
+  def batches(self, tokenizer: Tokenizer, layout: BatchLayout, start_example: int = 0) -> BatchIterator:
     # Read in this process: worker processes would each get a copy of the clips.
     return train_iterator(
-      InMemoryClips(self.data), tokenizer, layout, seed=self.seed, workers=0, mismatch=self.mismatch
+      InMemoryClips(self.data),
+      tokenizer,
+      layout,
+      seed=self.seed,
+      workers=0,
+      mismatch=self.mismatch,
+      start_example=start_example,
     )

@@ -1,6 +1,7 @@
 """The training loop: data, the pmapped step (`train_step`), logging, samples and checkpoints."""
 
 import contextlib
+import dataclasses
 import logging
 import signal
 
@@ -20,6 +21,7 @@ from vidgan_jax import (
   paths,
   rendered_input,
   replicas,
+  resume,
   sampling,
   summaries,
   video_io,
@@ -250,18 +252,40 @@ def _log_line(step: int, metrics: dict, steps_per_sec: float) -> str:
   )
 
 
-def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
-  """Trains `config` in `workdir`, resuming from its newest checkpoint; returns the final state."""
+def train_and_evaluate(
+  config: ml_collections.ConfigDict, workdir: str, allow_config_change: bool = False
+) -> TrainState:
+  """Trains `config` in `workdir`, resuming from its newest checkpoint; returns the final state.
+
+  A config that differs from the checkpoint's is named in one line; a change of the model or the
+  data raises resume.ConfigChangeRefused unless `allow_config_change`."""
   check_config(config)  # Keys, types and values, nonfinite_policy's among them.
   layout = batch_layout(config.batch_size)
   workdir = paths.resolve(workdir)
   _check_writable(workdir)
   lock = _lock_workdir(workdir)
   try:
-    return _train(config, workdir, layout)
+    return _train(config, workdir, layout, allow_config_change)
   finally:
     if lock is not None:
       lock.release()
+
+
+def _config_changes(manager, config: ml_collections.ConfigDict, allow: bool) -> dict[str, tuple]:
+  """The changes of `config` from the newest checkpoint's, named in one line before anything is
+  restored (resume.check refuses a new model or dataset unless `allow`); {} for a fresh run or a
+  newest checkpoint whose metadata cannot be read (restoring sets it aside)."""
+  step = manager.latest_step()
+  if step is None:
+    return {}
+  try:
+    saved = checkpoints.read_meta(epath.Path(manager.directory) / str(step))
+  except Exception:  # noqa: BLE001  (a damaged checkpoint: restore_newest_good names it and moves it aside)
+    return {}
+  changed = resume.check(saved["config"], config, allow)
+  if changed:
+    logger.warning("resuming with a changed config: %s", resume.describe(changed))
+  return changed
 
 
 def _lock_workdir(workdir: epath.Path) -> workdir_lock.WorkdirLock | None:
@@ -271,7 +295,7 @@ def _lock_workdir(workdir: epath.Path) -> workdir_lock.WorkdirLock | None:
   return workdir_lock.acquire(workdir) if jax.process_index() == 0 else None
 
 
-def _train(config: ml_collections.ConfigDict, workdir: epath.Path, layout) -> TrainState:
+def _train(config: ml_collections.ConfigDict, workdir: epath.Path, layout, allow_config_change: bool) -> TrainState:
   """The run itself, in a locked workdir."""
   is_main = jax.process_index() == 0
   logger.info(
@@ -296,20 +320,36 @@ def _train(config: ml_collections.ConfigDict, workdir: epath.Path, layout) -> Tr
   state = create_train_state(config, generator, discriminator)
   manager = checkpoints.make_manager(workdir, config.keep_checkpoints)
   target = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=replicated_sharding()), state)
+  changed = _config_changes(manager, config, allow_config_change)
   restored = checkpoints.restore_newest_good(manager, target)
   if restored is not None:
     state = jax.tree.map(lambda x: x.addressable_data(0), restored)  # This process's copy.
     logger.info("resumed from %s at step %d", checkpoints.checkpoint_dir(workdir), int(state.step))
   start_step = int(state.step)
-  meta = {"config": config.to_dict(), "tokenizer": tokenizer.to_json(), "vidgan_jax_version": __version__}
+  input_start, batch_changed = resume.InputStart(), False
+  if restored is not None:
+    saved = checkpoints.read_meta(checkpoints.checkpoint_dir(workdir) / str(start_step))
+    input_start = resume.InputStart(**saved.get("input_start", {}))
+    if "batch_size" in changed:
+      old_process_batch = changed["batch_size"][0] // layout.process_count
+      input_start = resume.InputStart(input_start.examples_read(start_step, old_process_batch), start_step)
+      batch_changed = True
+      logger.warning("the global batch changed: reading on from example %d of the stream", input_start.example)
+  meta = {
+    "config": config.to_dict(),
+    "tokenizer": tokenizer.to_json(),
+    "vidgan_jax_version": __version__,
+    "input_start": dataclasses.asdict(input_start),
+  }
   if is_main:
     (workdir / "config.json").write_text(config.to_json(indent=2))
 
-  batches = data.batches(tokenizer, layout)
-  if restored is not None and not checkpoints.restore_input_position(manager, start_step, batches):
-    logger.warning("checkpoint %d holds no input position: reading past the batches it trained on", start_step)
-    for _ in range(start_step):
-      next(batches)
+  batches = data.batches(tokenizer, layout, start_example=input_start.example)
+  if restored is not None and not batch_changed:
+    if not checkpoints.restore_input_position(manager, start_step, batches):
+      logger.warning("checkpoint %d holds no input position: reading past the batches it trained on", start_step)
+      for _ in range(start_step):
+        next(batches)
   p_train_step = make_p_train_step(generator, discriminator, config)
   r_state = replicate(state)
   logdir = str(workdir / "tensorboard")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from absl import app, flags
 from etils import epath
 
-from vidgan_jax import checkpoints, checksums, paths, pretrained
+from vidgan_jax import checkpoints, checksums, paths, pretrained, resume
 from vidgan_jax.inference import TrainedGenerator, load_generator
 
 FLAGS = flags.FLAGS
@@ -29,6 +29,7 @@ ORDINARY_MISTAKES = (
   PermissionError,
   pretrained.PretrainedError,
   checksums.DamagedCheckpoint,
+  resume.ConfigChangeRefused,
 )
 USAGE_EXIT_CODE = 2
 

@@ -34,6 +34,11 @@ flags.DEFINE_integer(
   "Seconds after which the processes give up on one that stopped answering.",
   lower_bound=1,
 )
+flags.DEFINE_bool(
+  "allow_config_change",
+  False,
+  "Resume even though the config changes the model or the data the workdir's checkpoint was trained with.",
+)
 flags.mark_flags_as_required(["config", "workdir"])
 
 
@@ -61,7 +66,7 @@ def main(argv: list[str]) -> None:
     "JAX backend %s, %d device(s) in %d process(es)", jax.default_backend(), jax.device_count(), jax.process_count()
   )
   try:
-    train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
+    train.train_and_evaluate(FLAGS.config, FLAGS.workdir, FLAGS.allow_config_change)
   except (
     checkpoints.CheckpointWriteError,
     workdir_lock.WorkdirInUse,
