@@ -41,7 +41,7 @@ def skeleton(name: str, meta: dict, evaluation: dict | None, evaluation_source: 
   lines = [
     f"# {name}: model card",
     "",
-    f"Written by `vidgan export` (vidgan_jax {__version__}) on {datetime.date.today().isoformat()}.",
+    f"Card written on {datetime.date.today().isoformat()} with vidgan_jax {__version__}.",
     "",
     "## Data",
     "",
