@@ -46,7 +46,7 @@ def test_a_run_stops_before_saving_a_diverged_state(tiny_config, tmp_path):
   config = tiny_config
   config.num_train_steps, config.checkpoint_every_steps, config.sample_every_steps = 6, 2, 1000
   config.replica_check_every_steps = 1
-  real = replicas.device_digests
+  real = replicas.local_digests
   calls = []
 
   def diverging_at_step_4(state):
@@ -56,7 +56,7 @@ def test_a_run_stops_before_saving_a_diverged_state(tiny_config, tmp_path):
       digests[5] += 1
     return digests
 
-  with mock.patch.object(replicas, "device_digests", diverging_at_step_4):
+  with mock.patch.object(replicas, "local_digests", diverging_at_step_4):
     with pytest.raises(replicas.ReplicasDiverged, match="step 4: the train state on device 5 of process 0"):
       train.train_and_evaluate(config, str(tmp_path))
   assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir() if p.name.isdigit()) == ["2"]

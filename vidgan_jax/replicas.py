@@ -12,8 +12,6 @@ import jax.numpy as jnp
 import numpy as np
 from jax.experimental import multihost_utils
 
-from vidgan_jax.distributed import AXIS
-
 
 class ReplicasDiverged(RuntimeError):
   """A device whose copy of the train state differs from the first device's."""
@@ -36,14 +34,23 @@ def _tree_digest(tree) -> jax.Array:
   return jnp.sum(jnp.stack(digests), dtype=jnp.uint32)
 
 
-device_digests = jax.pmap(_tree_digest, axis_name=AXIS)
+_digest = jax.jit(_tree_digest)
+
+
+def local_digests(replicated_state) -> np.ndarray:
+  """uint32 [local_devices]: each local device's digest of its own copy, computed on that device
+  (no collective: with several processes, each digests only what it holds)."""
+  leaves, treedef = jax.tree.flatten(replicated_state)
+  shards = [sorted(leaf.addressable_shards, key=lambda shard: shard.device.id) for leaf in leaves]
+  copies = [jax.tree.unflatten(treedef, [leaf_shards[d].data for leaf_shards in shards]) for d in range(len(shards[0]))]
+  return np.array([np.asarray(_digest(copy)) for copy in copies], np.uint32)
 
 
 def check(replicated_state, step: int) -> None:
   """Raises ReplicasDiverged naming the step and each device (and process) whose copy of
   `replicated_state` ([local_devices, ...] leaves, as the pmapped step returns it) differs from
   device 0 of process 0. Every process must call it (the digests are gathered across processes)."""
-  local = np.asarray(jax.device_get(device_digests(replicated_state)), np.uint32)
+  local = local_digests(replicated_state)
   digests = multihost_utils.process_allgather(local) if jax.process_count() > 1 else local[None]
   reference = digests[0, 0]
   diverged = [(int(p), int(d)) for p, d in zip(*np.nonzero(digests != reference))]

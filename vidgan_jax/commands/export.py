@@ -9,6 +9,7 @@ with the package.
 """
 
 import json
+import os
 
 from absl import app, flags
 from etils import epath
@@ -45,8 +46,8 @@ def _evaluation_of(step: int, source: str) -> tuple[dict | None, str | None]:
       report = json.loads(path.read_text())
     except (OSError, ValueError) as e:
       raise app.UsageError(f"--eval_report {path} cannot be read as a vidgan eval report.json: {e}") from None
-    if report.get("step") == step:
-      return report, str(path)
+    if report.get("step") == step:  # A local path relative to here: the card is shared.
+      return report, str(path) if paths.is_uri(str(path)) else os.path.relpath(path)
     if FLAGS.eval_report:
       raise app.UsageError(f"--eval_report {path} is of step {report.get('step')}, not the exported step {step}")
   return None, None
