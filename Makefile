@@ -34,7 +34,7 @@ PEER_VENV := .venv-peer
 $(BIN)/vidgan: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,notebook]'
 	touch $@
 
 demo: $(BIN)/vidgan
@@ -113,7 +113,7 @@ lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet --upgrade pip
-	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	.lock-venv/bin/pip install --quiet -e '.[dev,notebook]'
 	{ sed -n '/^#/p' constraints.txt; .lock-venv/bin/pip freeze --exclude-editable | grep -v '^vidgan'; } > constraints.new
 	mv constraints.new constraints.txt
 	rm -rf .lock-venv
