@@ -58,6 +58,8 @@ def _disk_full_message(error: BaseException, data_dir: str) -> str:
 def _name_problem(args: tfds_build.Args) -> str | None:
   """What is wrong with the builder or builder config the command names; None if both exist."""
   for dataset in args.positional_datasets + args.datasets:
+    if os.path.exists(dataset):  # A builder's folder (TFDS builds it by path).
+      continue
     name, _, config = dataset.split(":", 1)[0].partition("/")
     try:
       builder_cls = tfds.builder_cls(name)
