@@ -288,6 +288,19 @@ def _config_changes(manager, config: ml_collections.ConfigDict, allow: bool) -> 
   return changed
 
 
+def _input_start(workdir: epath.Path, step: int, changed: dict, layout) -> tuple[resume.InputStart, bool]:
+  """Where a resumed run's stream of examples begins, and whether the global batch changed (then
+  the checkpoint's Grain position, counted in batches of the old size, does not apply)."""
+  saved = checkpoints.read_meta(checkpoints.checkpoint_dir(workdir) / str(step))
+  start = resume.InputStart(**saved.get("input_start", {}))
+  if "batch_size" not in changed:
+    return start, False
+  old_process_batch = changed["batch_size"][0] // layout.process_count
+  start = resume.InputStart(start.examples_read(step, old_process_batch), step)
+  logger.warning("the global batch changed: reading on from example %d of the stream", start.example)
+  return start, True
+
+
 def _lock_workdir(workdir: epath.Path) -> workdir_lock.WorkdirLock | None:
   """Process 0 locks the workdir for the whole run: one lock per run, however many processes.
   If another run has it, process 0 stops with the error and JAX's distributed runtime stops the
@@ -326,15 +339,9 @@ def _train(config: ml_collections.ConfigDict, workdir: epath.Path, layout, allow
     state = jax.tree.map(lambda x: x.addressable_data(0), restored)  # This process's copy.
     logger.info("resumed from %s at step %d", checkpoints.checkpoint_dir(workdir), int(state.step))
   start_step = int(state.step)
-  input_start, batch_changed = resume.InputStart(), False
-  if restored is not None:
-    saved = checkpoints.read_meta(checkpoints.checkpoint_dir(workdir) / str(start_step))
-    input_start = resume.InputStart(**saved.get("input_start", {}))
-    if "batch_size" in changed:
-      old_process_batch = changed["batch_size"][0] // layout.process_count
-      input_start = resume.InputStart(input_start.examples_read(start_step, old_process_batch), start_step)
-      batch_changed = True
-      logger.warning("the global batch changed: reading on from example %d of the stream", input_start.example)
+  input_start, batch_changed = (
+    (resume.InputStart(), False) if restored is None else _input_start(workdir, start_step, changed, layout)
+  )
   meta = {
     "config": config.to_dict(),
     "tokenizer": tokenizer.to_json(),
