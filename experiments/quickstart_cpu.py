@@ -1,5 +1,6 @@
 """The quickstart model at batch 32 on 2 CPU cores, with a learning curve: the 32px generator that
-a session without an accelerator can train in the background (~1.5 hours for 1,500 steps at 3.4 s a step).
+a session without an accelerator can train in the background (1,500 steps at 3.4 s a step alone;
+104 min measured with the evaluations, the cores shared part of the time).
 
 Trained with the best measured combination of the proxy (experiments/variants.py) by
 `python benchmarks/results_row.py --config=experiments/quickstart_cpu.py
