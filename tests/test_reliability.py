@@ -72,11 +72,11 @@ def test_chaos_three_kills_resume_bit_identical(tiny_data_dir, tmp_path):
     assert f"| {phase} (" in result.stdout
 
 
-def _train_in_process(config, workdir, steps):
+def _train_in_process(config, workdir, steps, allow_config_change=False):
   from vidgan_jax import train
 
   config.num_train_steps = steps
-  return train.train_and_evaluate(config, workdir)
+  return train.train_and_evaluate(config, workdir, allow_config_change)
 
 
 def _cut_files_in_half(directory):
@@ -108,13 +108,18 @@ def test_broken_newest_checkpoint_falls_back_to_the_previous_one(tiny_config, tm
   ],
 )
 def test_checkpoint_of_another_model_is_named_not_skipped(tiny_config, tmp_path, change, named):
+  """The config's change is refused by name; resumed anyway (--allow_config_change), the arrays
+  that do not fit are named."""
   from vidgan_jax.checkpoints import IncompatibleCheckpoint
+  from vidgan_jax.resume import ConfigChangeRefused
 
   workdir = str(tmp_path)
   _train_in_process(tiny_config.copy_and_resolve_references(), workdir, 3)
   tiny_config.update_from_flattened_dict(change)
-  with pytest.raises(IncompatibleCheckpoint, match=named):
+  with pytest.raises(ConfigChangeRefused, match=next(iter(change))):
     _train_in_process(tiny_config, workdir, 4)
+  with pytest.raises(IncompatibleCheckpoint, match=named):
+    _train_in_process(tiny_config, workdir, 4, allow_config_change=True)
   assert "broken_step_3" not in os.listdir(os.path.join(workdir, "checkpoints"))
 
 
