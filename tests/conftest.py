@@ -57,6 +57,20 @@ def stage_factors_run(tmp_path_factory, tiny_data_dir) -> pathlib.Path:
   return workdir
 
 
+@pytest.fixture(scope="session")
+def four_step_run(tmp_path_factory, tiny_data_dir) -> tuple[pathlib.Path, object]:
+  """(workdir, config) of a tiny run of 4 steps with checkpoints at 2 and 4, trained once per test
+  session on 8 fake devices; a test that changes the workdir copies it first."""
+  from vidgan_jax import train
+
+  config = tiny.get_config()
+  config.data_dir = tiny_data_dir
+  config.num_train_steps, config.checkpoint_every_steps, config.sample_every_steps = 4, 2, 1000
+  workdir = tmp_path_factory.mktemp("four_steps") / "run"
+  train.train_and_evaluate(config, str(workdir))
+  return workdir, config
+
+
 @pytest.fixture
 def tiny_config(tiny_data_dir):
   config = tiny.get_config()

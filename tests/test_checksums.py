@@ -14,19 +14,6 @@ from vidgan_jax import checkpoints, checksums, inference, train
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory, tiny_data_dir):
-  """A tiny run of 4 steps with checkpoints at 2 and 4, trained once for the module."""
-  from experiments import tiny
-
-  config = tiny.get_config()
-  config.data_dir = tiny_data_dir
-  config.num_train_steps, config.checkpoint_every_steps, config.sample_every_steps = 4, 2, 1000
-  workdir = tmp_path_factory.mktemp("checksums") / "run"
-  train.train_and_evaluate(config, str(workdir))
-  return workdir, config
-
-
 def _copy(run, tmp_path):
   return shutil.copytree(run[0], tmp_path / "run")
 
@@ -42,16 +29,16 @@ def _flip_bit(path, offset):
   path.write_bytes(bytes(data))
 
 
-def test_every_checkpoint_records_the_checksums_of_its_files(run):
-  step_dir = run[0] / "checkpoints" / "4"
+def test_every_checkpoint_records_the_checksums_of_its_files(four_step_run):
+  step_dir = four_step_run[0] / "checkpoints" / "4"
   recorded = json.loads((step_dir / checksums.CHECKSUM_FILE).read_text())["sha256"]
   assert {name.split("/")[0] for name in recorded} == {"state", "meta", "input"}
-  assert checksums.verify(step_dir) == len(recorded) and checksums.verify(run[0] / "checkpoints" / "2") > 0
+  assert checksums.verify(step_dir) == len(recorded) and checksums.verify(four_step_run[0] / "checkpoints" / "2") > 0
 
 
 @pytest.mark.parametrize("where", ["array data", "array metadata", "json metadata", "truncated"])
-def test_damage_is_named(run, tmp_path, where):
-  step_dir = _copy(run, tmp_path) / "checkpoints" / "4"
+def test_damage_is_named(four_step_run, tmp_path, where):
+  step_dir = _copy(four_step_run, tmp_path) / "checkpoints" / "4"
   if where == "array data":
     _flip_bit(_largest_array_file(step_dir), 12_345)
   elif where == "array metadata":
@@ -65,26 +52,26 @@ def test_damage_is_named(run, tmp_path, where):
     checksums.verify(step_dir)
 
 
-def test_a_damaged_checkpoint_is_set_aside_and_the_one_before_it_read(run, tmp_path):
-  workdir = _copy(run, tmp_path)
+def test_a_damaged_checkpoint_is_set_aside_and_the_one_before_it_read(four_step_run, tmp_path):
+  workdir = _copy(four_step_run, tmp_path)
   _flip_bit(_largest_array_file(workdir / "checkpoints" / "4"), 999)
   step_dir, model = checkpoints.read_newest(str(workdir), inference.load_generator)
   assert step_dir.name == "2" and model.step == 2
   assert (workdir / "checkpoints" / "broken_step_4").is_dir() and not (workdir / "checkpoints" / "4").exists()
 
 
-def test_a_run_resumes_from_the_newest_good_checkpoint(run, tmp_path):
-  workdir = _copy(run, tmp_path)
+def test_a_run_resumes_from_the_newest_good_checkpoint(four_step_run, tmp_path):
+  workdir = _copy(four_step_run, tmp_path)
   _flip_bit(_largest_array_file(workdir / "checkpoints" / "4"), 4321)
-  config = run[1].copy_and_resolve_references()
+  config = four_step_run[1].copy_and_resolve_references()
   config.num_train_steps = 6
   state = train.train_and_evaluate(config, str(workdir))
   assert int(state.step) == 6 and (workdir / "checkpoints" / "broken_step_4").is_dir()
   assert checksums.verify(workdir / "checkpoints" / "6") > 0
 
 
-def test_commands_name_damage_in_one_line_when_no_good_checkpoint_is_left(run, tmp_path):
-  workdir = _copy(run, tmp_path)
+def test_commands_name_damage_in_one_line_when_no_good_checkpoint_is_left(four_step_run, tmp_path):
+  workdir = _copy(four_step_run, tmp_path)
   for step in ("2", "4"):
     _flip_bit(_largest_array_file(workdir / "checkpoints" / step), 77)
   vidgan = os.path.join(os.path.dirname(sys.executable), "vidgan")
@@ -96,8 +83,8 @@ def test_commands_name_damage_in_one_line_when_no_good_checkpoint_is_left(run, t
   assert len(errors) == 1 and "no other checkpoint is left" in errors[0]
 
 
-def test_inspect_verify_reports_without_moving_anything(run, tmp_path):
-  workdir = _copy(run, tmp_path)
+def test_inspect_verify_reports_without_moving_anything(four_step_run, tmp_path):
+  workdir = _copy(four_step_run, tmp_path)
   vidgan = os.path.join(os.path.dirname(sys.executable), "vidgan")
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
   clean = subprocess.run([vidgan, "inspect", str(workdir), "--verify"], env=env, capture_output=True, text=True)
@@ -108,9 +95,9 @@ def test_inspect_verify_reports_without_moving_anything(run, tmp_path):
   assert (workdir / "checkpoints" / "4").is_dir()
 
 
-def test_the_cost_benchmark_as_typed(run):
+def test_the_cost_benchmark_as_typed(four_step_run):
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-  command = [sys.executable, "-m", "benchmarks.checksum_cost", str(run[0]), "--repeats=1"]
+  command = [sys.executable, "-m", "benchmarks.checksum_cost", str(four_step_run[0]), "--repeats=1"]
   result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
   assert result.returncode == 0 and "checksums.json" not in result.stdout, result.stderr[-2000:]
   assert "files," in result.stdout and "the check adds" in result.stdout

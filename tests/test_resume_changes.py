@@ -3,6 +3,7 @@ global batch reads on from the example where the run stopped; a new model or dat
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 
@@ -45,19 +46,15 @@ def test_a_new_batch_size_skips_and_repeats_no_example_of_the_epoch():
   assert sorted(stream[:20]) == list(range(20)) and stream == read(4, 0, 9)
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory, tiny_data_dir):
-  config = tiny.get_config()
-  config.data_dir = tiny_data_dir
-  config.num_train_steps, config.checkpoint_every_steps, config.sample_every_steps = 4, 2, 1000
-  workdir = tmp_path_factory.mktemp("resume") / "run"
-  train.train_and_evaluate(config, str(workdir))
-  return workdir, config
+@pytest.fixture
+def run(four_step_run, tmp_path):
+  """A copy of the session's 4-step run, to resume."""
+  workdir, config = four_step_run
+  return shutil.copytree(workdir, tmp_path / "run"), config.copy_and_resolve_references()
 
 
 def test_a_run_resumed_with_a_new_batch_names_it_and_reads_on_from_its_example(run, caplog):
   workdir, config = run
-  config = config.copy_and_resolve_references()
   config.batch_size, config.num_train_steps = 16, 6
   with caplog.at_level(logging.WARNING, logger="vidgan_jax"):
     train.train_and_evaluate(config, str(workdir))
