@@ -76,12 +76,12 @@ peer-test: $(PEER_VENV)/bin/vidgan
 	$(PEER_VENV)/bin/python -m pytest -q benchmarks/torch_peer/peer_test.py tests/test_device_run.py -k "peer_test or perf_job"
 
 chaos: $(BIN)/vidgan
-	$(BIN)/python -m benchmarks.chaos --trials=20 --videos --prompts --args --bitflips=20 --replicas=20 --orphans=12 --workdir=workdirs/chaos
-	$(BIN)/python -m benchmarks.chaos_builds --trials=10 --workdir=workdirs/chaos_builds
+	$(BIN)/python -m benchmarks.reliability.chaos --trials=20 --videos --prompts --args --bitflips=20 --replicas=20 --orphans=12 --workdir=workdirs/chaos
+	$(BIN)/python -m benchmarks.reliability.chaos_builds --trials=10 --workdir=workdirs/chaos_builds
 
 # Wheels for a lent GPU (Python 3.12, x86-64): what the package needs beyond the device image's JAX,
 # Flax, Optax, orbax and PyTorch, at the versions of constraints.txt, into .whl/ for the device
-# script (benchmarks/device_run.sh, carried with carry=[".whl"]). A package with no wheel on PyPI
+# script (benchmarks/device/device_run.sh, carried with carry=[".whl"]). A package with no wheel on PyPI
 # (promise: pure Python) is built into one here.
 DEVICE_WHEELS := tensorflow-datasets grain array_record jax_loop_utils ml_collections av simple-parsing dill \
   importlib_resources immutabledict promise dm-tree tensorflow-metadata termcolor toml docstring_parser
@@ -98,7 +98,7 @@ device-wheels:
 
 # The formatter and linter (settings in pyproject.toml); `ruff format .` applies the format.
 test-alone: $(BIN)/vidgan
-	$(BIN)/python -m benchmarks.tests_alone --jobs=2 --out=workdirs/tests_alone.md
+	$(BIN)/python -m benchmarks.reliability.tests_alone --jobs=2 --out=workdirs/tests_alone.md
 
 lint: $(BIN)/vidgan
 	$(BIN)/ruff check .

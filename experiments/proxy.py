@@ -2,7 +2,7 @@
 
 On 2 CPU cores it trains 58 clips/s (1.8 steps/s), and the seen-pair action ratio passes 0.5 by
 step 1,000, where the 16x32x32 quickstart sits at chance; model levers are judged here over seeds
-before they run at scale (docs/results.md, `benchmarks/results_row.py`).
+before they run at scale (docs/results.md, `benchmarks/model/results_row.py`).
 """
 
 import pathlib

@@ -3,7 +3,7 @@ a session without an accelerator can train in the background (1,500 steps at 3.4
 104 min measured with the evaluations, the cores shared part of the time).
 
 Trained with the best measured combination of the proxy (experiments/variants.py) by
-`python benchmarks/results_row.py --config=experiments/quickstart_cpu.py
+`python benchmarks/model/results_row.py --config=experiments/quickstart_cpu.py
 --variant=hard_mismatch_stage_factors_words_background_l1 --seed=0` (docs/results.md). Clips are
 rendered at start-up, so no build is needed.
 """

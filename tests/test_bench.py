@@ -68,7 +68,7 @@ def test_peak_table_knows_accelerators_but_not_cpus():
 def test_profile_step_as_typed_writes_the_table_and_the_trace(tmp_path):
   out = tmp_path / "profile"
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-  command = [sys.executable, "-m", "benchmarks.profile_step", "--config=experiments/tiny.py", f"--out={out}"]
+  command = [sys.executable, "-m", "benchmarks.speed.profile_step", "--config=experiments/tiny.py", f"--out={out}"]
   command += ["--steps=2", "--top=40", "--peak_tflops=0.2", "--bandwidth_gbps=20"]
   result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
   assert result.returncode == 0, result.stderr[-3000:]
@@ -87,7 +87,7 @@ def test_profile_step_counts_a_convolutions_flops_and_bytes():
   import jax
   import jax.numpy as jnp
 
-  from benchmarks import hlo_ops
+  from benchmarks.speed import hlo_ops
 
   def conv(x, w):
     return jax.lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
@@ -116,7 +116,7 @@ ENTRY %main (x: f32[2,8,8,4], w: f32[3,3,4,6]) -> f32[2,8,8,6] {
 
 def test_profile_step_gives_a_fusion_the_flops_of_what_it_calls():
   """The trace names the fusion that wraps a convolution (e.g. a YNNPACK fusion), not the convolution."""
-  from benchmarks import hlo_ops
+  from benchmarks.speed import hlo_ops
 
   hlo = hlo_ops.HloOps(FUSED_CONV_HLO)
   assert hlo.flops("ynn_fusion") == hlo.flops("conv") == 2 * (2 * 8 * 8 * 6) * (3 * 3 * 4)
@@ -130,7 +130,13 @@ def test_compiler_options_benchmark_as_typed_compares_the_variants():
   # compilation cache); XLA's defaults are compiled here.
   options = default_config.get_config().cpu_compiler_options
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-  command = [sys.executable, "-m", "benchmarks.compare_compiler_options", "--config=experiments/tiny.py", "--rounds=1"]
+  command = [
+    sys.executable,
+    "-m",
+    "benchmarks.speed.compare_compiler_options",
+    "--config=experiments/tiny.py",
+    "--rounds=1",
+  ]
   command += ["--options=", f"--options={options}"]
   result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
   assert result.returncode == 0, result.stderr[-3000:]
@@ -162,7 +168,7 @@ def test_sweep_times_a_named_variant_and_tuple_values(stage_factors_run, tmp_pat
   """A variant by its name, and overrides whose tuple values hold commas."""
   tuple_overrides = "factor_keys=('action','scene'),factor_classes=(10,6),model.factor_bottleneck=True"
   command = [
-    sys.executable, "benchmarks/sweep.py", "--config=experiments/tiny.py",
+    sys.executable, "benchmarks/speed/sweep.py", "--config=experiments/tiny.py",
     f"--tokenizer={stage_factors_run / 'tokenizer.json'}", f"--variant={BEST_MEASURED}",
     f"--variant={tuple_overrides}", "--steps=2", "--sample_repeats=1", f"--out={tmp_path}",
   ]  # fmt: skip

@@ -97,7 +97,7 @@ def test_inspect_verify_reports_without_moving_anything(four_step_run, tmp_path)
 
 def test_the_cost_benchmark_as_typed(four_step_run):
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-  command = [sys.executable, "-m", "benchmarks.checksum_cost", str(four_step_run[0]), "--repeats=1"]
+  command = [sys.executable, "-m", "benchmarks.reliability.checksum_cost", str(four_step_run[0]), "--repeats=1"]
   result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
   assert result.returncode == 0 and "checksums.json" not in result.stdout, result.stderr[-2000:]
   assert "files," in result.stdout and "the check adds" in result.stdout

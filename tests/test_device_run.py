@@ -1,4 +1,4 @@
-"""The prepared device script (`benchmarks/device_run.sh`) as typed, on the CPU at the tiny config
+"""The prepared device script (`benchmarks/device/device_run.sh`) as typed, on the CPU at the tiny config
 (DRY_RUN=1): every stage runs and the report holds each section, so that a lent GPU's minutes are
 spent on figures, not on the script's mistakes. The PyTorch peer's stage needs torch (`make
 peer-test`'s venv runs this file too); without it the report says the peer is missing."""
@@ -18,7 +18,7 @@ def _run(job: str, out) -> str:
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
   env.update(DRY_RUN="1", OUT=str(out), PYTHON=os.path.join(os.path.dirname(sys.executable), "python"))
   result = subprocess.run(
-    ["bash", "benchmarks/device_run.sh", job], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500
+    ["bash", "benchmarks/device/device_run.sh", job], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500
   )
   assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
   return (out / "report.md").read_text()

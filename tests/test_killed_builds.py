@@ -62,7 +62,7 @@ def test_a_killed_build_is_never_complete_and_its_rerun_equals_a_clean_build(uni
 def _in_a_small_mount_namespace(script: str) -> subprocess.CompletedProcess:
   """Runs `script` with sh in a new mount namespace (its mounts vanish with it); skips the test
   where this machine allows no mount namespace."""
-  from benchmarks.chaos_builds import mount_namespaces_allowed
+  from benchmarks.reliability.chaos_builds import mount_namespaces_allowed
 
   if not mount_namespaces_allowed():
     pytest.skip("a full disk is staged on a small tmpfs, which needs a mount namespace (unshare -m)")
@@ -99,15 +99,17 @@ def test_a_full_disk_stops_the_build_in_one_line_and_the_same_command_then_build
 
 
 def test_the_build_chaos_command_reports_every_class():
-  """`python -m benchmarks.chaos_builds` (make chaos), one trial per class on action_scenes/tiny."""
+  """`python -m benchmarks.reliability.chaos_builds` (make chaos), one trial per class on
+  action_scenes/tiny."""
   import tempfile
 
   with tempfile.TemporaryDirectory() as root:
-    command = [sys.executable, "-m", "benchmarks.chaos_builds", "--trials=1", "--datasets=action_scenes/tiny"]
+    chaos_builds = "benchmarks.reliability.chaos_builds"
+    command = [sys.executable, "-m", chaos_builds, "--trials=1", "--datasets=action_scenes/tiny"]
     result = subprocess.run([*command, f"--workdir={root}"], cwd=REPO, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     report = open(os.path.join(root, "chaos_builds.md")).read()
-  from benchmarks.chaos_builds import mount_namespaces_allowed
+  from benchmarks.reliability.chaos_builds import mount_namespaces_allowed
 
   for name in ("killed", "damaged") + (("full disk",) if mount_namespaces_allowed() else ()):
     assert f": {name}: 1/1 as expected" in report, report

@@ -73,7 +73,7 @@ def test_the_words_readout_reads_words_whatever_their_order(readout):
 
 
 def test_the_layered_clip_is_its_streams_composited_by_the_alpha():
-  """The streams the refine stage sows for diagnostics (`benchmarks/stream_actions.py`) are the
+  """The streams the refine stage sows for diagnostics (`benchmarks/model/stream_actions.py`) are the
   ones it composites: alpha * foreground + (1 - alpha) * background is the clip."""
   _, generator, tokens, (init_key, z_noise, video_noise) = _stage_factors_generator(seed=1)
   params = generator.init(init_key, tokens, z_noise, video_noise, method="sample")["params"]

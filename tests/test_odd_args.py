@@ -1,4 +1,4 @@
-"""Ordinary mistakes (benchmarks/odd_args.py) on every `vidgan` command, as typed: a non-zero exit
+"""Ordinary mistakes (benchmarks/reliability/odd_args.py) on every `vidgan` command, as typed: a non-zero exit
 and one line naming the problem, no traceback; VIDGAN_DEBUG=1 shows the traceback instead."""
 
 import os
@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from benchmarks.odd_args import ODD_ARGS, REPO, VIDGAN, run_case, scratch
+from benchmarks.reliability.odd_args import ODD_ARGS, REPO, VIDGAN, run_case, scratch
 from vidgan_jax.cli import COMMANDS
 
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from benchmarks.chaos import descendants, survivors
+from benchmarks.reliability.chaos import descendants, survivors
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POOL = """

@@ -1,4 +1,4 @@
-"""Bad and odd prompts (benchmarks/odd_prompts.py) through `vidgan sample` with the shipped generator:
+"""Bad and odd prompts (benchmarks/reliability/odd_prompts.py) through `vidgan sample` with the shipped generator:
 clips plus a warning, or one clear error line, never a traceback."""
 
 import os
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from benchmarks.odd_prompts import CLIPS, ERROR, ODD_PROMPTS
+from benchmarks.reliability.odd_prompts import CLIPS, ERROR, ODD_PROMPTS
 from vidgan_jax import pretrained
 from vidgan_jax.commands.sample import gather_prompts, read_prompt_file
 from vidgan_jax.text import PromptError

@@ -46,7 +46,7 @@ def _wait_for(path, process, timeout=300):
 
 
 def test_chaos_three_kills_resume_bit_identical(tiny_data_dir, tmp_path):
-  """`python -m benchmarks.chaos --trials=3` as typed: SIGKILL during an asynchronous checkpoint
+  """`python -m benchmarks.reliability.chaos --trials=3` as typed: SIGKILL during an asynchronous checkpoint
   write, SIGKILL during a train step, SIGTERM during sampling; each run restarted and its final
   train state equal, array for array, to a run never stopped (`make chaos` runs 20 trials); and 5
   single-bit flips in copies of its checkpoint, each caught by the checksums."""
@@ -54,7 +54,7 @@ def test_chaos_three_kills_resume_bit_identical(tiny_data_dir, tmp_path):
     [
       sys.executable,
       "-m",
-      "benchmarks.chaos",
+      "benchmarks.reliability.chaos",
       "--trials=3",
       "--bitflips=5",
       f"--data_dir={tiny_data_dir}",

@@ -63,6 +63,6 @@ def test_a_run_stops_before_saving_a_diverged_state(tiny_config, tmp_path):
 
 
 def test_the_flips_benchmark_as_typed_catches_every_flip(python_in_repo):
-  result = python_in_repo("-m", "benchmarks.replica_flips", "--trials=4")
+  result = python_in_repo("-m", "benchmarks.reliability.replica_flips", "--trials=4")
   assert result.returncode == 0, result.stderr[-3000:]
   assert "4 single-bit flips on one of 8 devices' copies" in result.stdout and "4 caught, each named" in result.stdout

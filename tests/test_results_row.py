@@ -1,4 +1,4 @@
-"""`benchmarks/results_row.py` as typed: trains a named variant, evaluates it, appends its row."""
+"""`benchmarks/model/results_row.py` as typed: trains a named variant, evaluates it, appends its row."""
 
 import json
 import os
@@ -15,7 +15,7 @@ def _row_command(tmp_path, data_dir):
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
   command = [
     sys.executable,
-    "benchmarks/results_row.py",
+    "benchmarks/model/results_row.py",
     "--config=experiments/tiny.py",
     "--variant=previous",
     "--seed=1",
@@ -50,7 +50,7 @@ def test_a_row_trains_the_variant_evaluates_and_appends(tmp_path, tiny_data_dir)
 def test_an_unknown_variant_is_refused_by_name(tmp_path):
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
   result = subprocess.run(
-    [sys.executable, "benchmarks/results_row.py", "--config=experiments/tiny.py", "--variant=nonesuch"],
+    [sys.executable, "benchmarks/model/results_row.py", "--config=experiments/tiny.py", "--variant=nonesuch"],
     cwd=REPO,
     env=env,
     capture_output=True,
@@ -63,7 +63,7 @@ def test_an_unknown_variant_is_refused_by_name(tmp_path):
 
 @pytest.mark.fast
 def test_curves_table_the_in_training_evaluations_of_each_run(tmp_path):
-  """`benchmarks/results_curves.py` as typed, on two runs' TensorBoard events written as training
+  """`benchmarks/model/results_curves.py` as typed, on two runs' TensorBoard events written as training
   writes them, and a run with none (left out)."""
   from vidgan_jax import summaries
 
@@ -76,7 +76,7 @@ def test_curves_table_the_in_training_evaluations_of_each_run(tmp_path):
   result = subprocess.run(
     [
       sys.executable,
-      "benchmarks/results_curves.py",
+      "benchmarks/model/results_curves.py",
       f"--rows={tmp_path / 'rows'}",
       "--figures=seen/action_ratio,unseen/action_ratio",
     ],

@@ -1,4 +1,4 @@
-"""`benchmarks/stream_actions.py` as typed: the classifier's reading of a layered generator's
+"""`benchmarks/model/stream_actions.py` as typed: the classifier's reading of a layered generator's
 clips, background stream and foreground stream, per group of prompts."""
 
 import re
@@ -16,7 +16,7 @@ def test_each_stream_of_each_group_is_read_for_a_trained_layered_run(
   workdir = stage_factors_run
   grids = tmp_path / "grids"
   result = python_in_repo(
-    "benchmarks/stream_actions.py", str(workdir), f"--data_dir={tiny_data_dir}", "--num_per_prompt=2",
+    "benchmarks/model/stream_actions.py", str(workdir), f"--data_dir={tiny_data_dir}", "--num_per_prompt=2",
     f"--grid_dir={grids}",
   )  # fmt: skip
   assert result.returncode == 0, result.stderr[-3000:]
@@ -39,5 +39,5 @@ def test_each_stream_of_each_group_is_read_for_a_trained_layered_run(
 
 
 def test_no_workdir_is_a_usage_error(python_in_repo):
-  result = python_in_repo("benchmarks/stream_actions.py")
+  result = python_in_repo("benchmarks/model/stream_actions.py")
   assert result.returncode == 1 and "name at least one workdir" in result.stderr

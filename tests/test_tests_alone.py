@@ -1,4 +1,4 @@
-"""`make test-alone` (benchmarks/tests_alone.py): each test in its own process, failures named."""
+"""`make test-alone` (benchmarks/reliability/tests_alone.py): each test in its own process, failures named."""
 
 import os
 import shutil
@@ -18,7 +18,7 @@ def _suite(folder):
 
 
 def _tests_alone(repo, suite, out, *args):
-  command = [sys.executable, "-m", "benchmarks.tests_alone", "--jobs=2", f"--out={out}", str(suite), *args]
+  command = [sys.executable, "-m", "benchmarks.reliability.tests_alone", "--jobs=2", f"--out={out}", str(suite), *args]
   return subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=300)
 
 
@@ -39,8 +39,8 @@ def test_k_selects_by_test_name_wherever_the_repository_and_the_suite_live(tmp_p
   whose name holds "needs" and "makes" (as pytest's temporary folders are named after tests):
   without a rootdir of its own, pytest's -k also matched the folders between the two."""
   repo = tmp_path / "repo_needs_makes" / "clone"
-  (repo / "benchmarks").mkdir(parents=True)
-  shutil.copy(os.path.join(REPO, "benchmarks", "tests_alone.py"), repo / "benchmarks")
+  (repo / "benchmarks" / "reliability").mkdir(parents=True)
+  shutil.copy(os.path.join(REPO, "benchmarks", "reliability", "tests_alone.py"), repo / "benchmarks" / "reliability")
   shutil.copy(os.path.join(REPO, "pyproject.toml"), repo)
   suite = _suite(tmp_path / "tmp_needs_makes" / "suite")
   for word, report_start in [("needs", "0/1 tests passed alone"), ("makes", "1/1 tests passed alone")]:

@@ -1,5 +1,5 @@
-"""The text side's diagnostics as typed: `benchmarks/caption_factors.py` (a trained run's factor
-bottleneck reading the evaluation prompts) and `benchmarks/text_readouts.py` (the readouts
+"""The text side's diagnostics as typed: `benchmarks/model/caption_factors.py` (a trained run's factor
+bottleneck reading the evaluation prompts) and `benchmarks/model/text_readouts.py` (the readouts
 trained on captions alone)."""
 
 import re
@@ -7,7 +7,7 @@ import re
 
 def test_the_table_gives_each_factor_of_each_group_for_a_trained_run(tiny_data_dir, stage_factors_run, python_in_repo):
   workdir = stage_factors_run
-  result = python_in_repo("benchmarks/caption_factors.py", str(workdir), f"--data_dir={tiny_data_dir}")
+  result = python_in_repo("benchmarks/model/caption_factors.py", str(workdir), f"--data_dir={tiny_data_dir}")
   assert result.returncode == 0, result.stderr[-3000:]
   header, rule, row = result.stdout.strip().splitlines()
   assert header == "| run | step | seen | unseen |" and rule == "|---|---|---|---|"
@@ -19,13 +19,13 @@ def test_the_table_gives_each_factor_of_each_group_for_a_trained_run(tiny_data_d
 
 
 def test_no_workdir_is_a_usage_error(python_in_repo):
-  result = python_in_repo("benchmarks/caption_factors.py")
+  result = python_in_repo("benchmarks/model/caption_factors.py")
   assert result.returncode == 1 and "name at least one workdir" in result.stderr
 
 
 def test_the_readouts_are_trained_on_captions_and_read_held_out_ones(tiny_data_dir, python_in_repo):
   result = python_in_repo(
-    "benchmarks/text_readouts.py", "--config=experiments/tiny.py", "--variant=stage_factors",
+    "benchmarks/model/text_readouts.py", "--config=experiments/tiny.py", "--variant=stage_factors",
     f"--data_dir={tiny_data_dir}", "--steps=100", "--seeds=1",
   )  # fmt: skip
   assert result.returncode == 0, result.stderr[-3000:]
@@ -38,5 +38,5 @@ def test_the_readouts_are_trained_on_captions_and_read_held_out_ones(tiny_data_d
 
 
 def test_the_readouts_need_a_variant_with_the_bottleneck(python_in_repo):
-  result = python_in_repo("benchmarks/text_readouts.py", "--variant=hard_mismatch")
+  result = python_in_repo("benchmarks/model/text_readouts.py", "--variant=hard_mismatch")
   assert result.returncode == 1 and "variant 'hard_mismatch' has no factor bottleneck" in result.stderr

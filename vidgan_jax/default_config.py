@@ -57,7 +57,7 @@ def get_config() -> ml_collections.ConfigDict:
   # XLA options for compiling the train step on the CPU in one-process runs ("name=value ...";
   # "": XLA's defaults). XLA's CPU backend hands convolutions, dots and reductions to YNNPACK by
   # default; XLA's own convolutions are faster here (weight gradients 1.7-3x): the quickstart step
-  # ~12% faster on 2 cores (`benchmarks/compare_compiler_options.py`, docs/performance.md).
+  # ~12% faster on 2 cores (`benchmarks/speed/compare_compiler_options.py`, docs/performance.md).
   config.cpu_compiler_options = (
     "xla_cpu_experimental_ynn_fusion_type=LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT,LIBRARY_FUSION_TYPE_REDUCE"
   )

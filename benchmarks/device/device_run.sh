@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # The prepared device script: everything a lent GPU is for, in one call, a markdown report under $OUT.
 #
-#   bash benchmarks/device_run.sh perf     # the paper step: profile, bench, PyTorch peer, input, loop, FLOPs
-#   bash benchmarks/device_run.sh models   # #28 at scale: defaults vs the best variant, seeds, eval, export
+#   bash benchmarks/device/device_run.sh perf     # the paper step: profile, bench, PyTorch peer, input, loop, FLOPs
+#   bash benchmarks/device/device_run.sh models   # #28 at scale: defaults vs the best variant, seeds, eval, export
 #
 # On the device (see docs/performance.md): `make device-wheels` here first, then the `run` tool with
-# carry=[".whl"] and the command `OUT=$OUT bash benchmarks/device_run.sh perf`. The script installs the
+# carry=[".whl"] and the command `OUT=$OUT bash benchmarks/device/device_run.sh perf`. The script installs the
 # carried wheels and this package into /tmp/site (the device's image has JAX, Flax, Optax, orbax and
 # PyTorch, not TFDS, Grain or the rest); without a .whl folder it uses the Python it finds.
 #
 # Dry run on the CPU (tests/test_device_run.py): DRY_RUN=1 runs every stage at experiments/tiny.py
 # with a few steps, so that the script is known to work before a device minute is spent.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 JOB=${1:?usage: device_run.sh perf|models}
 OUT=${OUT:?set OUT to the folder the report goes to}
 mkdir -p "$OUT"
@@ -47,15 +47,15 @@ stage() {
 }
 
 perf() {
-  stage profile $PY -m benchmarks.profile_step --config=$PAPER --out="$OUT/profile" --steps=3
+  stage profile $PY -m benchmarks.speed.profile_step --config=$PAPER --out="$OUT/profile" --steps=3
   stage bench vidgan bench --config=$PAPER --steps=$STEPS --json="$OUT/bench.json"
   stage peer $PY -m benchmarks.torch_peer.compare --config=$PAPER --steps=$STEPS $PEER_COMPILE --json="$OUT/peer.json"
-  stage input $PY benchmarks/input_speed.py --config=$PAPER --data_dir="$OUT/input_data" --clips=256 --batches=10
+  stage input $PY benchmarks/speed/input_speed.py --config=$PAPER --data_dir="$OUT/input_data" --clips=256 --batches=10
   stage loop vidgan train --config=$PAPER --workdir="$OUT/loop_run" --config.input=rendered \
     --config.num_train_steps=$((STEPS * 3)) --config.log_every_steps=$STEPS --config.eval_every_steps=0 \
     --config.sample_every_steps=1000000 --config.checkpoint_every_steps=1000000 --config.input_workers=0
-  stage flops $PY benchmarks/device_report.py flops --config=$PAPER --json="$OUT/flops.json"
-  $PY benchmarks/device_report.py perf --out="$OUT"
+  stage flops $PY benchmarks/device/device_report.py flops --config=$PAPER --json="$OUT/flops.json"
+  $PY benchmarks/device/device_report.py perf --out="$OUT"
 }
 
 models() {
@@ -65,7 +65,7 @@ models() {
   # Every run at once on the one device, as the shipped generator's run shared its GPU.
   for variant in $VARIANTS; do
     for seed in $SEEDS; do
-      stage "row_${variant}-s$seed" $PY benchmarks/results_row.py --config=$GPU_CONFIG --variant="$variant" \
+      stage "row_${variant}-s$seed" $PY benchmarks/model/results_row.py --config=$GPU_CONFIG --variant="$variant" \
         --seed="$seed" --steps=$TRAIN_STEPS --data_dir="$DATA_DIR" --workdir="$ROWS" \
         --results="$OUT/results_rows.md" --hardware="$hardware" &
     done
@@ -78,7 +78,7 @@ models() {
     grep -ah "eval step" "$OUT/row_${name#*-}.log" > "$OUT/evals/$name/curve.log" 2>/dev/null
     stage "export_$name" vidgan export --workdir="$run" --out="$OUT/exports/$name" --hardware="$hardware"
   done
-  $PY benchmarks/device_report.py models --out="$OUT"
+  $PY benchmarks/device/device_report.py models --out="$OUT"
 }
 
 case "$JOB" in

@@ -1,9 +1,9 @@
-"""The device script's helpers (`benchmarks/device_run.sh`): the step's FLOPs as two programs count
+"""The device script's helpers (`benchmarks/device/device_run.sh`): the step's FLOPs as two programs count
 them, and the markdown report assembled from what each stage wrote.
 
-    python benchmarks/device_report.py flops --config=experiments/paper.py --json=OUT/flops.json
-    python benchmarks/device_report.py perf --out=OUT      # OUT/report.md from the perf stages
-    python benchmarks/device_report.py models --out=OUT    # OUT/report.md from the results rows
+    python benchmarks/device/device_report.py flops --config=experiments/paper.py --json=OUT/flops.json
+    python benchmarks/device/device_report.py perf --out=OUT      # OUT/report.md from the perf stages
+    python benchmarks/device/device_report.py models --out=OUT    # OUT/report.md from the results rows
 """
 
 import argparse
@@ -13,7 +13,7 @@ import pathlib
 import re
 import sys
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 
@@ -57,7 +57,7 @@ def _failed(out: pathlib.Path) -> list[str]:
 def perf_report(out: pathlib.Path) -> str:
   lines = [f"# The paper step on {_device(out)} ({datetime.date.today().isoformat()})", ""]
   profile = _read(out / "profile" / "profile.md")
-  lines += ["## Profile (`benchmarks/profile_step.py`)", "", profile or "(no profile)", ""]
+  lines += ["## Profile (`benchmarks/speed/profile_step.py`)", "", profile or "(no profile)", ""]
   bench = json.loads(_read(out / "bench.json") or "null")
   lines += ["## `vidgan bench`", ""]
   if bench:
@@ -83,7 +83,7 @@ def perf_report(out: pathlib.Path) -> str:
     lines.append("(no peer figures: is PyTorch installed?)")
   input_log = (_read(out / "input.log") or "").splitlines()
   input_lines = [line for line in input_log if re.match(r"(bare reads|training batches|\d+x\d+px clips)", line)]
-  lines += ["", "## Input clips/s on the host (`benchmarks/input_speed.py`)", "", "```", *input_lines, "```"]
+  lines += ["", "## Input clips/s on the host (`benchmarks/speed/input_speed.py`)", "", "```", *input_lines, "```"]
   lines += ["", "## The loop against the bare step", ""]
   loop = re.findall(r"step (\d+): ([0-9.]+) steps/s", _read(out / "loop.log") or "")
   bare = bench and bench.get("step_seconds", {}).get("median")

@@ -1,7 +1,7 @@
 """What the checkpoint checksums cost: hashing a checkpoint's files (done once after its save, and
 again before every read) beside restoring its train state, on the same files in one process.
 
-    python -m benchmarks.checksum_cost WORKDIR [--repeats=3]
+    python -m benchmarks.reliability.checksum_cost WORKDIR [--repeats=3]
 
 Prints the checkpoint's size and the median seconds of `checksums.digests` and of orbax's restore
 of the state (the arrays read into host memory).

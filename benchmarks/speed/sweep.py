@@ -1,6 +1,6 @@
 """Train-step and sampling speed of several variants of one config, in one process.
 
-    python benchmarks/sweep.py --config=experiments/paper.py --tokenizer=workdirs/qs/tokenizer.json \
+    python benchmarks/speed/sweep.py --config=experiments/paper.py --tokenizer=workdirs/qs/tokenizer.json \
         --variant= --variant=model.dtype=float32 --variant=batch_size=128 --out=bench_out
 
 Each `--variant` is a variant's name in `experiments/variants.py` (as results rows name them), or a
@@ -22,7 +22,7 @@ import jax
 from absl import app, flags
 from ml_collections import config_flags
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from experiments.variants import VARIANTS  # noqa: E402

@@ -1,6 +1,6 @@
 """Clips/s of the text2video_real build: the local worker pool and Beam's DirectRunner, same folder.
 
-    .venv-beam/bin/python -m benchmarks.build_speed [--clips=120] [--workers=2] [--config=64px]
+    .venv-beam/bin/python -m benchmarks.speed.build_speed [--clips=120] [--workers=2] [--config=64px]
 
 Writes `--clips` synthetic H.264 videos (4 s of 320x240 at 30 fps, a moving square) with a
 videos.csv, then times `vidgan build text2video_real` on them twice, each in its own
@@ -20,7 +20,7 @@ import time
 
 from vidgan_jax.datasets.text2video_real.fake_videos import moving_square_frames, write_video
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def write_folder(directory: str, clips: int) -> None:

@@ -1,6 +1,6 @@
 """Builds killed part-way, damaged after the fact, or out of disk: `make chaos`'s build classes.
 
-    python -m benchmarks.chaos_builds [--trials=10] [--seed=0] [--workdir=workdirs/chaos_builds]
+    python -m benchmarks.reliability.chaos_builds [--trials=10] [--seed=0] [--workdir=workdirs/chaos_builds]
         [--datasets=action_scenes/tiny,text2video_real/tiny]
 
 Each dataset is built once with `vidgan build` as typed (text2video_real from a folder of small
@@ -34,7 +34,7 @@ import time
 
 import numpy as np
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATASETS = ("action_scenes/tiny", "text2video_real/tiny")
 DAMAGES = ("cut", "missing", "lying count", "flipped bit")
 REAL_CATEGORIES = ("playing golf", "sailing", "swimming")

@@ -1,7 +1,7 @@
 """A fixed set of bad and odd prompts, and what `vidgan sample` must do with each.
 
 Each gives clips (with a warning when part of it means nothing to the model) or one clear error
-line, never a traceback. tests/test_prompts.py runs the whole set; `python -m benchmarks.chaos`
+line, never a traceback. tests/test_prompts.py runs the whole set; `python -m benchmarks.reliability.chaos`
 counts it in its summary.
 """
 

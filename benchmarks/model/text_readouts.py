@@ -1,7 +1,7 @@
 """The factor bottleneck's readouts trained on captions alone: how well each names the factors of
 held-out pairs' captions, without a GAN around it.
 
-    python benchmarks/text_readouts.py --config=experiments/proxy.py --variant=stage_factors --data_dir=data
+    python benchmarks/model/text_readouts.py --config=experiments/proxy.py --variant=stage_factors --data_dir=data
 
 For each `model.factor_readout`, on the experiment with the variant's overrides
 (`experiments/variants.py`; it must turn on `model.factor_bottleneck`), the text encoder and the
@@ -21,7 +21,7 @@ import numpy as np
 import optax
 from absl import app, flags, logging
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from experiments.variants import VARIANTS  # noqa: E402

@@ -1,11 +1,11 @@
 """A fixed set of ordinary mistakes on every `vidgan` command, and the one line each must give.
 
-    python -m benchmarks.odd_args [--out=workdirs/odd_args.md]
+    python -m benchmarks.reliability.odd_args [--out=workdirs/odd_args.md]
 
 Each case runs the console script as a user types it, in a fresh process, against a scratch folder
 holding a file, an empty folder, a broken experiment file and a path that does not exist. Each must
 end with a non-zero exit code and exactly one line on stderr that names the problem (the fragment
-below), with no traceback. tests/test_odd_args.py runs the whole set; `python -m benchmarks.chaos
+below), with no traceback. tests/test_odd_args.py runs the whole set; `python -m benchmarks.reliability.chaos
 --args` counts it in its summary.
 """
 
@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VIDGAN = os.path.join(os.path.dirname(sys.executable), "vidgan")  # The console script pip installed.
 PROMPT = "--prompt=a man plays golf on the grass"
 NO_CHECKPOINT = "give a workdir that `vidgan train --workdir=...` has checkpointed"

@@ -1,6 +1,7 @@
 """Runs every test of the suite alone, each in its own `pytest path::name` process.
 
-    python -m benchmarks.tests_alone [--jobs=2] [--out=workdirs/tests_alone.md] [-k EXPR] [-m MARKER] [paths...]
+    python -m benchmarks.reliability.tests_alone [--jobs=2] [--out=workdirs/tests_alone.md]
+        [-k EXPR] [-m MARKER] [paths...]
 
 A test that passes only after another one made something it needs (a step, a file, a cache)
 fails here. Collects the test ids with `pytest --collect-only`, runs them `--jobs` at a time, and
@@ -17,7 +18,7 @@ import time
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class _Collector:

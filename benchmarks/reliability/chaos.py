@@ -1,7 +1,7 @@
 """Kills at random moments, restarts, and a bit-for-bit comparison with a run never stopped.
 
-    python -m benchmarks.chaos [--trials=20] [--seed=0] [--workdir=workdirs/chaos] [--videos] [--prompts] [--args]
-        [--bitflips=20] [--replicas=20] [--orphans=12]
+    python -m benchmarks.reliability.chaos [--trials=20] [--seed=0] [--workdir=workdirs/chaos] [--videos] [--prompts]
+        [--args] [--bitflips=20] [--replicas=20] [--orphans=12]
 
 Trains `experiments/tiny.py` for `--steps` steps once without interruption, then, per trial,
 starts the same `vidgan train` command, sends it SIGKILL (or, every third trial, SIGTERM) at a
@@ -11,11 +11,11 @@ uninterrupted run's: exact equality. Prints a table (trial, signal, phase, when,
 had logged, the step it resumed from, steps lost, exit code, equal) and writes it to
 `<workdir>/chaos.md`. `--videos` also builds the damaged-video set
 (`vidgan_jax.datasets.text2video_real.damaged_videos`) with the documented command and checks every
-file's outcome; `--prompts` sends the odd prompts (`benchmarks/odd_prompts.py`) through
-`vidgan sample`; `--args` gives every command the ordinary mistakes of `benchmarks/odd_args.py`;
+file's outcome; `--prompts` sends the odd prompts (`benchmarks/reliability/odd_prompts.py`) through
+`vidgan sample`; `--args` gives every command the ordinary mistakes of `benchmarks/reliability/odd_args.py`;
 `--bitflips` flips one bit at a random offset of a random file (chosen by size) of a copy of the
 uninterrupted run's newest checkpoint, per trial, and counts the flips its checksums catch;
-`--replicas` flips bits in one of 8 devices' copies of a train state (`benchmarks/replica_flips.py`);
+`--replicas` flips bits in one of 8 devices' copies of a train state (`benchmarks/reliability/replica_flips.py`);
 `--orphans` SIGKILLs `vidgan train` (2 input workers), `vidgan build` and `vidgan eval` at random
 moments and counts the processes each leaves behind.
 Exits 1 if anything differs.
@@ -37,7 +37,7 @@ import time
 
 import numpy as np
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STATE_TREES = ("g_params", "d_params", "ema_params", "g_opt_state", "d_opt_state", "step", "nonfinite_steps")
 STEP_LINE = re.compile(r" step (\d+): ")
 RESUMED_LINE = re.compile(r"resumed from .* at step (\d+)")
@@ -299,7 +299,7 @@ def check_videos(root: str) -> tuple[str, bool]:
 
 def check_prompts(root: str) -> tuple[str, bool]:
   """Each odd prompt through `vidgan sample --pretrained`: clips, or one error line; no traceback."""
-  from benchmarks.odd_prompts import CLIPS, ODD_PROMPTS
+  from benchmarks.reliability.odd_prompts import CLIPS, ODD_PROMPTS
 
   failures = []
   for i, odd in enumerate(ODD_PROMPTS):
@@ -365,8 +365,8 @@ def check_bitflips(root: str, trials: int, rng: np.random.Generator) -> tuple[st
 
 
 def check_replicas(root: str, trials: int) -> tuple[str, bool]:
-  """`benchmarks/replica_flips.py` in its own process (8 fake devices): every flip caught?"""
-  command = [sys.executable, "-m", "benchmarks.replica_flips", f"--trials={trials}"]
+  """`benchmarks/reliability/replica_flips.py` in its own process (8 fake devices): every flip caught?"""
+  command = [sys.executable, "-m", "benchmarks.reliability.replica_flips", f"--trials={trials}"]
   result = subprocess.run(command, cwd=REPO, env=env(root), capture_output=True, text=True)
   lines = (result.stdout or result.stderr).strip().splitlines()
   return (lines[-1] if lines else "perturbed replicas: no output"), result.returncode == 0
@@ -443,8 +443,8 @@ def check_orphans(root: str, data_dir: str, trials: int, rng: np.random.Generato
 
 
 def check_args(root: str) -> tuple[str, bool]:
-  """Each ordinary mistake of benchmarks/odd_args.py: a non-zero exit and one line, no traceback."""
-  from benchmarks.odd_args import ODD_ARGS, run_case, scratch
+  """Each ordinary mistake of benchmarks/reliability/odd_args.py: a non-zero exit and one line, no traceback."""
+  from benchmarks.reliability.odd_args import ODD_ARGS, run_case, scratch
 
   folder = os.path.join(root, "odd_args")
   shutil.rmtree(folder, ignore_errors=True)

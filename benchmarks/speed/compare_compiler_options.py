@@ -2,7 +2,7 @@
 with their steps interleaved (A, B, A, B, ...), so that whatever else the machine does weighs on
 every variant alike; on a shared 2-core machine, runs in separate processes differ by ±15%.
 
-    python -m benchmarks.compare_compiler_options --config=experiments/quickstart.py --options= \
+    python -m benchmarks.speed.compare_compiler_options --config=experiments/quickstart.py --options= \
         --options=xla_cpu_experimental_ynn_fusion_type=LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT,LIBRARY_FUSION_TYPE_REDUCE
 
 Synthetic batches of the config's shapes (as `vidgan bench`); no dataset needed.

@@ -1,6 +1,6 @@
 """One results row: train a named variant of an experiment, evaluate it, append its row.
 
-    python benchmarks/results_row.py --config=experiments/proxy.py --variant=defaults --seed=0 \
+    python benchmarks/model/results_row.py --config=experiments/proxy.py --variant=defaults --seed=0 \
         --workdir=workdirs/rows --results=docs/results_rows.md [--steps=N] [--data_dir=data]
 
 Variants are named in `experiments/variants.py`. The run goes to <workdir>/<config>-<variant>-s<seed>
@@ -22,7 +22,7 @@ import time
 
 from absl import app, flags
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from experiments.variants import VARIANTS  # noqa: E402

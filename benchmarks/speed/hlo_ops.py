@@ -1,5 +1,5 @@
 """The compiled step's XLA ops, read from its optimised HLO text (shapes, FLOPs, bytes) and from a
-`jax.profiler` trace (seconds per op). Used by `benchmarks/profile_step.py`."""
+`jax.profiler` trace (seconds per op). Used by `benchmarks/speed/profile_step.py`."""
 
 import gzip
 import json

@@ -1,7 +1,7 @@
 """Which of a layered generator's streams draws what: the evaluation classifier's accuracy on the
 clips, on the background stream alone and on the foreground alone, per group of prompts.
 
-    python benchmarks/stream_actions.py workdirs/rows/proxy-hard_mismatch_stage_factors_words-s1 \
+    python benchmarks/model/stream_actions.py workdirs/rows/proxy-hard_mismatch_stage_factors_words-s1 \
         [more workdirs] [--data_dir=data] [--num_per_prompt=4] [--grid_dir=DIR]
 
 With `model.layered`, the refine stage paints a foreground (agent) stream over a background

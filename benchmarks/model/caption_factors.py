@@ -2,7 +2,7 @@
 prompts (seen pairs, held-out pairs) and per factor, the share of prompts whose most likely class
 is the one the prompt names.
 
-    python benchmarks/caption_factors.py workdirs/rows/proxy-stage_factors-s0 [more workdirs] [--data_dir=data]
+    python benchmarks/model/caption_factors.py workdirs/rows/proxy-stage_factors-s0 [more workdirs] [--data_dir=data]
 
 A held-out pair's clip can only show its scene if the caption's scene code names that scene: this
 separates the text side of a composition error from the clip side (docs/results.md). Prints one

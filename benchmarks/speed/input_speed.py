@@ -1,6 +1,6 @@
 """Input-pipeline clips/s at a config's clip shape, without building that config's whole dataset.
 
-    python benchmarks/input_speed.py --config=experiments/paper.py --data_dir=/tmp/input_bench
+    python benchmarks/speed/input_speed.py --config=experiments/paper.py --data_dir=/tmp/input_bench
 
 Builds an `action_scenes` train split of `--clips` clips at the config's frames x size (ArrayRecord,
 as `vidgan build` writes it; a small stand-in for the 64px config's 10,000 training clips: the cost

@@ -1,6 +1,6 @@
 """Single-bit flips in one device's copy of a train state, and whether the replica check catches them.
 
-    python -m benchmarks.replica_flips [--config=experiments/tiny.py] [--trials=20] [--devices=8] [--seed=0]
+    python -m benchmarks.reliability.replica_flips [--config=experiments/tiny.py] [--trials=20] [--devices=8] [--seed=0]
 
 Builds the config's initial train state, copies it to `--devices` fake CPU devices (set before JAX
 starts), and per trial flips one random bit of one random array element on one random device

@@ -1,6 +1,6 @@
 """Where the train step's time goes: a `jax.profiler` trace of a few steps, summed per XLA op.
 
-    python -m benchmarks.profile_step --config=experiments/paper.py --out=profile_out
+    python -m benchmarks.speed.profile_step --config=experiments/paper.py --out=profile_out
 
 Prints the `--top` most expensive ops of the compiled step (synthetic batches of the config's
 shapes, as `vidgan bench`): time per step and share of the step, the op's FLOPs (its convolutions
@@ -18,7 +18,7 @@ from absl import app, flags
 from etils import epath
 from ml_collections import config_flags
 
-from benchmarks.hlo_ops import HloOps, op_seconds
+from benchmarks.speed.hlo_ops import HloOps, op_seconds
 from vidgan_jax import distributed, speed, train_step
 from vidgan_jax.batch_layout import batch_layout
 from vidgan_jax.models import build_models

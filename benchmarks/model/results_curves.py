@@ -1,9 +1,9 @@
 """The learning curves of results rows: the in-training evaluations of every run under a folder,
 read from its TensorBoard events, as one markdown table (a row per run and evaluated step).
 
-    python benchmarks/results_curves.py --rows=workdirs/rows [--figures=seen/action_ratio,...]
+    python benchmarks/model/results_curves.py --rows=workdirs/rows [--figures=seen/action_ratio,...]
 
-Runs are the folders `benchmarks/results_row.py` made (<config>-<variant>-s<seed>); a run without
+Runs are the folders `benchmarks/model/results_row.py` made (<config>-<variant>-s<seed>); a run without
 in-training evaluations (`config.eval_every_steps=0`) is left out.
 """
 

@@ -1,6 +1,6 @@
 """How much the clips of one prompt differ, beside how much those of different prompts do.
 
-    python -m benchmarks.prompt_spread --pretrained=action_scenes/32px [--workdir=DIR] [--num=8] [--seed=0]
+    python -m benchmarks.model.prompt_spread --pretrained=action_scenes/32px [--workdir=DIR] [--num=8] [--seed=0]
 
 Samples `--num` clips of each of six prompts (seen and held-out pairs, naming no colour or
 direction) and prints the pixel standard deviation (in [-1, 1] units) among the clips of one prompt
