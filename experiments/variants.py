@@ -14,6 +14,7 @@ LAYERED_BOTTLENECK = {**BOTTLENECK, "model.layered": True}
 STAGE_FACTORS = {**LAYERED_BOTTLENECK, "model.background_factors": ("scene",)}
 WORDS_READOUT = {"model.factor_readout": "words"}
 BEST_COMBINATION = HARD_MISMATCH | STAGE_FACTORS | WORDS_READOUT
+BEST_WITH_BACKGROUND_L1 = BEST_COMBINATION | {"loss.background_l1_weight": 1.0}
 
 VARIANTS = {
   # The experiment file as it is (today's defaults: spatial code, clip encoder, free bits, projection).
@@ -45,7 +46,11 @@ VARIANTS = {
   # The best combination with the background stream pulled towards the real clip's temporal median
   # (the scene without its moving agent), at the clip L1's weight: the agent left to the stream
   # that knows the action.
-  "hard_mismatch_stage_factors_words_background_l1": BEST_COMBINATION | {"loss.background_l1_weight": 1.0},
+  "hard_mismatch_stage_factors_words_background_l1": BEST_WITH_BACKGROUND_L1,
+  # The discriminator's side (issue #38), each on the best measured combination: auxiliary
+  # factor classifiers (AC-GAN), and with their twins (TAC-GAN).
+  "hard_mismatch_stage_factors_words_background_l1_ac": BEST_WITH_BACKGROUND_L1 | {"model.disc_classifier": "ac"},
+  "hard_mismatch_stage_factors_words_background_l1_tac": BEST_WITH_BACKGROUND_L1 | {"model.disc_classifier": "tac"},
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
   "layered_bottleneck": LAYERED_BOTTLENECK,
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.

@@ -81,6 +81,8 @@ def test_every_named_variant_overrides_known_keys_with_valid_values():
     ({"model.background_factors": ("scene",)}, "needs model.factor_bottleneck=True and model.layered=True"),
     ({"loss.background_l1_weight": 1.0}, "'loss.background_l1_weight' is 1.0, which needs model.layered=True"),
     ({"model.factor_readout": "words"}, "'model.factor_readout' is 'words', which needs model.factor_bottleneck=True"),
+    ({"model.disc_classifier": "ac"}, "'model.disc_classifier' is 'ac', which needs config.factor_keys and config"),
+    ({"model.disc_classifier": "acgan"}, "'model.disc_classifier' is 'acgan': use one of 'none', 'ac', 'tac'"),
     ({"model.factor_readout": "word"}, "'model.factor_readout' is 'word': use one of 'sentence', 'words'"),
     (
       {

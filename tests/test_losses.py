@@ -156,3 +156,44 @@ def test_free_bits_is_decided_on_the_global_batch():
   np.testing.assert_allclose(losses.free_bits(jnp.array(3.0), 2.0, None), 3.0)
   np.testing.assert_allclose(losses.free_bits(jnp.array(1.0), 2.0, None), 0.0)
   np.testing.assert_allclose(losses.free_bits(jnp.array(1.0), 0.0, None), 1.0)
+
+
+# Two examples, two factors: the first factor's logits put e^1 : 1 on the labels' classes (0, 1),
+# cross-entropy log(1 + e) - 1 for the first example and log(1 + e) for the second (wrong class
+# preferred); the second factor's are uniform over 3 classes, log 3 for both.
+CLASS_LOGITS = [jnp.array([[1.0, 0.0], [1.0, 0.0]]), jnp.zeros((2, 3))]
+CLASS_LABELS = jnp.array([[0, 2], [1, 0]])
+CLASS_CE = np.mean([np.log1p(np.e) - 1, np.log1p(np.e)]) + np.log(3.0)
+
+
+def test_factor_cross_entropy_and_accuracy_by_hand():
+  np.testing.assert_allclose(losses.factor_cross_entropy(CLASS_LOGITS, CLASS_LABELS), CLASS_CE, rtol=1e-6)
+  # First factor: 1 of 2 right; second: argmax 0 is right for the second example only.
+  np.testing.assert_allclose(losses.factor_accuracy(CLASS_LOGITS, CLASS_LABELS), 0.5)
+
+
+def test_the_discriminator_learns_real_classes_and_the_twin_generated_ones():
+  real, fake, mismatch, valid = jnp.zeros(2), jnp.zeros(2), jnp.zeros(2), jnp.ones(2)
+  cfg = _loss_config(disc_classifier_weight=2.0)
+  base, _ = losses.discriminator_objective(real, fake, mismatch, valid, cfg)
+  classes = {"real": CLASS_LOGITS, "twin_fake": [], "labels": CLASS_LABELS}
+  ac, metrics = losses.discriminator_objective(real, fake, mismatch, valid, cfg, classes=classes)
+  np.testing.assert_allclose(ac - base, 2.0 * CLASS_CE, rtol=1e-6)
+  assert "d_twin_ce" not in metrics and float(metrics["d_classifier_accuracy"]) == 0.5
+  twin = [jnp.zeros((2, 2)), jnp.zeros((2, 3))]  # log 2 + log 3
+  tac, metrics = losses.discriminator_objective(real, fake, mismatch, valid, cfg, classes=classes | {"twin_fake": twin})
+  np.testing.assert_allclose(tac - base, 2.0 * (CLASS_CE + np.log(6.0)), rtol=1e-6)
+  np.testing.assert_allclose(metrics["d_twin_ce"], np.log(6.0), rtol=1e-6)
+
+
+def test_the_generator_is_pushed_to_the_named_classes_and_away_from_the_twins_certainty():
+  cfg = _loss_config(disc_classifier_weight=2.0)
+  base, _ = losses.generator_loss(_outputs(), REAL, FAKE_LOGITS, jnp.ones(2), 1.0, cfg)
+  ac_outputs = _outputs(disc_factor_logits=CLASS_LOGITS, factor_labels=CLASS_LABELS)
+  ac, metrics = losses.generator_loss(ac_outputs, REAL, FAKE_LOGITS, jnp.ones(2), 1.0, cfg)
+  # The generator's share is gamma_gan (0.1) times the weight.
+  np.testing.assert_allclose(ac - base, 0.1 * 2.0 * CLASS_CE, rtol=1e-5)
+  np.testing.assert_allclose(metrics["g_classifier_ce"], CLASS_CE, rtol=1e-6)
+  twin = [jnp.zeros((2, 2)), jnp.zeros((2, 3))]
+  tac, _ = losses.generator_loss(ac_outputs | {"disc_twin_logits": twin}, REAL, FAKE_LOGITS, jnp.ones(2), 1.0, cfg)
+  np.testing.assert_allclose(tac - base, 0.1 * 2.0 * (CLASS_CE - np.log(6.0)), rtol=1e-5)

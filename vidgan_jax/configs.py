@@ -57,6 +57,7 @@ CHOICES = {
   "model.gist_target": ("mean", "first"),
   "model.motion_code": ("vector", "spatial"),
   "model.disc_conditioning": ("projection", "concat"),
+  "model.disc_classifier": ("none", "ac", "tac"),
   "model.factor_readout": FACTOR_READOUTS,
   "loss.gan": losses.GAN_LOSSES,
 }
@@ -125,6 +126,7 @@ RANGES = {
       "loss.kl_free_nats",
       "loss.r1_weight",
       "loss.latent_regression_weight",
+      "loss.disc_classifier_weight",
     ],
     _NON_NEGATIVE,
   ),
@@ -169,6 +171,14 @@ _DEPENDENCIES = [
   (
     "model.factor_bottleneck",
     lambda f: bool(f["factor_keys"]) and len(f["factor_keys"]) == len(f["factor_classes"]),
+    _FACTORS,
+  ),
+  (
+    "model.disc_classifier",
+    lambda f: (
+      f["model.disc_classifier"] == "none"
+      or (bool(f["factor_keys"]) and len(f["factor_keys"]) == len(f["factor_classes"]))
+    ),
     _FACTORS,
   ),
   ("mismatch", lambda f: f["mismatch"] != "one_factor" or bool(f["factor_keys"]), "config.factor_keys (one_factor)"),

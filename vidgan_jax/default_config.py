@@ -99,6 +99,13 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.disc_widths = (16, 32, 64, 128)
   config.model.disc_text_dim = 64
   config.model.disc_conditioning = "projection"  # or "concat" (the paper's).
+  # Auxiliary factor classifiers on the discriminator's clip features, from config.factor_keys:
+  # "ac" (AC-GAN): a head per factor learns the real clips' classes and the generator is pushed
+  # towards the classes its caption names, each factor learnt on its own (held-out pairs
+  # included); "tac" (TAC-GAN) adds a twin head per factor that learns the generated clips'
+  # classes, whose cross-entropy the generator raises, against AC-GAN's pull to easy modes.
+  # "none": off. Weighted by loss.disc_classifier_weight.
+  config.model.disc_classifier = "none"
   # Per-factor conditioning: the generator sees the caption only through the classes it names
   # (models.FactorBottleneck), learned from the factor labels with loss.factor_text_weight.
   config.model.factor_bottleneck = False
@@ -142,6 +149,10 @@ def get_config() -> ml_collections.ConfigDict:
   config.loss.background_l1_weight = 0.0
   # With model.factor_bottleneck: the cross-entropy of the caption's factor logits and its labels.
   config.loss.factor_text_weight = 1.0
+  # With model.disc_classifier: the discriminator's classifier cross-entropy (real clips; generated
+  # ones for the twin) at this weight, the generator's at gamma_gan times it (it is part of the
+  # adversarial game).
+  config.loss.disc_classifier_weight = 1.0
 
   # Optimisation.
   config.optim = ml_collections.ConfigDict()

@@ -11,6 +11,12 @@ global batch (`axis_name`) so that it does not depend on how the batch is split.
                    + latent_regression_weight * |E(G(c, w)) - w|            cLR (BicycleGAN)
                    + background_l1_weight * |background - median_t(clip)|   layered: an agent-free background
                    + factor_text_weight * CE(factor logits, labels)        factor bottleneck
+                   + gamma_gan * disc_classifier_weight                     AC-GAN / TAC-GAN
+                     * (CE(D's classes of the clip) [- CE(D's twin classes)])
+
+    discriminator loss = matching-aware GAN + 0.5 * r1_weight * R1
+                   + disc_classifier_weight * (CE(classes of real clips)
+                     [+ CE(twin classes of generated clips)])
 """
 
 import jax
@@ -52,6 +58,18 @@ def free_bits(kl: jax.Array, free_nats: float, axis_name: str | None) -> jax.Arr
   if free_nats <= 0:
     return kl
   return jnp.where(global_mean(jax.lax.stop_gradient(kl), axis_name) > free_nats, kl, 0.0)
+
+
+def factor_cross_entropy(logits: list[jax.Array], labels: jax.Array) -> jax.Array:
+  """Sum over factors of the mean cross-entropy of logits[i] [B, classes_i] with labels [B, F] (int)."""
+  return sum(
+    -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(x), labels[:, i, None], -1)) for i, x in enumerate(logits)
+  )
+
+
+def factor_accuracy(logits: list[jax.Array], labels: jax.Array) -> jax.Array:
+  """Mean over factors and examples of (argmax logits[i] == labels[:, i])."""
+  return jnp.mean(jnp.stack([jnp.mean(jnp.argmax(x, -1) == labels[:, i]) for i, x in enumerate(logits)]))
 
 
 def real_fake_terms(kind: str, real, fake, mismatch) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -100,7 +118,9 @@ def generator_loss(
     recovered from their clips);
     with the factor bottleneck "factor_logits_<i>" [B, classes_i] and "factor_labels" int [B, F];
     with the layered generator "foreground_alpha" [B, T, H, W, 1], and with background_l1_weight
-    its background stream alone, "background" [B, T, H, W, 3].
+    its background stream alone, "background" [B, T, H, W, 3]; with the discriminator's classifier
+    (model.disc_classifier) its logits for the generated clips, "disc_factor_logits" (a list over
+    factors of [B, classes_i]), with TAC-GAN also "disc_twin_logits", and "factor_labels".
   video: the real clips [B, T, H, W, 3] in [-1, 1]. fake_logits: D's verdict [B] on outputs["video"].
   reconstruct: [B] float, 1 for the examples whose clip L1 (and clip KL) counts, a
     `reconstruct_fraction` of the global batch; the others were made from prior noise.
@@ -142,26 +162,48 @@ def generator_loss(
     metrics["background_l1"] = background_l1
   factor_logits = sorted(k for k in outputs if k.startswith("factor_logits_"))
   if factor_logits:
-    labels = outputs["factor_labels"]
-    text_ce = sum(
-      -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(outputs[k]), labels[:, i, None], -1))
-      for i, k in enumerate(factor_logits)
-    )
+    text_ce = factor_cross_entropy([outputs[k] for k in factor_logits], outputs["factor_labels"])
     loss += cfg.factor_text_weight * text_ce
     metrics["factor_text_ce"] = text_ce
+  if "disc_factor_logits" in outputs:
+    # AC-GAN: the generated clip should show the classes its caption names. TAC-GAN: minus the
+    # twin's cross-entropy, so that the clips of a class spread as the real ones do instead of
+    # gathering where the classifier is surest.
+    classifier = factor_cross_entropy(outputs["disc_factor_logits"], outputs["factor_labels"])
+    metrics["g_classifier_ce"] = classifier
+    if "disc_twin_logits" in outputs:
+      classifier -= factor_cross_entropy(outputs["disc_twin_logits"], outputs["factor_labels"])
+    loss += cfg.gamma_gan * cfg.disc_classifier_weight * classifier
   metrics["g_loss"] = loss
   return loss, metrics
 
 
 def discriminator_objective(
-  real, fake, mismatch, mismatch_valid, cfg: ml_collections.ConfigDict, r1: jax.Array | None = None
+  real,
+  fake,
+  mismatch,
+  mismatch_valid,
+  cfg: ml_collections.ConfigDict,
+  r1: jax.Array | None = None,
+  classes: dict | None = None,
 ) -> tuple[jax.Array, dict[str, jax.Array]]:
   """The discriminator's loss and metrics from its logits [B] on (real clip, caption), (generated
-  clip, caption) and (real clip, mismatched caption); `r1`: the R1 penalty, when it is on."""
+  clip, caption) and (real clip, mismatched caption); `r1`: the R1 penalty, when it is on;
+  `classes`, with model.disc_classifier: "real" (its classifier's logits for the real clips, a list
+  over factors of [B, classes_i]), "twin_fake" (TAC-GAN's twin's for the generated clips, or an
+  empty list) and "labels" [B, F] (int), the factors both show."""
   loss = discriminator_loss(cfg.gan, real, fake, mismatch, mismatch_valid, cfg.mismatch_weight)
   metrics = {"d_real": real.mean(), "d_fake": fake.mean(), "d_mismatch": mismatch.mean()}
   if r1 is not None:
     loss += 0.5 * cfg.r1_weight * r1
     metrics["r1"] = r1
+  if classes is not None:
+    classifier = factor_cross_entropy(classes["real"], classes["labels"])
+    metrics["d_classifier_ce"] = classifier
+    metrics["d_classifier_accuracy"] = factor_accuracy(classes["real"], classes["labels"])
+    if classes["twin_fake"]:
+      metrics["d_twin_ce"] = factor_cross_entropy(classes["twin_fake"], classes["labels"])
+      classifier += metrics["d_twin_ce"]
+    loss += cfg.disc_classifier_weight * classifier
   metrics["d_loss"] = loss
   return loss, metrics

@@ -19,7 +19,7 @@ import optax
 
 from vidgan_jax import compiler_options, losses
 from vidgan_jax.distributed import AXIS
-from vidgan_jax.models import Discriminator, Generator, sown_streams
+from vidgan_jax.models import Discriminator, Generator, sown_factor_logits, sown_streams
 from vidgan_jax.noise import example_noise, noise_key
 
 Params = Any
@@ -105,8 +105,9 @@ def compute_gradients(
   """Generator and discriminator gradients and metrics, averaged over devices (call under pmap).
 
   batch: video u8 [b, T, H, W, 3], tokens and mismatch_tokens i32 [b, L], mismatch_valid f32 [b];
-  with `config.factor_keys`, factors i32 [b, F] (the factor bottleneck's labels). Both gradients are taken at
-  the current parameters; the losses are `losses.generator_loss` and `losses.discriminator_objective`.
+  with `config.factor_keys`, factors i32 [b, F] (the labels of the factor bottleneck and of the
+  discriminator's classifier). Both gradients are taken at the current parameters; the losses are
+  `losses.generator_loss` and `losses.discriminator_objective`.
   """
   loss_cfg = config.loss
   video, tokens = video_to_float(batch["video"]), batch["tokens"]
@@ -131,7 +132,11 @@ def compute_gradients(
       out["recovered_code"] = generator.apply(
         {"params": frozen}, out["video"], jax.lax.stop_gradient(out["text"]), method=Generator.recover_code
       )
-    fake_logits = discriminator.apply({"params": state.d_params}, out["video"], tokens)
+    fake_logits, classes = judge(discriminator, state.d_params, out["video"], tokens)
+    if classes is not None:
+      out["disc_factor_logits"] = classes[0]
+      if classes[1]:
+        out["disc_twin_logits"] = classes[1]
     loss, metrics = losses.generator_loss(out, video, fake_logits, reconstruct, fraction, loss_cfg, AXIS)
     return loss, (metrics, out["video"])
 
@@ -140,19 +145,36 @@ def compute_gradients(
 
   def d_loss_fn(d_params):
     # One discriminator pass over [real; fake; real] with [text; text; mismatched text].
-    logits = discriminator.apply(
-      {"params": d_params},
+    logits, classes = judge(
+      discriminator,
+      d_params,
       jnp.concatenate([video, fake, video]),
       jnp.concatenate([tokens, tokens, batch["mismatch_tokens"]]),
     )
     real, fake_logits, mismatch = jnp.split(logits, 3)
     r1 = r1_penalty(discriminator, d_params, video, tokens) if loss_cfg.r1_weight > 0 else None
-    return losses.discriminator_objective(real, fake_logits, mismatch, batch["mismatch_valid"], loss_cfg, r1)
+    if classes is not None:
+      classes = {
+        "real": [x[:device_batch] for x in classes[0]],
+        "twin_fake": [x[device_batch : 2 * device_batch] for x in classes[1]],
+        "labels": factors,
+      }
+    return losses.discriminator_objective(real, fake_logits, mismatch, batch["mismatch_valid"], loss_cfg, r1, classes)
 
   (_, d_metrics), d_grads = jax.value_and_grad(d_loss_fn, has_aux=True)(state.d_params)
   g_grads, d_grads = jax.lax.pmean((g_grads, d_grads), AXIS)
   metrics = {**g_metrics, **d_metrics, "g_grad_norm": optax.tree.norm(g_grads), "d_grad_norm": optax.tree.norm(d_grads)}
   return g_grads, d_grads, jax.lax.pmean(metrics, AXIS)
+
+
+def judge(discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array):
+  """The discriminator's logits [B] for (clips, captions) and, with its classifier
+  (model.disc_classifier), its class logits (factor heads, twin heads: lists over factors of
+  [B, classes_i], the twins' empty without TAC-GAN); None without."""
+  if not discriminator.video.factor_classes:
+    return discriminator.apply({"params": d_params}, video, tokens), None
+  logits, state = discriminator.apply({"params": d_params}, video, tokens, mutable=["intermediates"])
+  return logits, (sown_factor_logits(state, "factor_logits"), sown_factor_logits(state, "twin_logits"))
 
 
 def generator_outputs(generator: Generator, g_params, inputs: tuple, loss_cfg: ml_collections.ConfigDict) -> dict:

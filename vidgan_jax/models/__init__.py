@@ -113,6 +113,15 @@ def sown_streams(state: dict) -> dict[str, jax.Array]:
   return {name: values[0] for name, values in state["intermediates"]["refine"].items()}
 
 
+def sown_factor_logits(state: dict, kind: str) -> list[jax.Array]:
+  """The discriminator's classifier logits of `kind` ("factor_logits", or TAC-GAN's
+  "twin_logits"), one [B, classes_i] per factor in factor order, from the variables of a
+  Discriminator applied with mutable=["intermediates"] (see `VideoDiscriminator`)."""
+  sown = state["intermediates"]["video"]
+  names = sorted((k for k in sown if k.startswith(f"{kind}_")), key=lambda k: int(k.rsplit("_", 1)[1]))
+  return [sown[name][0] for name in names]
+
+
 class Discriminator(nn.Module):
   """(clip [B, T, H, W, 3], caption tokens [B, L]) -> logit [B]."""
 
@@ -149,7 +158,7 @@ def _background_factors(config: ml_collections.ConfigDict) -> tuple[int, ...]:
 def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Generator, Discriminator]:
   """The two networks for `config.model` and the clip shape `config.frames` x `config.size`^2;
   `config.factor_classes` sizes the per-factor parts (model.factor_bottleneck,
-  model.disc_factor_projection)."""
+  model.disc_classifier)."""
   m = config.model
   if m.dtype not in DTYPES:
     raise ValueError(f"model.dtype={m.dtype!r} is not one of {sorted(DTYPES)}")
@@ -193,6 +202,8 @@ def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Ge
       downsample=m.downsample,
       conditioning=m.disc_conditioning,
       dtype=dtype,
+      factor_classes=tuple(config.factor_classes) if m.disc_classifier != "none" else (),
+      twin_classifier=m.disc_classifier == "tac",
     ),
   )
   return generator, discriminator

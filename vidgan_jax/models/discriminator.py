@@ -17,6 +17,11 @@ class VideoDiscriminator(nn.Module):
   judges clip and caption together. "projection" (Miyato & Koyama, 2018): the logit is an
   unconditional score plus the inner product of the pooled clip features with a projection of the
   text, so the caption acts on the verdict directly rather than as extra input channels.
+
+  With `factor_classes` (AC-GAN), a linear head per factor classifies the pooled clip features,
+  before the caption joins them, and `sow`s its logits [B, classes_i] as "factor_logits_<i>"
+  (and, with `twin_classifier`, TAC-GAN's twin head's as "twin_logits_<i>"): read them with
+  `models.sown_factor_logits` from an apply with mutable=["intermediates"]; otherwise a no-op.
   """
 
   widths: Sequence[int]
@@ -24,16 +29,27 @@ class VideoDiscriminator(nn.Module):
   downsample: str
   conditioning: str = "concat"
   dtype: Dtype = jnp.float32
+  factor_classes: tuple[int, ...] = ()
+  twin_classifier: bool = False
 
   @nn.compact
   def __call__(self, video: jax.Array, text: jax.Array) -> jax.Array:
     x = video.astype(self.dtype)
     for features in self.widths:
       x = DownBlock(features, self.dtype, self.downsample)(x)
+    clip_features = x.mean(axis=(1, 2, 3)).astype(jnp.float32)  # [B, C], before the caption joins.
+    for i, classes in enumerate(self.factor_classes):
+      self.sow(
+        "intermediates",
+        f"factor_logits_{i}",
+        nn.Dense(classes, dtype=jnp.float32, name=f"factor_head_{i}")(clip_features),
+      )
+      if self.twin_classifier:
+        twin = nn.Dense(classes, dtype=jnp.float32, name=f"twin_head_{i}")(clip_features)
+        self.sow("intermediates", f"twin_logits_{i}", twin)
     if self.conditioning == "projection":
-      pooled = x.mean(axis=(1, 2, 3)).astype(jnp.float32)  # [B, C]
-      projected = nn.Dense(pooled.shape[-1], dtype=jnp.float32)(text.astype(jnp.float32))
-      return nn.Dense(1, dtype=jnp.float32)(pooled)[:, 0] + jnp.sum(projected * pooled, axis=-1)
+      projected = nn.Dense(clip_features.shape[-1], dtype=jnp.float32)(text.astype(jnp.float32))
+      return nn.Dense(1, dtype=jnp.float32)(clip_features)[:, 0] + jnp.sum(projected * clip_features, axis=-1)
     elif self.conditioning == "concat":
       t = nn.leaky_relu(nn.Dense(self.text_dim, dtype=self.dtype)(text.astype(self.dtype)), 0.2)
       t = jnp.broadcast_to(t[:, None, None, None, :], x.shape[:4] + (self.text_dim,))
