@@ -22,6 +22,7 @@ LEVERS = {
   "loss.kl_free_nats": 0.5,
   "loss.background_l1_weight": 1.0,
   "model.disc_classifier": "tac",
+  "model.frame_disc_frames": 4,
 }
 
 
@@ -149,6 +150,11 @@ def test_train_step_updates_every_network(tiny_config, options):
   if tiny_config.factor_keys:
     expected |= {"latent_l1", "factor_text_ce", "foreground_area", "background_l1"}
     expected |= {"g_classifier_ce", "d_classifier_ce", "d_classifier_accuracy", "d_twin_ce"}
+    expected |= {"g_frame_adversarial", "d_frame_real", "d_frame_fake", "d_frame_loss"}
+    assert not all(
+      np.array_equal(a, b)
+      for a, b in zip(jax.tree.leaves(state.d_params["frames"]), jax.tree.leaves(new_state.d_params["frames"]))
+    )
     heads = [k for k in state.d_params["video"] if k.startswith(("factor_head_", "twin_head_"))]
     assert sorted(heads) == ["factor_head_0", "factor_head_1", "twin_head_0", "twin_head_1"]
     for head in heads:

@@ -127,6 +127,8 @@ RANGES = {
       "loss.r1_weight",
       "loss.latent_regression_weight",
       "loss.disc_classifier_weight",
+      "loss.frame_gan_weight",
+      "model.frame_disc_frames",
     ],
     _NON_NEGATIVE,
   ),
@@ -180,6 +182,11 @@ _DEPENDENCIES = [
       or (bool(f["factor_keys"]) and len(f["factor_keys"]) == len(f["factor_classes"]))
     ),
     _FACTORS,
+  ),
+  (
+    "model.frame_disc_frames",
+    lambda f: f["frames"] % f["model.frame_disc_frames"] == 0,
+    "a count that divides config.frames",
   ),
   ("mismatch", lambda f: f["mismatch"] != "one_factor" or bool(f["factor_keys"]), "config.factor_keys (one_factor)"),
   (

@@ -9,7 +9,7 @@ the global batch is split over devices and a resumed run draws the same noise.
 """
 
 import functools
-from typing import Any
+from typing import Any, NamedTuple
 
 import flax.struct
 import jax
@@ -19,7 +19,7 @@ import optax
 
 from vidgan_jax import compiler_options, losses
 from vidgan_jax.distributed import AXIS
-from vidgan_jax.models import Discriminator, Generator, sown_factor_logits, sown_streams
+from vidgan_jax.models import Discriminator, Generator, sown_factor_logits, sown_frame_logits, sown_streams
 from vidgan_jax.noise import example_noise, noise_key
 
 Params = Any
@@ -132,12 +132,14 @@ def compute_gradients(
       out["recovered_code"] = generator.apply(
         {"params": frozen}, out["video"], jax.lax.stop_gradient(out["text"]), method=Generator.recover_code
       )
-    fake_logits, classes = judge(discriminator, state.d_params, out["video"], tokens)
-    if classes is not None:
-      out["disc_factor_logits"] = classes[0]
-      if classes[1]:
-        out["disc_twin_logits"] = classes[1]
-    loss, metrics = losses.generator_loss(out, video, fake_logits, reconstruct, fraction, loss_cfg, AXIS)
+    verdict = judge(discriminator, state.d_params, out["video"], tokens)
+    if verdict.frame_logits is not None:
+      out["disc_frame_logits"] = verdict.frame_logits
+    if verdict.factor_logits:
+      out["disc_factor_logits"] = verdict.factor_logits
+    if verdict.twin_logits:
+      out["disc_twin_logits"] = verdict.twin_logits
+    loss, metrics = losses.generator_loss(out, video, verdict.logits, reconstruct, fraction, loss_cfg, AXIS)
     return loss, (metrics, out["video"])
 
   (_, (g_metrics, fake)), g_grads = jax.value_and_grad(g_loss_fn, has_aux=True)(state.g_params)
@@ -145,21 +147,25 @@ def compute_gradients(
 
   def d_loss_fn(d_params):
     # One discriminator pass over [real; fake; real] with [text; text; mismatched text].
-    logits, classes = judge(
+    verdict = judge(
       discriminator,
       d_params,
       jnp.concatenate([video, fake, video]),
       jnp.concatenate([tokens, tokens, batch["mismatch_tokens"]]),
     )
-    real, fake_logits, mismatch = jnp.split(logits, 3)
+    real, fake_logits, mismatch = jnp.split(verdict.logits, 3)
     r1 = r1_penalty(discriminator, d_params, video, tokens) if loss_cfg.r1_weight > 0 else None
-    if classes is not None:
+    frames = None if verdict.frame_logits is None else tuple(jnp.split(verdict.frame_logits, 3))
+    classes = None
+    if verdict.factor_logits:
       classes = {
-        "real": [x[:device_batch] for x in classes[0]],
-        "twin_fake": [x[device_batch : 2 * device_batch] for x in classes[1]],
+        "real": [x[:device_batch] for x in verdict.factor_logits],
+        "twin_fake": [x[device_batch : 2 * device_batch] for x in verdict.twin_logits],
         "labels": factors,
       }
-    return losses.discriminator_objective(real, fake_logits, mismatch, batch["mismatch_valid"], loss_cfg, r1, classes)
+    return losses.discriminator_objective(
+      real, fake_logits, mismatch, batch["mismatch_valid"], loss_cfg, r1, classes, frames
+    )
 
   (_, d_metrics), d_grads = jax.value_and_grad(d_loss_fn, has_aux=True)(state.d_params)
   g_grads, d_grads = jax.lax.pmean((g_grads, d_grads), AXIS)
@@ -167,14 +173,26 @@ def compute_gradients(
   return g_grads, d_grads, jax.lax.pmean(metrics, AXIS)
 
 
-def judge(discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array):
-  """The discriminator's logits [B] for (clips, captions) and, with its classifier
-  (model.disc_classifier), its class logits (factor heads, twin heads: lists over factors of
-  [B, classes_i], the twins' empty without TAC-GAN); None without."""
-  if not discriminator.video.factor_classes:
-    return discriminator.apply({"params": d_params}, video, tokens), None
+class Verdict(NamedTuple):
+  """What the discriminator says of clips with captions."""
+
+  logits: jax.Array  # The clip discriminator's [B].
+  frame_logits: jax.Array | None  # The frame discriminator's [B, K] (model.frame_disc_frames); None: off.
+  factor_logits: list[jax.Array]  # model.disc_classifier: per factor [B, classes_i]; []: off.
+  twin_logits: list[jax.Array]  # TAC-GAN's twins, as factor_logits; []: off.
+
+
+def judge(discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array) -> Verdict:
+  """The discriminator's verdict on clips [B, T, H, W, 3] with caption tokens [B, L]."""
+  if discriminator.frames is None and not discriminator.video.factor_classes:
+    return Verdict(discriminator.apply({"params": d_params}, video, tokens), None, [], [])
   logits, state = discriminator.apply({"params": d_params}, video, tokens, mutable=["intermediates"])
-  return logits, (sown_factor_logits(state, "factor_logits"), sown_factor_logits(state, "twin_logits"))
+  return Verdict(
+    logits,
+    None if discriminator.frames is None else sown_frame_logits(state),
+    sown_factor_logits(state, "factor_logits"),
+    sown_factor_logits(state, "twin_logits"),
+  )
 
 
 def generator_outputs(generator: Generator, g_params, inputs: tuple, loss_cfg: ml_collections.ConfigDict) -> dict:
