@@ -9,10 +9,16 @@ import tempfile
 os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=8").strip()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # One compilation cache for the session, inherited by the `vidgan` subprocesses the tests start:
-# many tests compile the same tiny train step.
+# many of them compile the same tiny train step (a 2-step run: 92 s with an empty cache, 26 s
+# with a warm one). Not in this process: twice a cached executable of its 8 fake devices crashed
+# it on load or on write (a segfault, an abort, in tests/test_train.py), taking the whole session
+# down; its tests share compiled steps through fixtures instead.
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", tempfile.mkdtemp(prefix="vidgan_jax_cache_"))
 
+import jax  # noqa: E402
 import pytest  # noqa: E402
+
+jax.config.update("jax_enable_compilation_cache", False)
 
 from experiments import tiny  # noqa: E402
 from experiments.variants import STAGE_FACTORS, WORDS_READOUT  # noqa: E402

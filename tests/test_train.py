@@ -6,6 +6,7 @@ import jax
 import numpy as np
 import pytest
 
+from experiments import tiny
 from vidgan_jax import distributed, input_pipeline, models, train_step
 from vidgan_jax.text import Tokenizer
 
@@ -164,31 +165,35 @@ def test_train_step_updates_every_network(tiny_config, options):
   assert all(np.isfinite(float(v)) for v in metrics.values())
 
 
-def _overfit_one_batch(config, steps: int, tokenizer: Tokenizer, batch, keep_updates: bool = True) -> list[float]:
-  """Clip + gist L1 over `steps` updates on one fixed batch of real clips, with the adversarial
-  term off: the generator's objective is then plain regression, whose fall does not hinge on
-  the rounding of a GAN's two-player dynamics. `keep_updates=False` throws every update away
-  (each step starts from the initial state again): a run that cannot learn."""
+@pytest.fixture(scope="module")
+def one_batch_regression(tiny_data_dir):
+  """(pmapped step, initial replicated state, one fixed batch of real clips) of the tiny config
+  with the adversarial term off: the generator's objective is then plain regression (clip + gist
+  L1), whose fall does not hinge on the rounding of a GAN's two-player dynamics. Every example is
+  reconstructed from its own code. Compiled once for the module's tests."""
+  config = tiny.get_config()
+  config.data_dir = tiny_data_dir
   config.loss.gamma_gan = 0.0
-  config.loss.encoded_fraction = 1.0  # Every clip reconstructed from its own code.
+  config.loss.encoded_fraction = 1.0
+  builder = input_pipeline.load_builder(config.dataset, config.data_dir)
+  tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, "train"), 512, config.text.max_length)
+  layout = input_pipeline.batch_layout(8, jax.devices()[:1])
+  batch = next(input_pipeline.split_batches(builder, tokenizer, layout, split="train", label_key="pair", seed=0))
   generator, discriminator, state = _setup(config, tokenizer.vocab_size)
   step = _pmap(train_step.train_step, config, generator, discriminator, jax.devices()[:1])
-  r_state = _replicate(state, jax.devices()[:1])
+  return step, _replicate(state, jax.devices()[:1]), batch
+
+
+def _regression_losses(one_batch_regression, steps: int, keep_updates: bool = True) -> list[float]:
+  """Clip + gist L1 over `steps` updates on the fixed batch; `keep_updates=False` throws every
+  update away (each step starts from the initial state again): a run that cannot learn."""
+  step, state, batch = one_batch_regression
   history = []
   for _ in range(steps):
-    new_state, metrics = step(r_state, batch)
-    r_state = new_state if keep_updates else r_state
+    new_state, metrics = step(state, batch)
+    state = new_state if keep_updates else state
     history.append(float(metrics["video_l1"][0]) + float(metrics["gist_l1"][0]))
   return history
-
-
-@pytest.fixture
-def one_tiny_batch(tiny_config):
-  builder = input_pipeline.load_builder(tiny_config.dataset, tiny_config.data_dir)
-  tokenizer = Tokenizer.train(input_pipeline.read_captions(builder, "train"), 512, tiny_config.text.max_length)
-  layout = input_pipeline.batch_layout(8, jax.devices()[:1])
-  batches = input_pipeline.split_batches(builder, tokenizer, layout, split="train", label_key="pair", seed=0)
-  return tokenizer, next(batches)
 
 
 # The L1 of the last 5 of 100 steps as a share of the first 5's, measured on 2 cores (x86-64) over
@@ -198,14 +203,13 @@ def one_tiny_batch(tiny_config):
 OVERFIT_STEPS, OVERFIT_RATIO = 100, 0.6
 
 
-def test_reconstruction_loss_falls_on_one_batch(tiny_config, one_tiny_batch):
-  history = _overfit_one_batch(tiny_config, OVERFIT_STEPS, *one_tiny_batch)
+def test_reconstruction_loss_falls_on_one_batch(one_batch_regression):
+  history = _regression_losses(one_batch_regression, OVERFIT_STEPS)
   assert np.mean(history[-5:]) < OVERFIT_RATIO * np.mean(history[:5]), history
 
 
-def test_the_learning_check_fails_for_a_run_that_does_not_learn(tiny_config, one_tiny_batch):
-  # The same step as above (its compiled program is reused), its updates thrown away.
-  history = _overfit_one_batch(tiny_config, 10, *one_tiny_batch, keep_updates=False)
+def test_the_learning_check_fails_for_a_run_that_does_not_learn(one_batch_regression):
+  history = _regression_losses(one_batch_regression, 10, keep_updates=False)
   assert not np.mean(history[-5:]) < OVERFIT_RATIO * np.mean(history[:5]), history
 
 
