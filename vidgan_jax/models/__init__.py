@@ -116,8 +116,9 @@ def sown_streams(state: dict) -> dict[str, jax.Array]:
 def sown_factor_logits(state: dict, kind: str) -> list[jax.Array]:
   """The discriminator's classifier logits of `kind` ("factor_logits", or TAC-GAN's
   "twin_logits"), one [B, classes_i] per factor in factor order, from the variables of a
-  Discriminator applied with mutable=["intermediates"] (see `VideoDiscriminator`)."""
-  sown = state["intermediates"]["video"]
+  Discriminator applied with mutable=["intermediates"] (see `VideoDiscriminator`); [] when the
+  discriminator has no classifier."""
+  sown = state["intermediates"].get("video", {})
   names = sorted((k for k in sown if k.startswith(f"{kind}_")), key=lambda k: int(k.rsplit("_", 1)[1]))
   return [sown[name][0] for name in names]
 
