@@ -88,17 +88,17 @@ def test_the_layered_clip_is_its_streams_composited_by_the_alpha():
 
 
 @pytest.mark.parametrize(
-  "options, frames, classes, twins",
+  "options, frames, classes",
   [
-    ({}, False, 0, 0),
-    ({"model.frame_disc_frames": 4}, True, 0, 0),
-    ({"model.disc_classifier": "ac"}, False, 2, 0),
-    ({"model.disc_classifier": "tac", "model.frame_disc_frames": 2}, True, 2, 2),
+    ({}, False, 0),
+    ({"model.frame_disc_frames": 4}, True, 0),
+    ({"model.disc_classifier": "ac"}, False, 2),
+    ({"model.disc_classifier": "ac", "model.frame_disc_frames": 2}, True, 2),
   ],
 )
-def test_the_verdict_holds_what_the_discriminator_options_add(options, frames, classes, twins):
+def test_the_verdict_holds_what_the_discriminator_options_add(options, frames, classes):
   """train_step.judge on 3 clips: the clip logits [3] always; frame logits [3, K] with
-  model.frame_disc_frames; factor (and twin) logits [3, classes_i] with model.disc_classifier."""
+  model.frame_disc_frames; factor logits [3, classes_i] with model.disc_classifier."""
   from vidgan_jax import train_step
 
   config = tiny.get_config()
@@ -112,4 +112,3 @@ def test_the_verdict_holds_what_the_discriminator_options_add(options, frames, c
   expected_frames = (3, options.get("model.frame_disc_frames")) if frames else None
   assert (None if verdict.frame_logits is None else verdict.frame_logits.shape) == expected_frames
   assert [x.shape for x in verdict.factor_logits] == [(3, 10), (3, 6)][:classes]
-  assert [x.shape for x in verdict.twin_logits] == [(3, 10), (3, 6)][:twins]

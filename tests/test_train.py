@@ -22,7 +22,7 @@ LEVERS = {
   "loss.latent_regression_weight": 0.05,
   "loss.kl_free_nats": 0.5,
   "loss.background_l1_weight": 1.0,
-  "model.disc_classifier": "tac",
+  "model.disc_classifier": "ac",
   "model.frame_disc_frames": 4,
 }
 
@@ -150,14 +150,14 @@ def test_train_step_updates_every_network(tiny_config, options):
   }
   if tiny_config.factor_keys:
     expected |= {"latent_l1", "factor_text_ce", "foreground_area", "background_l1"}
-    expected |= {"g_classifier_ce", "d_classifier_ce", "d_classifier_accuracy", "d_twin_ce"}
+    expected |= {"g_classifier_ce", "d_classifier_ce", "d_classifier_accuracy"}
     expected |= {"g_frame_adversarial", "d_frame_real", "d_frame_fake", "d_frame_loss"}
     assert not all(
       np.array_equal(a, b)
       for a, b in zip(jax.tree.leaves(state.d_params["frames"]), jax.tree.leaves(new_state.d_params["frames"]))
     )
-    heads = [k for k in state.d_params["video"] if k.startswith(("factor_head_", "twin_head_"))]
-    assert sorted(heads) == ["factor_head_0", "factor_head_1", "twin_head_0", "twin_head_1"]
+    heads = [k for k in state.d_params["video"] if k.startswith("factor_head_")]
+    assert sorted(heads) == ["factor_head_0", "factor_head_1"]
     for head in heads:
       before, after = state.d_params["video"][head]["kernel"], new_state.d_params["video"][head]["kernel"]
       assert not np.array_equal(before, after), head

@@ -57,7 +57,7 @@ CHOICES = {
   "model.gist_target": ("mean", "first"),
   "model.motion_code": ("vector", "spatial"),
   "model.disc_conditioning": ("projection", "concat"),
-  "model.disc_classifier": ("none", "ac", "tac"),
+  "model.disc_classifier": ("none", "ac"),
   "model.factor_readout": FACTOR_READOUTS,
   "loss.gan": losses.GAN_LOSSES,
 }

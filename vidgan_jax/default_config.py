@@ -102,9 +102,9 @@ def get_config() -> ml_collections.ConfigDict:
   # Auxiliary factor classifiers on the discriminator's clip features, from config.factor_keys:
   # "ac" (AC-GAN): a head per factor learns the real clips' classes and the generator is pushed
   # towards the classes its caption names, each factor learnt on its own (held-out pairs
-  # included); "tac" (TAC-GAN) adds a twin head per factor that learns the generated clips'
-  # classes, whose cross-entropy the generator raises, against AC-GAN's pull to easy modes.
-  # "none": off. Weighted by loss.disc_classifier_weight.
+  # included). "none": off. Weighted by loss.disc_classifier_weight. On the CPU proxy it raised
+  # seen action and cut diversity (docs/results.md); TAC-GAN's twin heads, tried as the fix, did
+  # not restore it and were removed.
   config.model.disc_classifier = "none"
   # A second, per-frame discriminator (MoCoGAN, DVD-GAN): this many evenly spaced frames of each
   # clip judged alone with their caption by 2D convs of model.disc_widths, for appearance and
@@ -153,9 +153,8 @@ def get_config() -> ml_collections.ConfigDict:
   config.loss.background_l1_weight = 0.0
   # With model.factor_bottleneck: the cross-entropy of the caption's factor logits and its labels.
   config.loss.factor_text_weight = 1.0
-  # With model.disc_classifier: the discriminator's classifier cross-entropy (real clips; generated
-  # ones for the twin) at this weight, the generator's at gamma_gan times it (it is part of the
-  # adversarial game).
+  # With model.disc_classifier: the discriminator's classifier cross-entropy on real clips at this
+  # weight, the generator's on its clips at gamma_gan times it (it is part of the adversarial game).
   config.loss.disc_classifier_weight = 1.0
   # With model.frame_disc_frames: the frame discriminator's loss at this weight beside the clip
   # discriminator's (and, times gamma_gan, the generator's adversarial term through it).

@@ -12,13 +12,11 @@ global batch (`axis_name`) so that it does not depend on how the batch is split.
                    + background_l1_weight * |background - median_t(clip)|   layered: an agent-free background
                    + factor_text_weight * CE(factor logits, labels)        factor bottleneck
                    + gamma_gan * frame_gan_weight * adversarial(frames)    frame discriminator
-                   + gamma_gan * disc_classifier_weight                     AC-GAN / TAC-GAN
-                     * (CE(D's classes of the clip) [- CE(D's twin classes)])
+                   + gamma_gan * disc_classifier_weight * CE(D's classes)  AC-GAN
 
     discriminator loss = matching-aware GAN + 0.5 * r1_weight * R1
                    + frame_gan_weight * matching-aware GAN(frames)
-                   + disc_classifier_weight * (CE(classes of real clips)
-                     [+ CE(twin classes of generated clips)])
+                   + disc_classifier_weight * CE(classes of real clips)
 """
 
 import jax
@@ -122,7 +120,7 @@ def generator_loss(
     with the layered generator "foreground_alpha" [B, T, H, W, 1], and with background_l1_weight
     its background stream alone, "background" [B, T, H, W, 3]; with the discriminator's classifier
     (model.disc_classifier) its logits for the generated clips, "disc_factor_logits" (a list over
-    factors of [B, classes_i]), with TAC-GAN also "disc_twin_logits", and "factor_labels"; with
+    factors of [B, classes_i]) and "factor_labels"; with
     the frame discriminator (model.frame_disc_frames) its logits "disc_frame_logits" [B, K].
   video: the real clips [B, T, H, W, 3] in [-1, 1]. fake_logits: D's verdict [B] on outputs["video"].
   reconstruct: [B] float, 1 for the examples whose clip L1 (and clip KL) counts, a
@@ -173,14 +171,10 @@ def generator_loss(
     loss += cfg.gamma_gan * cfg.frame_gan_weight * frame_adversarial
     metrics["g_frame_adversarial"] = frame_adversarial
   if "disc_factor_logits" in outputs:
-    # AC-GAN: the generated clip should show the classes its caption names. TAC-GAN: minus the
-    # twin's cross-entropy, so that the clips of a class spread as the real ones do instead of
-    # gathering where the classifier is surest.
+    # AC-GAN: the generated clip should show the classes its caption names.
     classifier = factor_cross_entropy(outputs["disc_factor_logits"], outputs["factor_labels"])
-    metrics["g_classifier_ce"] = classifier
-    if "disc_twin_logits" in outputs:
-      classifier -= factor_cross_entropy(outputs["disc_twin_logits"], outputs["factor_labels"])
     loss += cfg.gamma_gan * cfg.disc_classifier_weight * classifier
+    metrics["g_classifier_ce"] = classifier
   metrics["g_loss"] = loss
   return loss, metrics
 
@@ -192,14 +186,13 @@ def discriminator_objective(
   mismatch_valid,
   cfg: ml_collections.ConfigDict,
   r1: jax.Array | None = None,
-  classes: dict | None = None,
+  classes: tuple[list[jax.Array], jax.Array] | None = None,
   frames: tuple[jax.Array, jax.Array, jax.Array] | None = None,
 ) -> tuple[jax.Array, dict[str, jax.Array]]:
   """The discriminator's loss and metrics from its logits [B] on (real clip, caption), (generated
   clip, caption) and (real clip, mismatched caption); `r1`: the R1 penalty, when it is on;
-  `classes`, with model.disc_classifier: "real" (its classifier's logits for the real clips, a list
-  over factors of [B, classes_i]), "twin_fake" (TAC-GAN's twin's for the generated clips, or an
-  empty list) and "labels" [B, F] (int), the factors both show; `frames`, with the frame
+  `classes`, with model.disc_classifier: its classifier's logits for the real clips (a list over
+  factors of [B, classes_i]) and their labels [B, F] (int); `frames`, with the frame
   discriminator: its logits [B, K] on the same three (real, fake, mismatch), each frame judged as
   a clip is."""
   loss = discriminator_loss(cfg.gan, real, fake, mismatch, mismatch_valid, cfg.mismatch_weight)
@@ -214,12 +207,9 @@ def discriminator_objective(
     loss += cfg.frame_gan_weight * frame_loss
     metrics |= {"d_frame_real": real_f.mean(), "d_frame_fake": fake_f.mean(), "d_frame_loss": frame_loss}
   if classes is not None:
-    classifier = factor_cross_entropy(classes["real"], classes["labels"])
+    classifier = factor_cross_entropy(*classes)
     metrics["d_classifier_ce"] = classifier
-    metrics["d_classifier_accuracy"] = factor_accuracy(classes["real"], classes["labels"])
-    if classes["twin_fake"]:
-      metrics["d_twin_ce"] = factor_cross_entropy(classes["twin_fake"], classes["labels"])
-      classifier += metrics["d_twin_ce"]
+    metrics["d_classifier_accuracy"] = factor_accuracy(*classes)
     loss += cfg.disc_classifier_weight * classifier
   metrics["d_loss"] = loss
   return loss, metrics

@@ -137,8 +137,6 @@ def compute_gradients(
       out["disc_frame_logits"] = verdict.frame_logits
     if verdict.factor_logits:
       out["disc_factor_logits"] = verdict.factor_logits
-    if verdict.twin_logits:
-      out["disc_twin_logits"] = verdict.twin_logits
     loss, metrics = losses.generator_loss(out, video, verdict.logits, reconstruct, fraction, loss_cfg, AXIS)
     return loss, (metrics, out["video"])
 
@@ -156,13 +154,7 @@ def compute_gradients(
     real, fake_logits, mismatch = jnp.split(verdict.logits, 3)
     r1 = r1_penalty(discriminator, d_params, video, tokens) if loss_cfg.r1_weight > 0 else None
     frames = None if verdict.frame_logits is None else tuple(jnp.split(verdict.frame_logits, 3))
-    classes = None
-    if verdict.factor_logits:
-      classes = {
-        "real": [x[:device_batch] for x in verdict.factor_logits],
-        "twin_fake": [x[device_batch : 2 * device_batch] for x in verdict.twin_logits],
-        "labels": factors,
-      }
+    classes = ([x[:device_batch] for x in verdict.factor_logits], factors) if verdict.factor_logits else None
     return losses.discriminator_objective(
       real, fake_logits, mismatch, batch["mismatch_valid"], loss_cfg, r1, classes, frames
     )
@@ -179,19 +171,17 @@ class Verdict(NamedTuple):
   logits: jax.Array  # The clip discriminator's [B].
   frame_logits: jax.Array | None  # The frame discriminator's [B, K] (model.frame_disc_frames); None: off.
   factor_logits: list[jax.Array]  # model.disc_classifier: per factor [B, classes_i]; []: off.
-  twin_logits: list[jax.Array]  # TAC-GAN's twins, as factor_logits; []: off.
 
 
 def judge(discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array) -> Verdict:
   """The discriminator's verdict on clips [B, T, H, W, 3] with caption tokens [B, L]."""
   if discriminator.frames is None and not discriminator.video.factor_classes:
-    return Verdict(discriminator.apply({"params": d_params}, video, tokens), None, [], [])
+    return Verdict(discriminator.apply({"params": d_params}, video, tokens), None, [])
   logits, state = discriminator.apply({"params": d_params}, video, tokens, mutable=["intermediates"])
   return Verdict(
     logits,
     None if discriminator.frames is None else sown_frame_logits(state),
-    sown_factor_logits(state, "factor_logits"),
-    sown_factor_logits(state, "twin_logits"),
+    sown_factor_logits(state),
   )
 
 

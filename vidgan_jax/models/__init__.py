@@ -113,13 +113,12 @@ def sown_streams(state: dict) -> dict[str, jax.Array]:
   return {name: values[0] for name, values in state["intermediates"]["refine"].items()}
 
 
-def sown_factor_logits(state: dict, kind: str) -> list[jax.Array]:
-  """The discriminator's classifier logits of `kind` ("factor_logits", or TAC-GAN's
-  "twin_logits"), one [B, classes_i] per factor in factor order, from the variables of a
-  Discriminator applied with mutable=["intermediates"] (see `VideoDiscriminator`); [] when the
-  discriminator has no classifier."""
+def sown_factor_logits(state: dict) -> list[jax.Array]:
+  """The discriminator's classifier logits, one [B, classes_i] per factor in factor order, from
+  the variables of a Discriminator applied with mutable=["intermediates"] (see
+  `VideoDiscriminator`); [] when the discriminator has no classifier."""
   sown = state["intermediates"].get("video", {})
-  names = sorted((k for k in sown if k.startswith(f"{kind}_")), key=lambda k: int(k.rsplit("_", 1)[1]))
+  names = sorted((k for k in sown if k.startswith("factor_logits_")), key=lambda k: int(k.rsplit("_", 1)[1]))
   return [sown[name][0] for name in names]
 
 
@@ -218,7 +217,6 @@ def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Ge
       conditioning=m.disc_conditioning,
       dtype=dtype,
       factor_classes=tuple(config.factor_classes) if m.disc_classifier != "none" else (),
-      twin_classifier=m.disc_classifier == "tac",
     ),
     frames=FrameDiscriminator(tuple(m.disc_widths), m.frame_disc_frames, m.downsample, dtype)
     if m.frame_disc_frames

@@ -19,9 +19,9 @@ class VideoDiscriminator(nn.Module):
   text, so the caption acts on the verdict directly rather than as extra input channels.
 
   With `factor_classes` (AC-GAN), a linear head per factor classifies the pooled clip features,
-  before the caption joins them, and `sow`s its logits [B, classes_i] as "factor_logits_<i>"
-  (and, with `twin_classifier`, TAC-GAN's twin head's as "twin_logits_<i>"): read them with
-  `models.sown_factor_logits` from an apply with mutable=["intermediates"]; otherwise a no-op.
+  before the caption joins them, and `sow`s its logits [B, classes_i] as "factor_logits_<i>":
+  read them with `models.sown_factor_logits` from an apply with mutable=["intermediates"]
+  (otherwise a no-op).
   """
 
   widths: Sequence[int]
@@ -30,7 +30,6 @@ class VideoDiscriminator(nn.Module):
   conditioning: str = "concat"
   dtype: Dtype = jnp.float32
   factor_classes: tuple[int, ...] = ()
-  twin_classifier: bool = False
 
   @nn.compact
   def __call__(self, video: jax.Array, text: jax.Array) -> jax.Array:
@@ -44,9 +43,6 @@ class VideoDiscriminator(nn.Module):
         f"factor_logits_{i}",
         nn.Dense(classes, dtype=jnp.float32, name=f"factor_head_{i}")(clip_features),
       )
-      if self.twin_classifier:
-        twin = nn.Dense(classes, dtype=jnp.float32, name=f"twin_head_{i}")(clip_features)
-        self.sow("intermediates", f"twin_logits_{i}", twin)
     if self.conditioning == "projection":
       projected = nn.Dense(clip_features.shape[-1], dtype=jnp.float32)(text.astype(jnp.float32))
       return nn.Dense(1, dtype=jnp.float32)(clip_features)[:, 0] + jnp.sum(projected * clip_features, axis=-1)
