@@ -48,10 +48,8 @@ VARIANTS = {
   # that knows the action.
   "hard_mismatch_stage_factors_words_background_l1": BEST_WITH_BACKGROUND_L1,
   # The discriminator's side (issue #38), each on the best measured combination: auxiliary
-  # factor classifiers (AC-GAN), a second discriminator of frames.
+  # factor classifiers (AC-GAN).
   "hard_mismatch_stage_factors_words_background_l1_ac": BEST_WITH_BACKGROUND_L1 | {"model.disc_classifier": "ac"},
-  # A per-frame discriminator beside the clip one (MoCoGAN, DVD-GAN): 4 of the clip's frames.
-  "hard_mismatch_stage_factors_words_background_l1_frames": BEST_WITH_BACKGROUND_L1 | {"model.frame_disc_frames": 4},
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
   "layered_bottleneck": LAYERED_BOTTLENECK,
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.

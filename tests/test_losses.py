@@ -190,24 +190,3 @@ def test_the_generator_is_pushed_to_the_classes_its_caption_names():
   # The generator's share is gamma_gan (0.1) times the weight.
   np.testing.assert_allclose(loss - base, 0.1 * 2.0 * CLASS_CE, rtol=1e-5)
   np.testing.assert_allclose(metrics["g_classifier_ce"], CLASS_CE, rtol=1e-6)
-
-
-def test_the_frame_discriminator_judges_each_frame_as_a_clip():
-  """Logits [B=2, K=2]: the frame term is the clip term of the four frames, mismatches of the
-  invalid example's frames left out, at frame_gan_weight; the generator's through gamma_gan."""
-  real, fake, mismatch, valid = jnp.zeros(2), jnp.zeros(2), jnp.zeros(2), jnp.array([1.0, 0.0])
-  frames = (jnp.array([[2.0, 0.0], [0.0, 0.0]]), jnp.array([[-2.0, 0.5], [0.0, 0.0]]), jnp.ones((2, 2)))
-  cfg = _loss_config(frame_gan_weight=3.0)
-  base, _ = losses.discriminator_objective(real, fake, mismatch, valid, cfg)
-  loss, metrics = losses.discriminator_objective(real, fake, mismatch, valid, cfg, frames=frames)
-  expected = losses.discriminator_loss(
-    "hinge", frames[0].reshape(-1), frames[1].reshape(-1), frames[2].reshape(-1), jnp.array([1.0, 1, 0, 0]), 0.5
-  )
-  np.testing.assert_allclose(metrics["d_frame_loss"], expected)
-  np.testing.assert_allclose(loss - base, 3.0 * expected, rtol=1e-6)
-  g_base, _ = losses.generator_loss(_outputs(), REAL, FAKE_LOGITS, jnp.ones(2), 1.0, cfg)
-  g_loss, metrics = losses.generator_loss(
-    _outputs(disc_frame_logits=frames[1]), REAL, FAKE_LOGITS, jnp.ones(2), 1.0, cfg
-  )
-  np.testing.assert_allclose(metrics["g_frame_adversarial"], -np.mean([-2.0, 0.5, 0.0, 0.0]))
-  np.testing.assert_allclose(g_loss - g_base, 0.1 * 3.0 * 0.375, rtol=1e-5)

@@ -87,28 +87,20 @@ def test_the_layered_clip_is_its_streams_composited_by_the_alpha():
   assert np.abs(foreground - background).max() > 1e-3
 
 
-@pytest.mark.parametrize(
-  "options, frames, classes",
-  [
-    ({}, False, 0),
-    ({"model.frame_disc_frames": 4}, True, 0),
-    ({"model.disc_classifier": "ac"}, False, 2),
-    ({"model.disc_classifier": "ac", "model.frame_disc_frames": 2}, True, 2),
-  ],
-)
-def test_the_verdict_holds_what_the_discriminator_options_add(options, frames, classes):
-  """train_step.judge on 3 clips: the clip logits [3] always; frame logits [3, K] with
-  model.frame_disc_frames; factor logits [3, classes_i] with model.disc_classifier."""
+@pytest.mark.parametrize("classifier, classes", [("none", 0), ("ac", 2)])
+def test_the_verdict_holds_the_class_logits_with_the_classifier(classifier, classes):
+  """train_step.judge on 3 clips: the logits [3] always; the factor logits [3, classes_i] with
+  model.disc_classifier="ac", none without."""
   from vidgan_jax import train_step
 
   config = tiny.get_config()
-  config.update_from_flattened_dict({"factor_keys": ("action", "scene"), "factor_classes": (10, 6), **options})
+  config.update_from_flattened_dict(
+    {"factor_keys": ("action", "scene"), "factor_classes": (10, 6), "model.disc_classifier": classifier}
+  )
   _, discriminator = models.build_models(config, vocab_size=64)
   video = np.zeros((3, config.frames, config.size, config.size, 3), np.float32)
   tokens = np.ones((3, config.text.max_length), np.int32)
   params = discriminator.init(jax.random.key(0), video, tokens)["params"]
   verdict = train_step.judge(discriminator, params, video, tokens)
   assert verdict.logits.shape == (3,)
-  expected_frames = (3, options.get("model.frame_disc_frames")) if frames else None
-  assert (None if verdict.frame_logits is None else verdict.frame_logits.shape) == expected_frames
   assert [x.shape for x in verdict.factor_logits] == [(3, 10), (3, 6)][:classes]

@@ -106,10 +106,6 @@ def get_config() -> ml_collections.ConfigDict:
   # seen action and cut diversity (docs/results.md); TAC-GAN's twin heads, tried as the fix, did
   # not restore it and were removed.
   config.model.disc_classifier = "none"
-  # A second, per-frame discriminator (MoCoGAN, DVD-GAN): this many evenly spaced frames of each
-  # clip judged alone with their caption by 2D convs of model.disc_widths, for appearance and
-  # scene, beside the clip discriminator for motion; weighted by loss.frame_gan_weight. 0: off.
-  config.model.frame_disc_frames = 0
   # Per-factor conditioning: the generator sees the caption only through the classes it names
   # (models.FactorBottleneck), learned from the factor labels with loss.factor_text_weight.
   config.model.factor_bottleneck = False
@@ -156,9 +152,6 @@ def get_config() -> ml_collections.ConfigDict:
   # With model.disc_classifier: the discriminator's classifier cross-entropy on real clips at this
   # weight, the generator's on its clips at gamma_gan times it (it is part of the adversarial game).
   config.loss.disc_classifier_weight = 1.0
-  # With model.frame_disc_frames: the frame discriminator's loss at this weight beside the clip
-  # discriminator's (and, times gamma_gan, the generator's adversarial term through it).
-  config.loss.frame_gan_weight = 1.0
 
   # Optimisation.
   config.optim = ml_collections.ConfigDict()

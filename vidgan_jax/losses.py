@@ -11,11 +11,9 @@ global batch (`axis_name`) so that it does not depend on how the batch is split.
                    + latent_regression_weight * |E(G(c, w)) - w|            cLR (BicycleGAN)
                    + background_l1_weight * |background - median_t(clip)|   layered: an agent-free background
                    + factor_text_weight * CE(factor logits, labels)        factor bottleneck
-                   + gamma_gan * frame_gan_weight * adversarial(frames)    frame discriminator
                    + gamma_gan * disc_classifier_weight * CE(D's classes)  AC-GAN
 
     discriminator loss = matching-aware GAN + 0.5 * r1_weight * R1
-                   + frame_gan_weight * matching-aware GAN(frames)
                    + disc_classifier_weight * CE(classes of real clips)
 """
 
@@ -120,8 +118,7 @@ def generator_loss(
     with the layered generator "foreground_alpha" [B, T, H, W, 1], and with background_l1_weight
     its background stream alone, "background" [B, T, H, W, 3]; with the discriminator's classifier
     (model.disc_classifier) its logits for the generated clips, "disc_factor_logits" (a list over
-    factors of [B, classes_i]) and "factor_labels"; with
-    the frame discriminator (model.frame_disc_frames) its logits "disc_frame_logits" [B, K].
+    factors of [B, classes_i]) and "factor_labels".
   video: the real clips [B, T, H, W, 3] in [-1, 1]. fake_logits: D's verdict [B] on outputs["video"].
   reconstruct: [B] float, 1 for the examples whose clip L1 (and clip KL) counts, a
     `reconstruct_fraction` of the global batch; the others were made from prior noise.
@@ -166,10 +163,6 @@ def generator_loss(
     text_ce = factor_cross_entropy([outputs[k] for k in factor_logits], outputs["factor_labels"])
     loss += cfg.factor_text_weight * text_ce
     metrics["factor_text_ce"] = text_ce
-  if "disc_frame_logits" in outputs:
-    frame_adversarial = generator_adversarial_loss(cfg.gan, outputs["disc_frame_logits"].reshape(-1))
-    loss += cfg.gamma_gan * cfg.frame_gan_weight * frame_adversarial
-    metrics["g_frame_adversarial"] = frame_adversarial
   if "disc_factor_logits" in outputs:
     # AC-GAN: the generated clip should show the classes its caption names.
     classifier = factor_cross_entropy(outputs["disc_factor_logits"], outputs["factor_labels"])
@@ -187,25 +180,16 @@ def discriminator_objective(
   cfg: ml_collections.ConfigDict,
   r1: jax.Array | None = None,
   classes: tuple[list[jax.Array], jax.Array] | None = None,
-  frames: tuple[jax.Array, jax.Array, jax.Array] | None = None,
 ) -> tuple[jax.Array, dict[str, jax.Array]]:
   """The discriminator's loss and metrics from its logits [B] on (real clip, caption), (generated
   clip, caption) and (real clip, mismatched caption); `r1`: the R1 penalty, when it is on;
   `classes`, with model.disc_classifier: its classifier's logits for the real clips (a list over
-  factors of [B, classes_i]) and their labels [B, F] (int); `frames`, with the frame
-  discriminator: its logits [B, K] on the same three (real, fake, mismatch), each frame judged as
-  a clip is."""
+  factors of [B, classes_i]) and their labels [B, F] (int)."""
   loss = discriminator_loss(cfg.gan, real, fake, mismatch, mismatch_valid, cfg.mismatch_weight)
   metrics = {"d_real": real.mean(), "d_fake": fake.mean(), "d_mismatch": mismatch.mean()}
   if r1 is not None:
     loss += 0.5 * cfg.r1_weight * r1
     metrics["r1"] = r1
-  if frames is not None:
-    real_f, fake_f, mismatch_f = (x.reshape(-1) for x in frames)
-    valid_f = jnp.repeat(mismatch_valid, frames[0].shape[1])
-    frame_loss = discriminator_loss(cfg.gan, real_f, fake_f, mismatch_f, valid_f, cfg.mismatch_weight)
-    loss += cfg.frame_gan_weight * frame_loss
-    metrics |= {"d_frame_real": real_f.mean(), "d_frame_fake": fake_f.mean(), "d_frame_loss": frame_loss}
   if classes is not None:
     classifier = factor_cross_entropy(*classes)
     metrics["d_classifier_ce"] = classifier

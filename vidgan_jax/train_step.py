@@ -19,7 +19,7 @@ import optax
 
 from vidgan_jax import compiler_options, losses
 from vidgan_jax.distributed import AXIS
-from vidgan_jax.models import Discriminator, Generator, sown_factor_logits, sown_frame_logits, sown_streams
+from vidgan_jax.models import Discriminator, Generator, sown_factor_logits, sown_streams
 from vidgan_jax.noise import example_noise, noise_key
 
 Params = Any
@@ -133,8 +133,6 @@ def compute_gradients(
         {"params": frozen}, out["video"], jax.lax.stop_gradient(out["text"]), method=Generator.recover_code
       )
     verdict = judge(discriminator, state.d_params, out["video"], tokens)
-    if verdict.frame_logits is not None:
-      out["disc_frame_logits"] = verdict.frame_logits
     if verdict.factor_logits:
       out["disc_factor_logits"] = verdict.factor_logits
     loss, metrics = losses.generator_loss(out, video, verdict.logits, reconstruct, fraction, loss_cfg, AXIS)
@@ -153,11 +151,8 @@ def compute_gradients(
     )
     real, fake_logits, mismatch = jnp.split(verdict.logits, 3)
     r1 = r1_penalty(discriminator, d_params, video, tokens) if loss_cfg.r1_weight > 0 else None
-    frames = None if verdict.frame_logits is None else tuple(jnp.split(verdict.frame_logits, 3))
     classes = ([x[:device_batch] for x in verdict.factor_logits], factors) if verdict.factor_logits else None
-    return losses.discriminator_objective(
-      real, fake_logits, mismatch, batch["mismatch_valid"], loss_cfg, r1, classes, frames
-    )
+    return losses.discriminator_objective(real, fake_logits, mismatch, batch["mismatch_valid"], loss_cfg, r1, classes)
 
   (_, d_metrics), d_grads = jax.value_and_grad(d_loss_fn, has_aux=True)(state.d_params)
   g_grads, d_grads = jax.lax.pmean((g_grads, d_grads), AXIS)
@@ -169,20 +164,15 @@ class Verdict(NamedTuple):
   """What the discriminator says of clips with captions."""
 
   logits: jax.Array  # The clip discriminator's [B].
-  frame_logits: jax.Array | None  # The frame discriminator's [B, K] (model.frame_disc_frames); None: off.
   factor_logits: list[jax.Array]  # model.disc_classifier: per factor [B, classes_i]; []: off.
 
 
 def judge(discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array) -> Verdict:
   """The discriminator's verdict on clips [B, T, H, W, 3] with caption tokens [B, L]."""
-  if discriminator.frames is None and not discriminator.video.factor_classes:
-    return Verdict(discriminator.apply({"params": d_params}, video, tokens), None, [])
+  if not discriminator.video.factor_classes:
+    return Verdict(discriminator.apply({"params": d_params}, video, tokens), [])
   logits, state = discriminator.apply({"params": d_params}, video, tokens, mutable=["intermediates"])
-  return Verdict(
-    logits,
-    None if discriminator.frames is None else sown_frame_logits(state),
-    sown_factor_logits(state),
-  )
+  return Verdict(logits, sown_factor_logits(state))
 
 
 def generator_outputs(generator: Generator, g_params, inputs: tuple, loss_cfg: ml_collections.ConfigDict) -> dict:

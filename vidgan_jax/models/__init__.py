@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import ml_collections
 
 from vidgan_jax.models.clip_encoder import ClipEncoder
-from vidgan_jax.models.discriminator import FrameDiscriminator, VideoDiscriminator
+from vidgan_jax.models.discriminator import VideoDiscriminator
 from vidgan_jax.models.layers import CONV3D_IMPLS, Dtype
 from vidgan_jax.models.refine import RefineGenerator, Text2Filter
 from vidgan_jax.models.sketch import SketchGenerator
@@ -123,27 +123,13 @@ def sown_factor_logits(state: dict) -> list[jax.Array]:
 
 
 class Discriminator(nn.Module):
-  """(clip [B, T, H, W, 3], caption tokens [B, L]) -> the clip discriminator's logit [B].
-
-  With a frame discriminator (model.frame_disc_frames), its logits [B, K] are sown as
-  "frame_logits": read them with `sown_frame_logits` from an apply with mutable=["intermediates"].
-  """
+  """(clip [B, T, H, W, 3], caption tokens [B, L]) -> logit [B]."""
 
   text_encoder: TextEncoder
   video: VideoDiscriminator
-  frames: FrameDiscriminator | None = None
 
   def __call__(self, video: jax.Array, tokens: jax.Array) -> jax.Array:
-    text = self.text_encoder(tokens)
-    if self.frames is not None:
-      self.sow("intermediates", "frame_logits", self.frames(video, text))
-    return self.video(video, text)
-
-
-def sown_frame_logits(state: dict) -> jax.Array:
-  """The frame discriminator's logits [B, K] from the variables of a Discriminator applied with
-  mutable=["intermediates"]."""
-  return state["intermediates"]["frame_logits"][0]
+    return self.video(video, self.text_encoder(tokens))
 
 
 def _text_encoder(m: ml_collections.ConfigDict, vocab_size: int, dtype: Dtype) -> TextEncoder:
@@ -218,9 +204,6 @@ def build_models(config: ml_collections.ConfigDict, vocab_size: int) -> tuple[Ge
       dtype=dtype,
       factor_classes=tuple(config.factor_classes) if m.disc_classifier != "none" else (),
     ),
-    frames=FrameDiscriminator(tuple(m.disc_widths), m.frame_disc_frames, m.downsample, dtype)
-    if m.frame_disc_frames
-    else None,
   )
   return generator, discriminator
 
@@ -229,7 +212,6 @@ __all__ = [
   "ClipEncoder",
   "Discriminator",
   "FactorBottleneck",
-  "FrameDiscriminator",
   "Generator",
   "RefineGenerator",
   "SketchGenerator",

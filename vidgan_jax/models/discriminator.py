@@ -1,4 +1,4 @@
-"""The conditional, matching-aware discriminators: the 3D-conv one of the clip, and a per-frame one."""
+"""The conditional, matching-aware 3D-conv discriminator."""
 
 from collections.abc import Sequence
 
@@ -53,30 +53,3 @@ class VideoDiscriminator(nn.Module):
       pooled = x.mean(axis=(1, 2, 3)).astype(jnp.float32)
       return nn.Dense(1, dtype=jnp.float32)(pooled)[:, 0]
     raise ValueError(f"unknown model.disc_conditioning {self.conditioning!r}: use 'concat' or 'projection'")
-
-
-class FrameDiscriminator(nn.Module):
-  """(clip [B, T, H, W, 3], text embedding [B, D]) -> logits [B, K], float32, for K = `frames`
-  evenly spaced frames of the clip, each judged alone with its caption.
-
-  The second discriminator of MoCoGAN and DVD-GAN: a 2D-conv judge of single frames looks at
-  appearance and scene, leaving motion to the clip discriminator. Projection-conditioned, as
-  VideoDiscriminator's "projection".
-  """
-
-  widths: Sequence[int]
-  frames: int
-  downsample: str
-  dtype: Dtype = jnp.float32
-
-  @nn.compact
-  def __call__(self, video: jax.Array, text: jax.Array) -> jax.Array:
-    b, t = video.shape[:2]
-    if t % self.frames:
-      raise ValueError(f"model.frame_disc_frames={self.frames} must divide the clip's {t} frames")
-    x = video[:, :: t // self.frames].reshape((b * self.frames,) + video.shape[2:]).astype(self.dtype)
-    for features in self.widths:
-      x = DownBlock(features, self.dtype, self.downsample)(x)
-    pooled = x.mean(axis=(1, 2)).astype(jnp.float32).reshape(b, self.frames, -1)  # [B, K, C]
-    projected = nn.Dense(pooled.shape[-1], dtype=jnp.float32)(text.astype(jnp.float32))
-    return nn.Dense(1, dtype=jnp.float32)(pooled)[..., 0] + jnp.einsum("bkc,bc->bk", pooled, projected)
