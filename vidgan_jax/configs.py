@@ -164,6 +164,13 @@ def check_values(config: ml_collections.ConfigDict) -> None:
 
 
 _FACTORS = "config.factor_keys and config.factor_classes, e.g. ('action', 'scene') and (10, 6)"
+
+
+def _has_factors(f: dict) -> bool:
+  """Whether the flat config names factor keys, with a class count for each."""
+  return bool(f["factor_keys"]) and len(f["factor_keys"]) == len(f["factor_classes"])
+
+
 # (key, test of the whole config that must hold while the key is set, what it needs).
 _DEPENDENCIES = [
   ("loss.latent_regression_weight", lambda f: f["model.clip_encoder"], "model.clip_encoder=True"),
@@ -173,19 +180,8 @@ _DEPENDENCIES = [
     "loss.encoded_fraction < 1 (some examples made from prior noise)",
   ),
   ("loss.background_l1_weight", lambda f: f["model.layered"], "model.layered=True (a background stream)"),
-  (
-    "model.factor_bottleneck",
-    lambda f: bool(f["factor_keys"]) and len(f["factor_keys"]) == len(f["factor_classes"]),
-    _FACTORS,
-  ),
-  (
-    "model.disc_classifier",
-    lambda f: (
-      f["model.disc_classifier"] == "none"
-      or (bool(f["factor_keys"]) and len(f["factor_keys"]) == len(f["factor_classes"]))
-    ),
-    _FACTORS,
-  ),
+  ("model.factor_bottleneck", _has_factors, _FACTORS),
+  ("model.disc_classifier", lambda f: f["model.disc_classifier"] == "none" or _has_factors(f), _FACTORS),
   ("mismatch", lambda f: f["mismatch"] != "one_factor" or bool(f["factor_keys"]), "config.factor_keys (one_factor)"),
   (
     "model.factor_readout",
