@@ -16,28 +16,22 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
+from test_train import _pmap, _random_batch, _replicate, _setup, _shard  # noqa: E402  (tests/ is on sys.path)
+
 from experiments import tiny  # noqa: E402
-from vidgan_jax import distributed, models, train_step  # noqa: E402
+from vidgan_jax import distributed, train_step  # noqa: E402
 
 
 def main() -> None:
   config = tiny.get_config()
   config.model.dtype, config.model.upsample, config.model.downsample = "bfloat16", "transpose", "strided"
-  generator, discriminator = models.build_models(config, vocab_size=512)
-  state = train_step.create_train_state(config, generator, discriminator)
+  generator, discriminator, state = _setup(config)
   assert {x.dtype for x in jax.tree.leaves(state.g_params)} == {np.dtype("float32")}
-  rng = np.random.default_rng(2)
-  batch = {
-    "video": rng.integers(0, 256, (1, 8, config.frames, config.size, config.size, 3), dtype=np.uint8),
-    "tokens": rng.integers(2, 512, (1, 8, config.text.max_length)).astype(np.int32),
-    "mismatch_tokens": rng.integers(2, 512, (1, 8, config.text.max_length)).astype(np.int32),
-    "mismatch_valid": np.ones((1, 8), np.float32),
-  }
-  step = jax.pmap(
-    functools.partial(train_step.train_step, generator=generator, discriminator=discriminator, config=config),
-    axis_name=distributed.AXIS,
+  devices = jax.devices()[:1]
+  step = _pmap(train_step.train_step, config, generator, discriminator, devices)
+  new_state, metrics = step(
+    _replicate(state, devices), _shard(_random_batch(np.random.default_rng(2), config, 8), devices)
   )
-  new_state, metrics = step(jax.tree.map(lambda x: np.asarray(x)[None], state), batch)
   metrics = distributed.unreplicate(metrics)
   assert np.isfinite(float(metrics["g_loss"])) and float(metrics["nonfinite_steps"]) == 0, metrics
   assert {x.dtype for x in jax.tree.leaves(distributed.unreplicate(new_state).g_params)} == {np.dtype("float32")}
