@@ -1,5 +1,6 @@
 """Shared fixtures. Eight fake CPU devices, set before anything imports jax."""
 
+import gc
 import os
 import pathlib
 import subprocess
@@ -35,6 +36,17 @@ def _python_in_repo(*args: str) -> subprocess.CompletedProcess:
 def python_in_repo():
   """Runs `python ARGS...` as a user types it in the repository (one CPU device: no XLA_FLAGS)."""
   return _python_in_repo
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fresh_compilations_per_module():
+  """Drops every compiled function and traced cache after each test file: a full run compiles
+  hundreds of steps in this one process, and CI's runs died late in the session (segfaults, once
+  an abort inside XLA's compiler) where each file alone passes. A fixture that outlives its file
+  compiles again when next used."""
+  yield
+  jax.clear_caches()
+  gc.collect()
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,21 @@ from tensorboard.backend.event_processing import event_accumulator
 from vidgan_jax import __version__, checkpoints, model_card, train
 from vidgan_jax.configs import check_config, config_from_dict
 
+TRAIN = (
+  "train",
+  "--config=experiments/tiny.py",
+  "--config.eval_every_steps=6",
+  "--config.profile_steps=2",
+  "--config.profile_first_step=2",
+)
 
-def _vidgan(*args, check=True):
-  """Runs the console script in a fresh process (1 CPU device), returning the completed process."""
+
+def _vidgan(*args, check=True, devices=1):
+  """Runs the console script in a fresh process on `devices` CPU devices (1: no XLA_FLAGS, as on
+  a laptop), returning the completed process."""
   env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  if devices > 1:
+    env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
   result = subprocess.run(
     [sys.executable, "-c", "from vidgan_jax.cli import main; main()", *args],
     capture_output=True,
@@ -34,17 +45,15 @@ def _vidgan(*args, check=True):
 
 @pytest.fixture(scope="module")
 def trained_workdir(tmp_path_factory, tiny_data_dir):
-  """A workdir trained for 6 steps (checkpoints at 3 and 6, evaluation at 6, a profile of steps 2-4)
-  on 8 fake devices."""
-  from experiments import tiny
+  """A workdir trained by `vidgan train` for 6 steps (checkpoints at 3 and 6, evaluation at 6, a
+  profile of steps 2-4) on 8 fake devices, and its config.
 
-  config = tiny.get_config()
-  config.data_dir = tiny_data_dir
-  config.eval_every_steps = 6
-  config.profile_steps, config.profile_first_step = 2, 2
+  In a process of its own: a profiled run late in a long pytest session crashed the session's
+  process (a segfault in CI); the tests check what a user's command writes, so they run it."""
   workdir = str(tmp_path_factory.mktemp("workdir"))
-  train.train_and_evaluate(config, workdir)
-  return workdir, config
+  _vidgan(*TRAIN, f"--workdir={workdir}", f"--config.data_dir={tiny_data_dir}", devices=8)
+  with open(os.path.join(workdir, "config.json")) as f:
+    return workdir, config_from_dict(json.load(f))
 
 
 def test_training_writes_checkpoints_samples_and_logs(trained_workdir):
@@ -66,12 +75,16 @@ def test_training_resumes_from_the_newest_checkpoint(trained_workdir, tmp_path):
   """On a copy: the shared workdir stays at step 6 for the other tests, whatever their order."""
   trained, config = trained_workdir
   workdir = shutil.copytree(trained, tmp_path / "run")
-  config = config.copy_and_resolve_references()
-  config.num_train_steps = 8
-  config.checkpoint_every_steps = 100
-  state = train.train_and_evaluate(config, str(workdir))
-  assert int(state.step) == 8
+  _vidgan(
+    *TRAIN,
+    f"--workdir={workdir}",
+    f"--config.data_dir={config.data_dir}",
+    "--config.num_train_steps=8",
+    "--config.checkpoint_every_steps=100",
+    devices=8,
+  )
   assert "8" in os.listdir(os.path.join(workdir, "checkpoints"))
+  assert checkpoints.read_meta(checkpoints.resolve_step_dir(str(workdir)))["step"] == 8
 
 
 def test_sample_writes_clips_and_is_repeatable(trained_workdir, tmp_path):
