@@ -50,6 +50,9 @@ VARIANTS = {
   # The discriminator's side (issue #38), each on the best measured combination: auxiliary
   # factor classifiers (AC-GAN).
   "hard_mismatch_stage_factors_words_background_l1_ac": BEST_WITH_BACKGROUND_L1 | {"model.disc_classifier": "ac"},
+  # Mode seeking on the discriminator's clip features: clips of the batch with the same action and
+  # scene spread apart where the discriminator looks, not in pixels.
+  "hard_mismatch_stage_factors_words_background_l1_ms": BEST_WITH_BACKGROUND_L1 | {"loss.mode_seeking_weight": 0.1},
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
   "layered_bottleneck": LAYERED_BOTTLENECK,
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.

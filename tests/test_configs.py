@@ -84,6 +84,17 @@ def test_every_named_variant_overrides_known_keys_with_valid_values():
     ({"model.disc_classifier": "ac"}, "'model.disc_classifier' is 'ac', which needs config.factor_keys and config"),
     ({"model.disc_classifier": "acgan"}, "'model.disc_classifier' is 'acgan': use one of 'none', 'ac'"),
     ({"model.factor_readout": "word"}, "'model.factor_readout' is 'word': use one of 'sentence', 'words'"),
+    ({"loss.mode_seeking_weight": 0.1}, "'loss.mode_seeking_weight' is 0.1, which needs config.factor_keys"),
+    ({"loss.mode_seeking_weight": -0.1}, "'loss.mode_seeking_weight' is -0.1: it must be >= 0"),
+    (
+      {
+        "factor_keys": ("action", "scene"),
+        "factor_classes": (10, 6),
+        "loss.mode_seeking_weight": 0.1,
+        "loss.encoded_fraction": 1.0,
+      },
+      r"'loss.mode_seeking_weight' is 0.1, which needs loss.encoded_fraction < 1 with model.clip_encoder",
+    ),
     (
       {
         "factor_keys": ("action", "scene"),

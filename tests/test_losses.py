@@ -190,3 +190,38 @@ def test_the_generator_is_pushed_to_the_classes_its_caption_names():
   # The generator's share is gamma_gan (0.1) times the weight.
   np.testing.assert_allclose(loss - base, 0.1 * 2.0 * CLASS_CE, rtol=1e-5)
   np.testing.assert_allclose(metrics["g_classifier_ce"], CLASS_CE, rtol=1e-6)
+
+
+# Four generated clips: 0 and 1 show the same factors, 2 and 3 too, 0 and 2 differ. Features: 0
+# and 1 orthogonal (cosine distance 1), 2 and 3 the same direction at different lengths (0).
+SPREAD_FEATURES = jnp.array([[1.0, 0.0], [0.0, 2.0], [3.0, 4.0], [6.0, 8.0]])
+SPREAD_CODES = jnp.array([[0.0, 0.0], [2.0, 0.0], [0.0, 0.0], [1.0, 1.0]])  # Distances 1 and 1.
+SPREAD_LABELS = jnp.array([[0, 1], [0, 1], [2, 0], [2, 0]])
+
+
+def test_feature_spread_by_hand():
+  # Pairs (0, 1) and (2, 3), each counted both ways: (1 / 1 + 0 / 1) / 2.
+  spread = losses.feature_spread(SPREAD_FEATURES, SPREAD_CODES, SPREAD_LABELS, jnp.ones(4), None)
+  np.testing.assert_allclose(spread, 0.5, rtol=1e-6)
+  # Only clips made from prior noise count: with clip 3 encoded, pair (0, 1) is left.
+  eligible = jnp.array([1.0, 1.0, 1.0, 0.0])
+  np.testing.assert_allclose(losses.feature_spread(SPREAD_FEATURES, SPREAD_CODES, SPREAD_LABELS, eligible, None), 1.0)
+  # Halving the codes' distance doubles the spread per unit of noise.
+  np.testing.assert_allclose(
+    losses.feature_spread(SPREAD_FEATURES, SPREAD_CODES / 2, SPREAD_LABELS, eligible, None), 2.0, rtol=1e-6
+  )
+
+
+def test_feature_spread_is_zero_without_a_pair():
+  labels = jnp.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+  assert float(losses.feature_spread(SPREAD_FEATURES, SPREAD_CODES, labels, jnp.ones(4), None)) == 0.0
+
+
+def test_the_generator_is_rewarded_for_spread():
+  cfg = _loss_config(mode_seeking_weight=0.25)
+  base, _ = losses.generator_loss(_outputs(), REAL, FAKE_LOGITS, jnp.ones(2), 1.0, cfg)
+  outputs = _outputs(disc_features=SPREAD_FEATURES[:2], code=SPREAD_CODES[:2], factor_labels=SPREAD_LABELS[:2])
+  # Without the clip encoder every clip is made from prior noise; the one pair's spread is 1.
+  loss, metrics = losses.generator_loss(outputs, REAL, FAKE_LOGITS, jnp.ones(2), 1.0, cfg)
+  np.testing.assert_allclose(metrics["feature_spread"], 1.0, rtol=1e-6)
+  np.testing.assert_allclose(loss - base, -0.25, rtol=1e-5)

@@ -23,6 +23,7 @@ LEVERS = {
   "loss.kl_free_nats": 0.5,
   "loss.background_l1_weight": 1.0,
   "model.disc_classifier": "ac",
+  "loss.mode_seeking_weight": 0.1,
 }
 
 
@@ -58,8 +59,9 @@ def _random_batch(rng, config, batch_size):
     "mismatch_valid": np.ones(batch_size, np.float32),
   }
   if config.factor_keys:
-    classes = np.array(config.factor_classes)
-    batch["factors"] = (rng.integers(0, 1000, (batch_size, len(classes))) % classes).astype(np.int32)
+    # Two classes of each factor: the batch holds pairs of examples with the same factors (the
+    # mode-seeking term's pairs), some on different devices.
+    batch["factors"] = rng.integers(0, 2, (batch_size, len(config.factor_classes))).astype(np.int32)
   return batch
 
 
@@ -86,6 +88,8 @@ def test_eight_devices_match_one_device(tiny_config, overrides):
       np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5 * scale, err_msg=jax.tree_util.keystr(path))
   for k, v in results[1][2].items():
     np.testing.assert_allclose(v, results[8][2][k], rtol=1e-3, atol=1e-5, err_msg=k)
+  if tiny_config.loss.mode_seeking_weight > 0:
+    assert float(results[1][2]["feature_spread"]) > 0  # The batch held pairs: the term took part.
 
 
 def test_a_float_video_batch_is_refused(tiny_config):

@@ -132,6 +132,7 @@ RANGES = {
       "loss.r1_weight",
       "loss.latent_regression_weight",
       "loss.disc_classifier_weight",
+      "loss.mode_seeking_weight",
     ],
     _NON_NEGATIVE,
   ),
@@ -182,6 +183,12 @@ _DEPENDENCIES = [
   ("loss.background_l1_weight", lambda f: f["model.layered"], "model.layered=True (a background stream)"),
   ("model.factor_bottleneck", _has_factors, _FACTORS),
   ("model.disc_classifier", lambda f: f["model.disc_classifier"] == "none" or _has_factors(f), _FACTORS),
+  ("loss.mode_seeking_weight", _has_factors, _FACTORS),
+  (
+    "loss.mode_seeking_weight",
+    lambda f: not f["model.clip_encoder"] or f["loss.encoded_fraction"] < 1,
+    "loss.encoded_fraction < 1 with model.clip_encoder (some examples made from prior noise)",
+  ),
   ("mismatch", lambda f: f["mismatch"] != "one_factor" or bool(f["factor_keys"]), "config.factor_keys (one_factor)"),
   (
     "model.factor_readout",

@@ -152,6 +152,10 @@ def get_config() -> ml_collections.ConfigDict:
   # With model.disc_classifier: the discriminator's classifier cross-entropy on real clips at this
   # weight, the generator's on its clips at gamma_gan times it (it is part of the adversarial game).
   config.loss.disc_classifier_weight = 1.0
+  # Mode seeking on the discriminator's clip features (needs config.factor_keys): the generator
+  # spreads apart, in the discriminator's pooled features, the clips of the batch that show the same
+  # factors, per unit of distance between their noise (losses.feature_spread). 0: off.
+  config.loss.mode_seeking_weight = 0.0
 
   # Optimisation.
   config.optim = ml_collections.ConfigDict()

@@ -1,8 +1,9 @@
 """The generator's and the discriminator's losses, as functions from model outputs to (loss, metrics).
 
 Every term is a mean over the examples of this device's batch, so `lax.pmean` of a loss over the
-devices is the loss of the global batch. The one exception, the free-bits gate, is decided on the
-global batch (`axis_name`) so that it does not depend on how the batch is split.
+devices is the loss of the global batch. Two exceptions are computed on the global batch
+(`axis_name`) so that they do not depend on how the batch is split: the free-bits gate, and the
+feature spread, whose pairs of examples may lie on different devices.
 
     generator loss = gamma_cvae * (kl_weight * KL_gist + gist L1)          sketch CVAE
                    + gamma_gan * adversarial                               GAN
@@ -12,6 +13,7 @@ global batch (`axis_name`) so that it does not depend on how the batch is split.
                    + background_l1_weight * |background - median_t(clip)|   layered: an agent-free background
                    + factor_text_weight * CE(factor logits, labels)        factor bottleneck
                    + gamma_gan * disc_classifier_weight * CE(D's classes)  AC-GAN
+                   - mode_seeking_weight * feature spread                  mode seeking on D's features
 
     discriminator loss = matching-aware GAN + 0.5 * r1_weight * R1
                    + disc_classifier_weight * CE(classes of real clips)
@@ -63,6 +65,32 @@ def factor_cross_entropy(logits: list[jax.Array], labels: jax.Array) -> jax.Arra
   return sum(
     -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(x), labels[:, i, None], -1)) for i, x in enumerate(logits)
   )
+
+
+def feature_spread(
+  features: jax.Array, code: jax.Array, labels: jax.Array, eligible: jax.Array, axis_name: str | None
+) -> jax.Array:
+  """Mode seeking (MSGAN, DSGAN) on the discriminator's clip features rather than pixels: over the
+  pairs of eligible generated clips of the global batch that show the same factors, the mean of
+  (cosine distance of their features) / (mean absolute distance of their codes).
+
+  features [B, C] float; code [B, N], the noise each clip was made from; labels [B, F] int;
+  eligible [B] float, 1 for the clips made from prior noise. Pixel distance could be bought with
+  noise (docs/results.md); the discriminator's features change only with what it judges. 0 when
+  the batch holds no such pair. Every device returns the same value: under pmap the averaged
+  gradients are those of this one global term.
+  """
+  if axis_name is not None:
+    features, code, labels, eligible = (
+      jax.lax.all_gather(x, axis_name, tiled=True) for x in (features, code, labels, eligible)
+    )
+  unit = features / jnp.linalg.norm(features, axis=-1, keepdims=True)
+  feature_distance = 1.0 - unit @ unit.T
+  code_distance = jnp.abs(code[:, None, :] - code[None, :, :]).mean(axis=-1)
+  same = jnp.all(labels[:, None, :] == labels[None, :, :], axis=-1) & ~jnp.eye(len(labels), dtype=bool)
+  pairs = same & (eligible[:, None] * eligible[None, :] > 0)
+  ratio = feature_distance / jnp.where(pairs, code_distance, 1.0)
+  return jnp.sum(jnp.where(pairs, ratio, 0.0)) / jnp.maximum(jnp.sum(pairs), 1)
 
 
 def factor_accuracy(logits: list[jax.Array], labels: jax.Array) -> jax.Array:
@@ -168,6 +196,12 @@ def generator_loss(
     classifier = factor_cross_entropy(outputs["disc_factor_logits"], outputs["factor_labels"])
     loss += cfg.gamma_gan * cfg.disc_classifier_weight * classifier
     metrics["g_classifier_ce"] = classifier
+  if "disc_features" in outputs:
+    spread = feature_spread(
+      outputs["disc_features"], outputs["code"], outputs["factor_labels"], prior_examples, axis_name
+    )
+    loss -= cfg.mode_seeking_weight * spread
+    metrics["feature_spread"] = spread
   metrics["g_loss"] = loss
   return loss, metrics
 

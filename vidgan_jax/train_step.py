@@ -19,7 +19,7 @@ import optax
 
 from vidgan_jax import compiler_options, losses
 from vidgan_jax.distributed import AXIS
-from vidgan_jax.models import Discriminator, Generator, sown_factor_logits, sown_streams
+from vidgan_jax.models import Discriminator, Generator, sown_clip_features, sown_factor_logits, sown_streams
 from vidgan_jax.noise import example_noise, noise_key
 
 Params = Any
@@ -132,9 +132,11 @@ def compute_gradients(
       out["recovered_code"] = generator.apply(
         {"params": frozen}, out["video"], jax.lax.stop_gradient(out["text"]), method=Generator.recover_code
       )
-    verdict = judge(discriminator, state.d_params, out["video"], tokens)
+    verdict = judge(discriminator, state.d_params, out["video"], tokens, loss_cfg.mode_seeking_weight > 0)
     if verdict.factor_logits:
       out["disc_factor_logits"] = verdict.factor_logits
+    if verdict.features is not None:
+      out["disc_features"] = verdict.features
     loss, metrics = losses.generator_loss(out, video, verdict.logits, reconstruct, fraction, loss_cfg, AXIS)
     return loss, (metrics, out["video"])
 
@@ -165,14 +167,17 @@ class Verdict(NamedTuple):
 
   logits: jax.Array  # The clip discriminator's [B].
   factor_logits: list[jax.Array]  # model.disc_classifier: per factor [B, classes_i]; []: off.
+  features: jax.Array | None = None  # Its pooled clip features [B, C] when asked for; None: not asked.
 
 
-def judge(discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array) -> Verdict:
+def judge(
+  discriminator: Discriminator, d_params, video: jax.Array, tokens: jax.Array, with_features: bool = False
+) -> Verdict:
   """The discriminator's verdict on clips [B, T, H, W, 3] with caption tokens [B, L]."""
-  if not discriminator.video.factor_classes:
+  if not (discriminator.video.factor_classes or with_features):
     return Verdict(discriminator.apply({"params": d_params}, video, tokens), [])
   logits, state = discriminator.apply({"params": d_params}, video, tokens, mutable=["intermediates"])
-  return Verdict(logits, sown_factor_logits(state))
+  return Verdict(logits, sown_factor_logits(state), sown_clip_features(state) if with_features else None)
 
 
 def generator_outputs(generator: Generator, g_params, inputs: tuple, loss_cfg: ml_collections.ConfigDict) -> dict:

@@ -117,9 +117,15 @@ def sown_factor_logits(state: dict) -> list[jax.Array]:
   """The discriminator's classifier logits, one [B, classes_i] per factor in factor order, from
   the variables of a Discriminator applied with mutable=["intermediates"] (see
   `VideoDiscriminator`); [] when the discriminator has no classifier."""
-  sown = state["intermediates"].get("video", {})
+  sown = state["intermediates"]["video"]
   names = sorted((k for k in sown if k.startswith("factor_logits_")), key=lambda k: int(k.rsplit("_", 1)[1]))
   return [sown[name][0] for name in names]
+
+
+def sown_clip_features(state: dict) -> jax.Array:
+  """The discriminator's pooled clip features [B, C], before the caption joins them, from the
+  variables of a Discriminator applied with mutable=["intermediates"] (see `VideoDiscriminator`)."""
+  return state["intermediates"]["video"]["clip_features"][0]
 
 
 class Discriminator(nn.Module):

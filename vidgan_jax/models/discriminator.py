@@ -21,7 +21,8 @@ class VideoDiscriminator(nn.Module):
   With `factor_classes` (AC-GAN), a linear head per factor classifies the pooled clip features,
   before the caption joins them, and `sow`s its logits [B, classes_i] as "factor_logits_<i>":
   read them with `models.sown_factor_logits` from an apply with mutable=["intermediates"]
-  (otherwise a no-op).
+  (otherwise a no-op). The pooled clip features [B, C] themselves are sown as "clip_features" (read
+  with `models.sown_clip_features`; the mode-seeking term compares them).
   """
 
   widths: Sequence[int]
@@ -37,6 +38,7 @@ class VideoDiscriminator(nn.Module):
     for features in self.widths:
       x = DownBlock(features, self.dtype, self.downsample)(x)
     clip_features = x.mean(axis=(1, 2, 3)).astype(jnp.float32)  # [B, C], before the caption joins.
+    self.sow("intermediates", "clip_features", clip_features)
     for i, classes in enumerate(self.factor_classes):
       self.sow(
         "intermediates",
