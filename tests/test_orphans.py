@@ -12,19 +12,11 @@ import pytest
 from benchmarks.reliability.chaos import descendants, survivors
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-POOL = """
-import multiprocessing, sys, time
-from vidgan_jax.processes import die_with_parent
-if __name__ == "__main__":
-  pool = multiprocessing.get_context("spawn").Pool(2, initializer=die_with_parent if sys.argv[1] == "watch" else None)
-  pool.map_async(time.sleep, [600, 600])
-  print(" ".join(str(p.pid) for p in pool._pool), flush=True)
-  time.sleep(600)
-"""
 
 
 def _kill_parent_of_a_pool(mode: str) -> tuple[set[int], set[int]]:
-  parent = subprocess.Popen([sys.executable, "-c", POOL, mode], cwd=REPO, stdout=subprocess.PIPE, text=True)
+  pool = os.path.join(REPO, "tests", "orphan_pool.py")
+  parent = subprocess.Popen([sys.executable, pool, mode], cwd=REPO, stdout=subprocess.PIPE, text=True)
   workers = {int(p) for p in parent.stdout.readline().split()}
   parent.send_signal(signal.SIGKILL)
   parent.wait()

@@ -6,6 +6,7 @@ each worker as it starts (a pool's initializer, Grain's worker_init_fn), starts 
 watches the parent process and ends the worker within a second of its parent's death.
 """
 
+import multiprocessing
 import os
 import threading
 import time
@@ -23,7 +24,11 @@ def _watch(parent: int) -> None:
 def die_with_parent(*_worker_info) -> None:
   """Ends this process when its parent process dies (any arguments, such as Grain's worker index
   and count, are ignored)."""
-  parent = os.getppid()
-  if parent == 1:  # The parent died before the worker got here.
+  # The process that started this one, as multiprocessing recorded it: if it died while this
+  # worker was starting, getppid() already names whoever adopted the worker (init, or a container's
+  # subreaper), not the parent.
+  started_by = multiprocessing.parent_process()
+  parent = started_by.pid if started_by is not None else os.getppid()
+  if os.getppid() != parent:
     os._exit(1)
   threading.Thread(target=_watch, args=(parent,), name="die_with_parent", daemon=True).start()
