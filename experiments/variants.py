@@ -53,6 +53,8 @@ VARIANTS = {
   # Mode seeking on the discriminator's clip features: clips of the batch with the same action and
   # scene spread apart where the discriminator looks, not in pixels.
   "hard_mismatch_stage_factors_words_background_l1_ms": BEST_WITH_BACKGROUND_L1 | {"loss.mode_seeking_weight": 0.1},
+  # The same at three times the weight: does more of it buy more variety, and at what cost?
+  "hard_mismatch_stage_factors_words_background_l1_ms03": BEST_WITH_BACKGROUND_L1 | {"loss.mode_seeking_weight": 0.3},
   # The layered generator with the bottleneck, every stage seeing both factors: stage_factors' baseline.
   "layered_bottleneck": LAYERED_BOTTLENECK,
   # Free bits for the sketch's code, whose KL otherwise falls to ~0 nats.

@@ -154,7 +154,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.loss.disc_classifier_weight = 1.0
   # Mode seeking on the discriminator's clip features (needs config.factor_keys): the generator
   # spreads apart, in the discriminator's pooled features, the clips of the batch that show the same
-  # factors, per unit of distance between their noise (losses.feature_spread). 0: off.
+  # factors, per unit of distance between their noise (losses.feature_spread). 0: off. On the CPU
+  # proxy 0.1 raised diversity on every seed without moving action or held-out joint; 0.3 bought
+  # it with noise and lost held-out joint (docs/results.md).
   config.loss.mode_seeking_weight = 0.0
 
   # Optimisation.
