@@ -132,7 +132,7 @@ def compute_gradients(
       out["recovered_code"] = generator.apply(
         {"params": frozen}, out["video"], jax.lax.stop_gradient(out["text"]), method=Generator.recover_code
       )
-    verdict = judge(discriminator, state.d_params, out["video"], tokens, loss_cfg.mode_seeking_weight > 0)
+    verdict = judge(discriminator, state.d_params, out["video"], tokens, with_features=loss_cfg.mode_seeking_weight > 0)
     if verdict.factor_logits:
       out["disc_factor_logits"] = verdict.factor_logits
     if verdict.features is not None:
