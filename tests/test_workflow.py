@@ -15,6 +15,7 @@ from tensorboard.backend.event_processing import event_accumulator
 from vidgan_jax import __version__, checkpoints, model_card, train
 from vidgan_jax.configs import check_config, config_from_dict
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAIN = (
   "train",
   "--config=experiments/tiny.py",
@@ -36,7 +37,7 @@ def _vidgan(*args, check=True, devices=1):
     text=True,
     env=env,
     timeout=600,
-    cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    cwd=REPO,
   )
   if check and result.returncode != 0:
     raise AssertionError(f"vidgan {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -184,7 +185,9 @@ def test_export_writes_a_card_with_the_steps_evaluation_that_inspect_prints(trai
   card = (out / model_card.CARD_FILE).read_text()
   assert card.startswith("# tiny: model card") and f"`{command}`" in card and "2 CPU cores" in card
   assert "`action_scenes/tiny`" in card and "Steps: 6 of batch 8 (48 clips)" in card
-  assert "| metric | seen | unseen | target |" in card and str(workdir / "eval_6" / "report.json") in card
+  # The card names the report as a path relative to where `vidgan export` ran (the repository).
+  report_path = os.path.relpath(workdir / "eval_6" / "report.json", REPO)
+  assert "| metric | seen | unseen | target |" in card and f"{report_path})" in card
   assert all(f"- {line}" in card for line in model_card.known_failures(report))
   printed = _vidgan("inspect", f"--pretrained={out}").stdout
   assert card.strip() in printed and f"read by vidgan_jax {__version__}" in printed
