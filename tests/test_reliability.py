@@ -181,6 +181,8 @@ def test_sigterm_saves_a_checkpoint_and_exits_cleanly(tiny_data_dir, tmp_path):
   assert match, stderr
   steps = [int(d) for d in os.listdir(os.path.join(workdir, "checkpoints")) if d.isdigit()]
   assert max(steps) == int(match.group(1)) >= 2
+  # The stop went straight to its checkpoint: no samples of the last step (every 1,000 steps here).
+  assert not os.path.exists(os.path.join(workdir, "samples")), os.listdir(os.path.join(workdir, "samples"))
 
 
 def test_unwritable_workdir_is_a_start_up_error(tiny_config, tmp_path):

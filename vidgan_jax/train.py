@@ -382,7 +382,8 @@ def _train(config: ml_collections.ConfigDict, workdir: epath.Path, layout, allow
         for hook in hooks:
           hook(step)
         stopping = stop.agreed(at_sync_point=step % config.log_every_steps == 0)
-        final = step == config.num_train_steps or stopping
+        finished = step == config.num_train_steps
+        final = finished or stopping
         if step % config.log_every_steps == 0 or final:
           metrics = window.read()
           _check_nonfinite(metrics, nonfinite_seen, last_log[0], step, config.nonfinite_policy, workdir)
@@ -396,9 +397,11 @@ def _train(config: ml_collections.ConfigDict, workdir: epath.Path, layout, allow
           logger.info(_log_line(step, metrics, steps_per_sec))
           writer.write_scalars(step, {f"train/{k}": v for k, v in metrics.items()})
           unrecorded = checkpoints.record_checksums(manager, unrecorded)
-        if is_main and (step % config.sample_every_steps == 0 or final):
+        # A stop signal adds no samples or evaluation of its own (minutes at 32px on a CPU): a
+        # preempted host has seconds, and they go to the checkpoint.
+        if is_main and (step % config.sample_every_steps == 0 or finished):
           _write_samples(workdir, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
-        if evaluator is not None and (step % config.eval_every_steps == 0 or final):
+        if evaluator is not None and (step % config.eval_every_steps == 0 or finished):
           _evaluate(evaluator, step, generator, unreplicate(r_state.ema_params), tokenizer, config, writer)
         checkpointing = step % config.checkpoint_every_steps == 0 or final
         every = config.replica_check_every_steps
