@@ -42,12 +42,12 @@ demo: $(BIN)/vidgan
 	$(BIN)/vidgan train --config=experiments/demo.py --workdir=$(WORKDIR) --config.data_dir=$(DATA_DIR)
 	$(BIN)/vidgan sample --workdir=$(WORKDIR) --num=3 --out=$(SAMPLES) $(DEMO_PROMPTS)
 	$(BIN)/vidgan eval --workdir=$(WORKDIR) --out=$(WORKDIR)/eval
-	$(BIN)/vidgan sample --pretrained=action_scenes/32px_cpu --num=3 --out=$(WORKDIR)/pretrained_samples $(DEMO_PROMPTS)
-	$(BIN)/vidgan sample --pretrained=action_scenes/32px --num=3 --out=$(WORKDIR)/pretrained_gpu_samples $(DEMO_PROMPTS)
+	$(BIN)/vidgan sample --pretrained=action_scenes/32px --num=3 --out=$(WORKDIR)/pretrained_samples $(DEMO_PROMPTS)
+	$(BIN)/vidgan sample --pretrained=action_scenes/32px_gpu --num=3 --out=$(WORKDIR)/pretrained_gpu_samples $(DEMO_PROMPTS)
 	@echo "samples: $(SAMPLES)/grid.gif; evaluation: $(WORKDIR)/eval/report.md;" \
 	  "training samples and TensorBoard logs: $(WORKDIR);" \
-	  "the shipped generators' samples: $(WORKDIR)/pretrained_samples/grid.gif (32px_cpu)," \
-	  "$(WORKDIR)/pretrained_gpu_samples/grid.gif (32px)"
+	  "the shipped generators' samples: $(WORKDIR)/pretrained_samples/grid.gif (32px)," \
+	  "$(WORKDIR)/pretrained_gpu_samples/grid.gif (32px_gpu)"
 
 test: $(BIN)/vidgan
 	$(BIN)/python -m pytest -q --durations=12

@@ -2,7 +2,7 @@
 clips of prompts naming it are called it (seen and held-out pairs), and what they are called
 instead; a GIF with, per action, a real clip beside generated ones.
 
-    python -m benchmarks.model.per_action --pretrained=action_scenes/32px_cpu \
+    python -m benchmarks.model.per_action --pretrained=action_scenes/32px \
         [--workdir=DIR] [--data_dir=data] [--num_per_pair=16] [--grid=per_action.gif]
 
 The headline action ratio of `vidgan eval` is one number over all actions; this splits it, to
@@ -24,7 +24,7 @@ from vidgan_jax.evaluation import classifier, evaluate, metrics, protocol
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "A training workdir (its newest checkpoint).")
-flags.DEFINE_string("pretrained", None, "A shipped generator, e.g. action_scenes/32px_cpu.")
+flags.DEFINE_string("pretrained", None, "A shipped generator, e.g. action_scenes/32px.")
 flags.DEFINE_string("data_dir", None, "TFDS data_dir (default: the generator's config's).")
 flags.DEFINE_integer("num_per_pair", None, "Clips per prompt set (default: the config's eval.num_per_pair).")
 flags.DEFINE_string("grid", None, "Where to write the GIF: per action a real clip, then generated ones.")
